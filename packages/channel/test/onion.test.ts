@@ -15,7 +15,9 @@ const bolts = new URL('../../../../shared/bolts/bolt04/', import.meta.url);
 const onionVector = JSON.parse(readFileSync(new URL('onion-test.json', bolts), 'utf8'));
 const errorVector = JSON.parse(readFileSync(new URL('onion-error-test.json', bolts), 'utf8'));
 
-const hops = onionVector.generate.hops.map((h: { pubkey: string; payload: string }) => ({ pubkey: hex(h.pubkey), payload: hex(h.payload) }));
+// The vector's payloads carry their BigSize length prefix; the onion API takes the bare TLV stream.
+const stripLength = (b: Uint8Array) => (b[0]! < 0xfd ? b.subarray(1) : b.subarray(3));
+const hops = onionVector.generate.hops.map((h: { pubkey: string; payload: string }) => ({ pubkey: hex(h.pubkey), payload: stripLength(hex(h.payload)) }));
 const sessionKey = hex(onionVector.generate.session_key);
 const assoc = hex(onionVector.generate.associated_data);
 const hopSecrets: Uint8Array[] = onionVector.decode.map(hex);
