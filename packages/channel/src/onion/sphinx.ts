@@ -111,7 +111,7 @@ export function createOnion(
 
   const payloads = generateCipherStream(c, generateKey(c, 'pad', sessionKey), hopPayloadsSize);
   const macInput = new Uint8Array(hopPayloadsSize + associatedData.length);
-  let nextHmac = new Uint8Array(HMAC_SIZE);
+  let nextHmac: Uint8Array = new Uint8Array(HMAC_SIZE);
   for (let i = hops.length - 1; i >= 0; i--) {
     const shift = shifts[i]!;
     const { payload } = hops[i]!;
