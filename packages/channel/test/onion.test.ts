@@ -28,7 +28,7 @@ test('BOLT 4 onion-test.json: the built packet matches byte for byte', () => {
 });
 
 test('BOLT 4 onion-test.json: every hop peels its own payload, the last sees no next hop', () => {
-  let packet = hex(onionVector.onion);
+  let packet: Uint8Array = hex(onionVector.onion);
   for (let i = 0; i < hops.length; i++) {
     const peeled = peelOnion(c, packet, hopSecrets[i]!, assoc);
     assert.is(toHex(peeled.payload), toHex(hops[i].payload), `payload of hop ${i}`);

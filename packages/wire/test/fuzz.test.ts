@@ -4,7 +4,7 @@ import fc from 'fast-check';
 import { DecodeError, MESSAGES, decodeAddresses, decodeMessage, decodeQueryFlags, decodeShortChannelIds, decodeTimestamps, encodeMessage } from '@ln/wire';
 import { arbAnyMessage } from './arbitraries.js';
 
-const ITERATIONS = Number(globalThis.process?.env.FUZZ_ITERATIONS ?? 100_000);
+const ITERATIONS = Number(process.env.FUZZ_ITERATIONS ?? 100_000);
 
 /** xorshift32: a small seeded generator, so every run fuzzes the same inputs. */
 function rng(seed: number) {
