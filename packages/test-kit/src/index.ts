@@ -6,7 +6,7 @@
  *
  * @packageDocumentation
  */
-export { MemoryChain, RecordingBroadcaster, type ChainListener, type MemoryChainOptions, type RejectedBroadcast } from './memory-chain.js';
+export { MemoryChain, MemoryChainFilter, RecordingBroadcaster, type ChainListener, type MemoryChainOptions, type RejectedBroadcast } from './memory-chain.js';
 export { buildHeader, headerFromRaw, merkleRoot, REGTEST_GENESIS_HEADER_HEX } from './block.js';
 export { parseTx, buildLegacyTx, writeVarint, TestKitTxError, type ParsedTx } from './tx.js';
 export { FixedFeeEstimator, ScriptedFeeEstimator } from './fees.js';

@@ -49,8 +49,9 @@ export class RecordingBroadcaster implements BroadcasterInterface {
   }
 }
 
-/** Registrations of what subscribers want to see (the chain-side `Filter`). */
-class ChainFilter implements Filter {
+/** Registrations of what `Confirm` subscribers want to see: the chain side of `Filter`. */
+export class MemoryChainFilter implements Filter {
+  /** Registered txids (hex, internal order). */
   readonly txids = new Set<string>();
   readonly scripts = new Set<string>();
   readonly outputs = new Set<string>();
@@ -61,6 +62,7 @@ class ChainFilter implements Filter {
   registerOutput(output: WatchedOutput): void {
     this.outputs.add(outPointToString(output.outpoint));
   }
+  /** Whether a transaction matches a registered txid, spends a registered output or pays a registered script. */
   matches(tx: ParsedTx): boolean {
     if (this.txids.has(hexKey(tx.txid))) return true;
     if (tx.inputs.some((i) => this.outputs.has(outPointToString(i)))) return true;
@@ -79,7 +81,7 @@ export interface MemoryChainOptions {
 export class MemoryChain implements UtxoLookup {
   readonly broadcaster: RecordingBroadcaster;
   /** Register here what `Confirm` subscribers must be told about. */
-  readonly filter: ChainFilter = new ChainFilter();
+  readonly filter: MemoryChainFilter = new MemoryChainFilter();
   private readonly blocks: StoredBlock[] = [];
   private readonly mempool = new Map<string, ParsedTx>();
   private readonly utxos = new Map<string, TxOut>();

@@ -54,7 +54,8 @@ export class IgnoringMessageHandler implements RoutingMessageHandler, CustomMess
   }
 }
 
-type ChannelMsgWithId = { channelId?: Uint8Array; temporaryChannelId?: Uint8Array };
+/** Any channel message: it names its channel by `channelId` or `temporaryChannelId`. */
+export type ChannelMsgWithId = { channelId?: Uint8Array; temporaryChannelId?: Uint8Array };
 
 /**
  * Answers every channel message with an `error` for that channel: "this node does not

@@ -28,8 +28,6 @@ export const MESSAGES = [
   b7.onionMessage,
 ] as const;
 
-type Defs = (typeof MESSAGES)[number];
-
 /** A message of a type this library does not declare (BOLT 1: odd types may be ignored, even types are required). */
 export interface UnknownMessage {
   readonly type: 'unknown';
@@ -40,7 +38,7 @@ export interface UnknownMessage {
 }
 
 /** Any declared message, discriminated by `type` (the spec's message name). */
-export type KnownMessage = Defs extends infer D ? (D extends MessageDef ? MessageOf<D> : never) : never;
+export type KnownMessage = (typeof MESSAGES)[number] extends infer D ? (D extends MessageDef ? MessageOf<D> : never) : never;
 /** What `decodeMessage` returns: a declared message, or an {@link UnknownMessage}. */
 export type WireMessage = KnownMessage | UnknownMessage;
 /** Spec names of every declared message. */

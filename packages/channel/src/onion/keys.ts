@@ -11,17 +11,17 @@ export interface OnionCrypto {
 }
 
 const enc = new TextEncoder();
-const KEY_TYPES = {
+const KEY_TYPES: Record<OnionKeyType, Uint8Array> = {
   rho: enc.encode('rho'),
   mu: enc.encode('mu'),
   um: enc.encode('um'),
   pad: enc.encode('pad'),
   ammag: enc.encode('ammag'),
   ammagext: enc.encode('ammagext'),
-} as const;
+};
 
 /** A BOLT 4 key type (`rho`, `mu`, `um`, `pad`, `ammag`, `ammagext`). */
-export type OnionKeyType = keyof typeof KEY_TYPES;
+export type OnionKeyType = 'rho' | 'mu' | 'um' | 'pad' | 'ammag' | 'ammagext';
 
 /** BOLT 4 "Key Generation": `HMAC-SHA256(key = key type name, message = 32-byte secret)`. */
 export function generateKey(c: OnionCrypto, type: OnionKeyType, secret: Uint8Array): Uint8Array {

@@ -257,7 +257,8 @@ export function restArray<T>(item: Codec<T>): Codec<T[]> {
   };
 }
 
-type StructValue<F extends Record<string, Codec<any>>> = { [K in keyof F]: CodecValue<F[K]> };
+/** The value of a {@link struct} codec: one property per field. */
+export type StructValue<F extends Record<string, Codec<any>>> = { [K in keyof F]: CodecValue<F[K]> };
 
 /** Several fields in order, as an object (a TLV record with more than one field, a subtype). */
 export function struct<F extends Record<string, Codec<any>>>(fields: F): Codec<StructValue<F>> {
