@@ -1,6 +1,6 @@
 /** Hash functions Lightning uses, on `@noble/hashes` (browser-safe). */
 import { hmac } from '@noble/hashes/hmac.js';
-import { ripemd160 } from '@noble/hashes/legacy.js';
+import { ripemd160 as nobleRipemd160 } from '@noble/hashes/legacy.js';
 import { sha256 as nobleSha256 } from '@noble/hashes/sha2.js';
 
 /** SHA-256. */
@@ -13,7 +13,11 @@ export function sha256d(data: Uint8Array): Uint8Array {
 }
 /** RIPEMD-160(SHA-256(data)): P2WPKH/P2PKH key hashes, BOLT 3 revocation-hash HTLC scripts. */
 export function hash160(data: Uint8Array): Uint8Array {
-  return ripemd160(nobleSha256(data));
+  return nobleRipemd160(nobleSha256(data));
+}
+/** RIPEMD-160 (BOLT 3 HTLC scripts compare `RIPEMD160(payment_hash)`). */
+export function ripemd160(data: Uint8Array): Uint8Array {
+  return nobleRipemd160(data);
 }
 /** HMAC-SHA256. */
 export function hmacSha256(key: Uint8Array, data: Uint8Array): Uint8Array {
