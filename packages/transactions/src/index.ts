@@ -17,3 +17,6 @@ export * from './commitment/fees.js';
 export * from './commitment/commitment.js';
 export * from './commitment/htlc-tx.js';
 export * from './witness.js';
+export * from './closing.js';
+export * from './signer/channel-signer.js';
+export * from './signer/keys-manager.js';
