@@ -8,7 +8,7 @@
  */
 export { MemoryChain, MemoryChainFilter, RecordingBroadcaster, type ChainListener, type MemoryChainOptions, type RejectedBroadcast } from './memory-chain.js';
 export { buildHeader, headerFromRaw, merkleRoot, REGTEST_GENESIS_HEADER_HEX } from './block.js';
-export { parseTx, buildLegacyTx, writeVarint, TestKitTxError, type ParsedTx } from './tx.js';
+export { parseTx, buildLegacyTx, type ParsedTx } from './tx.js';
 export { FixedFeeEstimator, ScriptedFeeEstimator } from './fees.js';
 export { testSeed, testNodeKey, DeterministicEntropySource } from './keys.js';
 export { MemoryKVStore, InjectedWriteFailure } from './memory-kvstore.js';

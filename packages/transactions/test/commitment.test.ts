@@ -7,21 +7,14 @@ import {
   derivePrivkey, fundingScript, fundingWitness, htlcTxWitness, p2wsh, parseTx, serializeTx, signInput, verifyInput, withWitness,
   commitmentFeeSat, htlcSuccessFeeSat, htlcTimeoutFeeSat, isHtlcTrimmed, txidOf, type CommitmentHtlc, type CommitmentKeys,
 } from '@ln/transactions';
-import { hex, key, toHex, vectors } from './helpers.js';
+import { appendixCKeys, hex, key, toHex, vectors } from './helpers.js';
 
 const all = vectors('bolt03-commitment.json');
 const C = all.appendix_c_commitment;
 const K = C.keys;
 const I = C.internal_derivation_values;
 const perCommitmentPoint = hex(I.local_per_commitment_point);
-const keys: CommitmentKeys = {
-  perCommitmentPoint,
-  revocationKey: hex(K.local_revocation_pubkey),
-  broadcasterDelayedPaymentKey: hex(K.local_delayedpubkey),
-  broadcasterHtlcKey: hex(K.local_htlcpubkey),
-  countersignatoryHtlcKey: hex(K.remote_htlcpubkey),
-  countersignatoryPaymentKey: hex(K.remote_payment_basepoint),
-};
+const keys: CommitmentKeys = appendixCKeys();
 const localFundingKey = key(K.local_funding_privkey);
 const remoteFundingKey = key(I.remote_funding_privkey);
 // The vectors use payment basepoints as htlc basepoints: htlc secrets derive from them.

@@ -6,7 +6,7 @@ import {
   InMemoryChannelSigner, KeysManager, TransactionError, buildCommitmentTransaction, commitmentNumberObscureFactor, deriveCommitmentKeys,
   p2wpkh, perCommitmentSecret, toLocalScript, verifyInput, type CommitmentKeys,
 } from '@ln/transactions';
-import { hex, key, toHex, vectors } from './helpers.js';
+import { appendixCKeys, hex, key, toHex, vectors } from './helpers.js';
 
 const C = vectors('bolt03-commitment.json').appendix_c_commitment;
 const K = C.keys;
@@ -26,14 +26,7 @@ function vectorSigners() {
 }
 
 const perCommitmentPoint = hex(I.local_per_commitment_point);
-const keys: CommitmentKeys = {
-  perCommitmentPoint,
-  revocationKey: hex(K.local_revocation_pubkey),
-  broadcasterDelayedPaymentKey: hex(K.local_delayedpubkey),
-  broadcasterHtlcKey: hex(K.local_htlcpubkey),
-  countersignatoryHtlcKey: hex(K.remote_htlcpubkey),
-  countersignatoryPaymentKey: hex(K.remote_payment_basepoint),
-};
+const keys: CommitmentKeys = appendixCKeys();
 const v = C.vectors[1]; // all five HTLCs untrimmed
 const built = buildCommitmentTransaction({
   fundingOutpoint: { txid: txidFromHex(C.common.funding_txid), vout: 0 }, commitmentNumber: 42n,
