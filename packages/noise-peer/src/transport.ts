@@ -1,0 +1,103 @@
+/**
+ * BOLT 8 "Lightning Message Specification": encrypting and decrypting messages after the
+ * handshake — a 2-byte length and the body, each under ChaCha20-Poly1305 with its own nonce,
+ * keys rotated every 1000 uses (BOLT 8 "Lightning Message Key Rotation"), 65535-byte maximum.
+ */
+import { decryptWithAD, encryptWithAD, hkdf } from './cipher.js';
+import { NoiseError } from './errors.js';
+import type { NoiseCrypto } from './keys.js';
+
+/** Largest Lightning message (BOLT 8: the length is a u16). */
+export const MAX_MESSAGE_SIZE = 65535;
+/** Size of an encrypted length prefix: 2 bytes plus a 16-byte MAC. */
+export const LENGTH_HEADER_SIZE = 18;
+/** Size of a MAC. */
+export const MAC_SIZE = 16;
+const EMPTY = new Uint8Array(0);
+
+/** One direction's cipher state: key, nonce, chaining key; rotates every 1000 uses. */
+class CipherState {
+  private nonce = 0;
+  constructor(
+    private readonly c: NoiseCrypto,
+    private key: Uint8Array,
+    private ck: Uint8Array,
+  ) {}
+  private step(): void {
+    if (++this.nonce === 1000) {
+      [this.ck, this.key] = hkdf(this.c, this.ck, this.key);
+      this.nonce = 0;
+    }
+  }
+  encrypt(plaintext: Uint8Array): Uint8Array {
+    const out = encryptWithAD(this.c, this.key, this.nonce, EMPTY, plaintext);
+    this.step();
+    return out;
+  }
+  decrypt(ciphertext: Uint8Array): Uint8Array {
+    const out = decryptWithAD(this.c, this.key, this.nonce, EMPTY, ciphertext);
+    this.step();
+    return out;
+  }
+}
+
+/** The encrypted channel a completed handshake yields. */
+export class NoiseTransport {
+  private readonly send: CipherState;
+  private readonly recv: CipherState;
+
+  /** `sk`/`rk` are the sending and receiving keys, `ck` the final chaining key (BOLT 8 act three). */
+  constructor(c: NoiseCrypto, sk: Uint8Array, rk: Uint8Array, ck: Uint8Array) {
+    this.send = new CipherState(c, sk, ck);
+    this.recv = new CipherState(c, rk, ck);
+  }
+
+  /** Encrypts one message: the 18-byte encrypted length followed by the encrypted body and MAC. */
+  encryptMessage(message: Uint8Array): Uint8Array {
+    if (message.length > MAX_MESSAGE_SIZE) throw new NoiseError('message_too_long', `message of ${message.length} bytes exceeds ${MAX_MESSAGE_SIZE}`);
+    const len = Uint8Array.of(message.length >> 8, message.length & 0xff);
+    const header = this.send.encrypt(len);
+    const body = this.send.encrypt(message);
+    const out = new Uint8Array(header.length + body.length);
+    out.set(header, 0);
+    out.set(body, header.length);
+    return out;
+  }
+
+  /** Decrypts an 18-byte length header and returns the body length that follows (without its MAC). */
+  decryptLength(header: Uint8Array): number {
+    if (header.length !== LENGTH_HEADER_SIZE) throw new NoiseError('short_read', `length header must be ${LENGTH_HEADER_SIZE} bytes`);
+    const len = this.recv.decrypt(header);
+    return (len[0]! << 8) | len[1]!;
+  }
+
+  /** Decrypts a body of `length + 16` bytes (after {@link NoiseTransport.decryptLength}). */
+  decryptBody(body: Uint8Array): Uint8Array {
+    if (body.length < MAC_SIZE) throw new NoiseError('short_read', 'body shorter than its MAC');
+    return this.recv.decrypt(body);
+  }
+
+  /**
+   * Decrypts as many complete messages as `buffer` holds; returns them and the number of bytes
+   * consumed (a partial message stays for the next call). A decrypted length is remembered, so
+   * a frame split across calls is decrypted exactly once.
+   */
+  decryptStream(buffer: Uint8Array): { messages: Uint8Array[]; consumed: number } {
+    const messages: Uint8Array[] = [];
+    let at = 0;
+    for (;;) {
+      if (this.pendingLength === undefined) {
+        if (buffer.length - at < LENGTH_HEADER_SIZE) break;
+        this.pendingLength = this.decryptLength(buffer.subarray(at, at + LENGTH_HEADER_SIZE));
+        at += LENGTH_HEADER_SIZE;
+      }
+      const need = this.pendingLength + MAC_SIZE;
+      if (buffer.length - at < need) break;
+      messages.push(this.decryptBody(buffer.subarray(at, at + need)));
+      at += need;
+      this.pendingLength = undefined;
+    }
+    return { messages, consumed: at };
+  }
+  private pendingLength: number | undefined;
+}
