@@ -85,7 +85,8 @@ export function loadNativeSecp256k1(): Secp256k1 {
         const r = addon.ecdsaSign(h, sk);
         return { signature: r.signature, recoveryId: r.recid };
       }),
-    recover: (sig, recid, h) => guard('recover', () => addon.ecdsaRecover(sig, recid, h, true)),
+    recover: (sig, recid, h) =>
+      guard('recover', () => addon.ecdsaRecover(sig, recid, h, true)),
     // The addon's default ECDH hash is SHA256(compressed point), exactly BOLT 8's.
     ecdh: (sk, pk) => guard('ecdh', () => addon.ecdh(pk, sk)),
     privateKeyTweakAdd: (sk, t) => guard('privateKeyTweakAdd', () => addon.privateKeyTweakAdd(Uint8Array.from(sk), t)),

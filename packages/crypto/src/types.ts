@@ -80,3 +80,26 @@ export class CryptoError extends Error {
     super(message);
   }
 }
+
+const CURVE_ORDER = 0xfffffffffffffffffffffffffffffffebaaedce6af48a03bbfd25e8cd0364141n;
+
+/** Whether a 64-byte compact signature has a high S (above half the curve order). */
+export function isHighS(signature: Uint8Array): boolean {
+  let s = 0n;
+  for (let i = 32; i < 64; i++) s = (s << 8n) | BigInt(signature[i]!);
+  return s > CURVE_ORDER >> 1n;
+}
+
+/** The same signature with S replaced by `n - S` when S is high (low-S normalization, BIP 62/146). */
+export function normalizeLowS(signature: Uint8Array): Uint8Array {
+  if (!isHighS(signature)) return signature;
+  let s = 0n;
+  for (let i = 32; i < 64; i++) s = (s << 8n) | BigInt(signature[i]!);
+  let low = CURVE_ORDER - s;
+  const out = Uint8Array.from(signature);
+  for (let i = 63; i >= 32; i--) {
+    out[i] = Number(low & 0xffn);
+    low >>= 8n;
+  }
+  return out;
+}

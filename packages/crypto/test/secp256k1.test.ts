@@ -93,6 +93,20 @@ test('high-S signatures are rejected by every backend; signatures are low-S', ()
   }
 });
 
+test('recovery accepts high-S signatures (as BOLT 11 readers must), on every backend', () => {
+  const sk = to32(424242n);
+  const h = sha256(new TextEncoder().encode('high-s recovery'));
+  const { signature, recoveryId } = ref!.signRecoverable(h, sk);
+  let s = 0n;
+  for (const x of signature.subarray(32)) s = (s << 8n) | BigInt(x);
+  const high = Uint8Array.from(signature);
+  high.set(to32(N - s), 32);
+  for (const b of backends) {
+    assert.equal(b.recover(signature, recoveryId, h), ref!.publicKeyCreate(sk), `${b.name} low-S`);
+    assert.equal(b.recover(high, recoveryId ^ 1, h), ref!.publicKeyCreate(sk), `${b.name} high-S with its own recovery id`);
+  }
+});
+
 test('invalid inputs: verify returns false, signing and tweaks throw CryptoError, on every backend', () => {
   const zero = new Uint8Array(32);
   const overN = to32(N);
