@@ -10,16 +10,27 @@
  *    funding output checked through `UtxoLookup` as BOLT 7 requires;
  * 4. a payment onion across four hops (BOLT 4 TLV hop payloads inside `update_add_htlc`),
  *    peeled hop by hop; the last hop fails it and the origin learns who failed and why;
- * 5. persistence: the crash-safe filesystem KV store.
+ * 5. persistence: the crash-safe filesystem KV store;
+ * 6. BOLT 8 over real TCP on 127.0.0.1: handshake, `init`, ping/pong, 1,200 messages (keys rotate);
+ * 7. BOLT 3 + BOLT 11: both sides sign the first commitment of the channel, it is broadcast and
+ *    mined (a unilateral close), and an invoice is created, encoded and decoded.
  *
  * Options: `--seed N` changes every key. Exits non-zero if a check fails.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer, connect, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { bytesToHex, concatBytes, defaultSymmetric, nobleSecp256k1, sha256, sha256d, type Secp256k1 } from '@ln/crypto';
 import { loadBestSecp256k1, nodeSymmetric } from '@ln/crypto/node';
 import { createFailureOnion, createOnion, decodeFailureOnion, peelOnion, wrapFailureOnion } from '@ln/channel';
+import { createInvoice, decodeInvoice } from '@ln/invoice';
+import { NoiseHandshake, staticKeyFromSecret, type NoiseTransport } from '@ln/noise-peer';
+import {
+  KeysManager, buildCommitmentTransaction, commitmentNumberObscureFactor, deriveCommitmentKeys, fundingScript as bolt3FundingScript,
+  fundingWitness, serializeTx, txidOf, withWitness,
+} from '@ln/transactions';
+import { INITIAL_COMMITMENT_INDEX } from '@ln/chain-interfaces';
 import { MemoryChain, testNodeKey, testSeed } from '@ln/test-kit';
 import { FilesystemKVStore } from '@ln/test-kit/node';
 import {
@@ -57,7 +68,8 @@ const lt = (a: Uint8Array, b: Uint8Array) => bytesToHex(a) < bytesToHex(b);
 const [fk1, fk2] = lt(aliceFunding.nodeId, bobFunding.nodeId) ? [aliceFunding.nodeId, bobFunding.nodeId] : [bobFunding.nodeId, aliceFunding.nodeId];
 // BOLT 3 funding output: 2 <pubkey1> <pubkey2> 2 OP_CHECKMULTISIG, keys in lexicographic order, as P2WSH.
 const witnessScript = concatBytes(Uint8Array.of(0x52, 33), fk1, Uint8Array.of(33), fk2, Uint8Array.of(0x52, 0xae));
-const p2wsh = concatBytes(Uint8Array.of(0x00, 0x20), sha256(witnessScript));
+const p2wshOf = (ws: Uint8Array) => concatBytes(Uint8Array.of(0x00, 0x20), sha256(ws));
+const p2wsh = p2wshOf(witnessScript);
 const capacitySat = 1_000_000n;
 const { outpoint } = chain.fund(p2wsh, capacitySat);
 chain.mine(6);
@@ -156,6 +168,134 @@ try {
   check(read !== undefined && bytesToHex(read) === bytesToHex(annBytes), `channel_announcement persisted and read back after reopening (${dir})`);
 } finally {
   rmSync(dir, { recursive: true, force: true });
+}
+
+// 6. BOLT 8 over real TCP.
+phase(6, 'BOLT 8 over TCP on 127.0.0.1: handshake, init, ping/pong, key rotation');
+{
+  const c = { secp, sym: nodeSymmetric };
+  const serverKey = staticKeyFromSecret(secp, bob.secretKey);
+  const clientKey = staticKeyFromSecret(secp, alice.secretKey);
+  /** Frames a socket: collects bytes and hands complete pieces to `onBytes`. */
+  const reader = (sock: Socket) => {
+    let buf = new Uint8Array(0);
+    const waiters: (() => void)[] = [];
+    sock.on('data', (d: Buffer) => {
+      const next = new Uint8Array(buf.length + d.length);
+      next.set(buf, 0);
+      next.set(d, buf.length);
+      buf = next;
+      waiters.splice(0).forEach((w) => w());
+    });
+    return {
+      async take(n: number): Promise<Uint8Array> {
+        while (buf.length < n) await new Promise<void>((r) => waiters.push(r));
+        const out = buf.slice(0, n);
+        buf = buf.slice(n);
+        return out;
+      },
+      async messages(t: NoiseTransport, count: number): Promise<Uint8Array[]> {
+        const got: Uint8Array[] = [];
+        while (got.length < count) {
+          const { messages, consumed } = t.decryptStream(buf);
+          buf = buf.slice(consumed);
+          got.push(...messages);
+          if (got.length < count) await new Promise<void>((r) => waiters.push(r));
+        }
+        return got;
+      },
+    };
+  };
+  const ROUNDS = 1200;
+  const server = createServer();
+  const serverDone = new Promise<number>((resolve, reject) => {
+    server.on('connection', async (sock) => {
+      try {
+        const r = reader(sock);
+        const hs = NoiseHandshake.respond(c, serverKey, testSeed(`server-e-${seed}`));
+        sock.write(hs.processActOne(await r.take(50)));
+        const { transport, remoteStaticKey } = hs.processActThree(await r.take(66));
+        if (bytesToHex(remoteStaticKey) !== bytesToHex(alice.nodeId)) throw new Error('unexpected initiator key');
+        let pings = 0;
+        for (;;) {
+          const [m] = await r.messages(transport, 1);
+          const msg = decodeMessage(m!);
+          if (msg.type === 'init') sock.write(transport.encryptMessage(encodeMessage(makeMessage('init', { globalfeatures: new Uint8Array(0), features: features.toBytes(), tlvs: { networks: [regtest] } }))));
+          else if (msg.type === 'ping') {
+            pings++;
+            sock.write(transport.encryptMessage(encodeMessage(makeMessage('pong', { ignored: new Uint8Array(msg.numPongBytes) }))));
+            if (pings === ROUNDS) break;
+          }
+        }
+        sock.end();
+        resolve(pings);
+      } catch (e) {
+        reject(e);
+      }
+    });
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
+  const port = (server.address() as { port: number }).port;
+  const sock = connect(port, '127.0.0.1');
+  await new Promise<void>((r) => sock.on('connect', () => r()));
+  const r = reader(sock);
+  const { handshake, actOne } = NoiseHandshake.initiate(c, clientKey, bob.nodeId, testSeed(`client-e-${seed}`));
+  sock.write(actOne);
+  const { actThree, transport } = handshake.processActTwo(await r.take(50));
+  sock.write(actThree);
+  sock.write(transport.encryptMessage(encodeMessage(makeMessage('init', { globalfeatures: new Uint8Array(0), features: features.toBytes(), tlvs: { networks: [regtest] } }))));
+  const [theirInit] = await r.messages(transport, 1);
+  const init = decodeMessage(theirInit!);
+  check(init.type === 'init' && Features.fromBytes(init.features).supports('basic_mpp'), `handshake done with node ${bytesToHex(bob.nodeId).slice(0, 16)}…; init exchanged (features ${init.type === 'init' ? Features.fromBytes(init.features) : '?'})`);
+  const t0 = Date.now();
+  let pongs = 0;
+  for (let i = 0; i < ROUNDS; i++) {
+    sock.write(transport.encryptMessage(encodeMessage(makeMessage('ping', { numPongBytes: 16, ignored: new Uint8Array(8) }))));
+    const [pong] = await r.messages(transport, 1);
+    const p = decodeMessage(pong!);
+    if (p.type === 'pong' && p.ignored.length === 16) pongs++;
+  }
+  sock.end();
+  const served = await serverDone;
+  server.close();
+  check(pongs === ROUNDS && served === ROUNDS, `${ROUNDS} ping/pong round trips over TCP (${(((Date.now() - t0) / ROUNDS) * 1000).toFixed(0)} µs each), keys rotated ${Math.floor((2 * (ROUNDS + 1)) / 1000)} times each way (every 1000 nonces)`);
+}
+
+// 7. BOLT 3 + BOLT 11.
+phase(7, 'BOLT 3 commitment signed by both sides and mined; a BOLT 11 invoice');
+{
+  const aliceKeys = new KeysManager(testSeed(`alice-keys-${seed}`), secp);
+  const bobKeys = new KeysManager(testSeed(`bob-keys-${seed}`), secp);
+  const a = aliceKeys.deriveChannelSigner(capacitySat, aliceKeys.generateChannelKeysId(false, capacitySat, 1n));
+  const b = bobKeys.deriveChannelSigner(capacitySat, bobKeys.generateChannelKeysId(true, capacitySat, 1n));
+  const channelFunding = bolt3FundingScript(a.pubkeys.fundingPubkey, b.pubkeys.fundingPubkey);
+  const funded = chain.fund(p2wshOf(channelFunding), capacitySat);
+  chain.mine(3);
+  const idx = INITIAL_COMMITMENT_INDEX;
+  const keys = deriveCommitmentKeys(secp, a.getPerCommitmentPoint(idx), a.pubkeys, b.pubkeys);
+  const built = buildCommitmentTransaction({
+    fundingOutpoint: funded.outpoint, commitmentNumber: 0n, obscureFactor: commitmentNumberObscureFactor(a.pubkeys.paymentPoint, b.pubkeys.paymentPoint),
+    broadcasterIsFunder: true, toBroadcasterMsat: 700_000_000n, toCountersignatoryMsat: 300_000_000n, feeratePerKw: 2500, dustLimitSat: 354n,
+    toSelfDelay: 144, keys, anchors: true, broadcasterFundingPubkey: a.pubkeys.fundingPubkey, countersignatoryFundingPubkey: b.pubkeys.fundingPubkey, htlcs: [],
+  });
+  const ctx = { fundingValueSat: capacitySat, anchors: true, feeratePerKw: 2500, toSelfDelay: 144 };
+  const bobSig = b.signCounterpartyCommitment(built, keys, { ...ctx, counterpartyFundingPubkey: a.pubkeys.fundingPubkey }).signature;
+  const aliceSig = a.signHolderCommitment(built, idx, { ...ctx, counterpartyFundingPubkey: b.pubkeys.fundingPubkey });
+  const signed = withWitness(built.tx, 0, fundingWitness(channelFunding, a.pubkeys.fundingPubkey, aliceSig, b.pubkeys.fundingPubkey, bobSig));
+  chain.broadcaster.broadcastTransactions([serializeTx(signed)]);
+  chain.mine(1);
+  check(chain.confirmations(txidOf(signed)) === 1 && !chain.isUnspent(funded.outpoint), `commitment ${bytesToHex(built.txid.slice().reverse()).slice(0, 16)}… (${built.outputs.map((o) => `${o.kind} ${o.valueSat}`).join(', ')}; fee ${built.baseFeeSat} sat) confirmed, funding spent`);
+  a.releaseCommitmentSecret(idx);
+  let refused = false;
+  try {
+    a.signHolderCommitment(built, idx, { ...ctx, counterpartyFundingPubkey: b.pubkeys.fundingPubkey });
+  } catch {
+    refused = true;
+  }
+  check(refused, 'after revoking that commitment, the signer refuses to sign it again');
+  const inv = createInvoice({ network: 'regtest', amountMsat: 50_000_000n, timestamp: 1_700_000_000, paymentHash, paymentSecret, description: 'demo coffee', minFinalCltvExpiryDelta: 40 }, bob.secretKey, secp);
+  const decodedInvoice = decodeInvoice(inv, { secp });
+  check(decodedInvoice.amountMsat === 50_000_000n && bytesToHex(decodedInvoice.payeeNodeId) === bytesToHex(bob.nodeId), `invoice ${inv.slice(0, 24)}… (${inv.length} chars) decodes: ${decodedInvoice.amountMsat} msat to ${bytesToHex(decodedInvoice.payeeNodeId).slice(0, 16)}…, "${decodedInvoice.description}"`);
 }
 
 console.log(`\n${failures === 0 ? 'all checks passed' : `${failures} check(s) FAILED`} in ${((Date.now() - started) / 1000).toFixed(1)} s`);

@@ -12,7 +12,7 @@ test('the README main command (npm run demo → tooling/demo/tour.ts) passes eve
     assert.is(r.status, 0, r.stdout + r.stderr);
     assert.match(r.stdout, 'all checks passed');
     assert.not.match(r.stdout, 'FAIL');
-    for (let p = 1; p <= 5; p++) assert.match(r.stdout, `phase ${p}:`);
+    for (let p = 1; p <= 7; p++) assert.match(r.stdout, `phase ${p}:`);
   }
 });
 
