@@ -1,0 +1,72 @@
+/**
+ * Core Lightning `listchannels` JSON (one entry per channel direction with an update), as in
+ * the 2021-04-16 snapshot of `shared/data/README.md`.
+ */
+import { SnapshotDecodeError, compareNodeIds, type GraphSnapshot, type SnapshotChannel, type SnapshotNode, type SnapshotPolicy } from './model.js';
+
+interface Entry {
+  source: string;
+  destination: string;
+  short_channel_id: string;
+  satoshis: number;
+  channel_flags: number;
+  active: boolean;
+  last_update: number;
+  base_fee_millisatoshi: number;
+  fee_per_millionth: number;
+  delay: number;
+  htlc_minimum_msat: string | number;
+  htlc_maximum_msat?: string | number;
+}
+
+const msat = (v: string | number | undefined, what: string): bigint => {
+  if (typeof v === 'number' && Number.isInteger(v)) return BigInt(v);
+  if (typeof v === 'string' && /^\d+(msat)?$/.test(v)) return BigInt(v.replace('msat', ''));
+  throw new SnapshotDecodeError(`bad ${what}: ${JSON.stringify(v)}`);
+};
+
+/** Parses `{ channels: [...] }` of `listchannels` into a {@link GraphSnapshot}. Throws only {@link SnapshotDecodeError}. */
+export function parseListChannels(json: unknown, source = 'cln-listchannels'): GraphSnapshot {
+  const entries = (json as { channels?: unknown })?.channels;
+  if (!Array.isArray(entries)) throw new SnapshotDecodeError('expected { channels: [...] }');
+  const nodeIndex = new Map<string, number>();
+  const nodes: SnapshotNode[] = [];
+  const idOf = (hex: unknown): number => {
+    if (typeof hex !== 'string' || !/^0[23][0-9a-f]{64}$/.test(hex)) throw new SnapshotDecodeError(`bad node id ${JSON.stringify(hex)}`);
+    let i = nodeIndex.get(hex);
+    if (i === undefined) {
+      i = nodes.length;
+      nodeIndex.set(hex, i);
+      nodes.push({ nodeId: Uint8Array.from(hex.match(/../g)!, (h) => parseInt(h, 16)), alias: '' });
+    }
+    return i;
+  };
+  const byScid = new Map<string, { scid: bigint; node1: number; node2: number; capacitySat: bigint; policies: [SnapshotPolicy | undefined, SnapshotPolicy | undefined] }>();
+  for (const raw of entries as Entry[]) {
+    const src = idOf(raw.source);
+    const dst = idOf(raw.destination);
+    const m = /^(\d+)x(\d+)x(\d+)$/.exec(String(raw.short_channel_id));
+    if (!m) throw new SnapshotDecodeError(`bad short_channel_id ${JSON.stringify(raw.short_channel_id)}`);
+    const scid = (BigInt(m[1]!) << 40n) | (BigInt(m[2]!) << 16n) | BigInt(m[3]!);
+    const [node1, node2] = compareNodeIds(nodes[src]!.nodeId, nodes[dst]!.nodeId) < 0 ? [src, dst] : [dst, src];
+    let ch = byScid.get(raw.short_channel_id);
+    if (!ch) {
+      if (!Number.isInteger(raw.satoshis) || raw.satoshis < 0) throw new SnapshotDecodeError(`bad capacity for ${raw.short_channel_id}`);
+      ch = { scid, node1, node2, capacitySat: BigInt(raw.satoshis), policies: [undefined, undefined] };
+      byScid.set(raw.short_channel_id, ch);
+    }
+    const dir = src === ch.node1 ? 0 : 1;
+    if (raw.active) {
+      ch.policies[dir] = {
+        feeBaseMsat: Number(raw.base_fee_millisatoshi),
+        feeProportionalMillionths: Number(raw.fee_per_millionth),
+        cltvExpiryDelta: Number(raw.delay),
+        htlcMinimumMsat: msat(raw.htlc_minimum_msat, 'htlc_minimum_msat'),
+        htlcMaximumMsat: raw.htlc_maximum_msat === undefined ? ch.capacitySat * 1000n : msat(raw.htlc_maximum_msat, 'htlc_maximum_msat'),
+        lastUpdate: Number(raw.last_update),
+      };
+    }
+  }
+  const channels: SnapshotChannel[] = [...byScid.values()].map((c) => ({ ...c, scidSynthetic: false }));
+  return { source, nodes, channels };
+}
