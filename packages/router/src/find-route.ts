@@ -1,0 +1,298 @@
+/**
+ * `findRoute` (the seed's `get_route`): the cheapest single path from payer to payee for an
+ * amount, found by a Dijkstra search from the payee backwards, so that each hop's fee is
+ * computed on the amount it forwards (BOLT 7 "Routing Example"). Honours htlc_minimum_msat,
+ * htlc_maximum_msat, capacity, disabled directions, CLTV deltas with the final delta and a
+ * maximum total, the maximum path length, excluded channels and nodes, first hops (the
+ * payer's own channels with their live outbound capacity, overriding the graph) and invoice
+ * route hints (private last hops).
+ */
+import { IndexHeap } from './heap.js';
+import type { RoutingGraph } from './routing-graph.js';
+
+/** An `r` field hop of a BOLT 11 invoice: a channel from `pubkey` towards the payee. */
+export interface RouteHintHop {
+  readonly pubkey: Uint8Array;
+  readonly shortChannelId: bigint;
+  readonly feeBaseMsat: number;
+  readonly feeProportionalMillionths: number;
+  readonly cltvExpiryDelta: number;
+  readonly htlcMinimumMsat?: bigint;
+  readonly htlcMaximumMsat?: bigint;
+}
+
+/** One of the payer's own channels, with its live outbound capacity. */
+export interface FirstHop {
+  readonly shortChannelId: bigint;
+  readonly counterparty: Uint8Array;
+  readonly outboundCapacityMsat: bigint;
+  readonly htlcMinimumMsat?: bigint;
+}
+
+/** What to route. */
+export interface RouteParams {
+  readonly payer: Uint8Array;
+  readonly payee: Uint8Array;
+  readonly amountMsat: bigint;
+  /** The payee's `min_final_cltv_expiry_delta` (BOLT 11 `c`, default 18). */
+  readonly finalCltvExpiryDelta?: number;
+  /** The largest total CLTV delta accepted (default 1008, about a week). */
+  readonly maxTotalCltvExpiryDelta?: number;
+  /** The most hops a route may have (default 20: BOLT 4's 1300-byte onion holds about 20 typical TLV hop payloads). */
+  readonly maxPathLength?: number;
+  /** Added to every CLTV of the result to make them absolute (default 0: relative). */
+  readonly currentBlockHeight?: number;
+  readonly excludedChannels?: readonly bigint[];
+  readonly excludedNodes?: readonly Uint8Array[];
+  /** The payer's channels; when given, they replace the graph's channels of the payer. */
+  readonly firstHops?: readonly FirstHop[];
+  readonly routeHints?: readonly (readonly RouteHintHop[])[];
+}
+
+/** A hop of a route: the channel into `nodeId`, what `nodeId` receives over it and the HTLC's expiry. */
+export interface RouteHop {
+  readonly nodeId: Uint8Array;
+  readonly shortChannelId: bigint;
+  /** The HTLC amount on this channel: what `nodeId` receives (and forwards minus its fee). */
+  readonly amountMsat: bigint;
+  /** The fee `nodeId` keeps for forwarding (0 for the payee). */
+  readonly feeMsat: bigint;
+  /** The HTLC's `cltv_expiry` on this channel (relative unless `currentBlockHeight` was given). */
+  readonly cltvExpiry: number;
+}
+
+/** A route from payer to payee. */
+export interface Route {
+  readonly hops: readonly RouteHop[];
+  /** What the payer sends over its first channel. */
+  readonly totalAmountMsat: bigint;
+  readonly totalFeeMsat: bigint;
+  /** CLTV delta of the whole route, the final delta included. */
+  readonly totalCltvExpiryDelta: number;
+}
+
+/** Why no route was returned. */
+export class RouteError extends Error {
+  override readonly name = 'RouteError';
+  constructor(
+    readonly code: 'no_route' | 'invalid_params',
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/** BOLT 7 fee: `fee_base_msat + amount × fee_proportional_millionths / 1,000,000`, rounded down. Exact. */
+export function forwardingFeeMsat(amountMsat: bigint, feeBaseMsat: number, feeProportionalMillionths: number): bigint {
+  return BigInt(feeBaseMsat) + (amountMsat * BigInt(feeProportionalMillionths)) / 1_000_000n;
+}
+
+/** The same in float64, exact while the amount and fee stay below 2^53 msat (~90,000 BTC); larger ones are rejected anyway. */
+function feeFloat(amount: number, base: number, ppm: number): number {
+  return base + Math.floor(amount / 1e6) * ppm + Math.floor(((amount % 1e6) * ppm) / 1e6);
+}
+
+interface ExtraEdge {
+  from: number;
+  scid: bigint;
+  base: number;
+  ppm: number;
+  cltv: number;
+  min: number;
+  max: number;
+  /** A first hop of the payer (no fee, no CLTV delta charged). */
+  first: boolean;
+}
+
+const keyOf = (b: Uint8Array) => Array.from(b, (x) => x.toString(16).padStart(2, '0')).join('');
+
+/** Reusable search state for one {@link RoutingGraph}: allocate once, route many times. */
+export class Router {
+  private amt: Float64Array;
+  private cltv: Int32Array;
+  private hops: Int32Array;
+  private gen: Int32Array;
+  private done: Int32Array;
+  private nextNode: Int32Array;
+  private nextEdge: Int32Array;
+  private generation = 0;
+  private heap: IndexHeap;
+
+  constructor(readonly graph: RoutingGraph) {
+    const n = graph.nodeCount + 64;
+    this.amt = new Float64Array(n);
+    this.cltv = new Int32Array(n);
+    this.hops = new Int32Array(n);
+    this.gen = new Int32Array(n);
+    this.done = new Int32Array(n);
+    this.nextNode = new Int32Array(n);
+    this.nextEdge = new Int32Array(n);
+    this.heap = new IndexHeap(graph.edgeCount + n + 16);
+  }
+
+  private ensure(n: number): void {
+    if (n <= this.amt.length) return;
+    const grow = <T extends Float64Array | Int32Array>(a: T, C: new (n: number) => T): T => {
+      const b = new C(n * 2);
+      b.set(a);
+      return b;
+    };
+    this.amt = grow(this.amt, Float64Array);
+    this.cltv = grow(this.cltv, Int32Array);
+    this.hops = grow(this.hops, Int32Array);
+    this.gen = grow(this.gen, Int32Array);
+    this.done = grow(this.done, Int32Array);
+    this.nextNode = grow(this.nextNode, Int32Array);
+    this.nextEdge = grow(this.nextEdge, Int32Array);
+    this.heap = new IndexHeap(this.graph.edgeCount + n * 2 + 16);
+  }
+
+  /** Finds the cheapest route; throws {@link RouteError} when there is none. */
+  findRoute(p: RouteParams): Route {
+    const g = this.graph;
+    if (p.amountMsat <= 0n) throw new RouteError('invalid_params', 'amount must be positive');
+    const finalDelta = p.finalCltvExpiryDelta ?? 18;
+    const maxCltv = p.maxTotalCltvExpiryDelta ?? 1008;
+    const maxLen = p.maxPathLength ?? 20;
+    // Extra nodes (hint nodes and payer/payee unknown to the graph) get indices past the graph's.
+    const extraIds = new Map<string, number>();
+    const extraNodeIds: Uint8Array[] = [];
+    const idx = (id: Uint8Array): number => {
+      const i = g.nodeIndex(id);
+      if (i !== undefined) return i;
+      const k = keyOf(id);
+      let j = extraIds.get(k);
+      if (j === undefined) {
+        j = g.nodeCount + extraNodeIds.length;
+        extraIds.set(k, j);
+        extraNodeIds.push(id);
+      }
+      return j;
+    };
+    const payer = idx(p.payer);
+    const payee = idx(p.payee);
+    if (payer === payee) throw new RouteError('invalid_params', 'payer and payee are the same node');
+    const extraIn = new Map<number, ExtraEdge[]>();
+    const addExtra = (to: number, e: ExtraEdge) => (extraIn.get(to) ?? extraIn.set(to, []).get(to)!).push(e);
+    for (const hint of p.routeHints ?? []) {
+      hint.forEach((h, k) => {
+        const to = k + 1 < hint.length ? idx(hint[k + 1]!.pubkey) : payee;
+        addExtra(to, {
+          from: idx(h.pubkey), scid: h.shortChannelId, base: h.feeBaseMsat, ppm: h.feeProportionalMillionths, cltv: h.cltvExpiryDelta,
+          min: Number(h.htlcMinimumMsat ?? 0n), max: h.htlcMaximumMsat === undefined ? Infinity : Number(h.htlcMaximumMsat), first: false,
+        });
+      });
+    }
+    for (const f of p.firstHops ?? []) {
+      addExtra(idx(f.counterparty), { from: payer, scid: f.shortChannelId, base: 0, ppm: 0, cltv: 0, min: Number(f.htlcMinimumMsat ?? 0n), max: Number(f.outboundCapacityMsat), first: true });
+    }
+    this.ensure(g.nodeCount + extraNodeIds.length + 1);
+    const excludedNodes = new Set((p.excludedNodes ?? []).map((id) => idx(id)));
+    const excludedChannels = new Set(p.excludedChannels ?? []);
+    const useGraphFirstHops = p.firstHops === undefined;
+
+    const gen = ++this.generation;
+    const { amt, cltv, hops, nextNode, nextEdge, heap } = this;
+    heap.clear();
+    const amount = Number(p.amountMsat);
+    amt[payee] = amount;
+    cltv[payee] = finalDelta;
+    hops[payee] = 0;
+    this.gen[payee] = gen;
+    heap.push(payee, amount);
+    const seen = (v: number) => this.gen[v] === gen;
+    const relax = (u: number, v: number, edge: number, a: number, base: number, ppm: number, delta: number, first: boolean) => {
+      if (excludedNodes.has(u) && u !== payer) return;
+      let na: number;
+      let nc: number;
+      if (first || u === payer) {
+        na = a;
+        nc = cltv[v]!;
+      } else {
+        na = a + feeFloat(a, base, ppm);
+        nc = cltv[v]! + delta;
+      }
+      if (nc > maxCltv || !(na < 2 ** 53)) return;
+      if (!seen(u) || na < amt[u]!) {
+        this.gen[u] = gen;
+        this.done[u] = 0;
+        amt[u] = na;
+        cltv[u] = nc;
+        hops[u] = hops[v]! + 1;
+        nextNode[u] = v;
+        nextEdge[u] = edge;
+        heap.push(u, na);
+      }
+    };
+    const extraEdges: ExtraEdge[] = [];
+    let found = false;
+    while (heap.size > 0) {
+      const key = heap.topKey();
+      const v = heap.pop();
+      if (this.done[v] === gen || key > amt[v]!) continue;
+      this.done[v] = gen;
+      if (v === payer) {
+        found = true;
+        break;
+      }
+      if (hops[v]! >= maxLen) continue;
+      const a = amt[v]!;
+      if (v < g.nodeCount) {
+        for (let e = g.inStart[v]!, end = g.inStart[v + 1]!; e < end; e++) {
+          const u = g.edgeFrom[e]!;
+          if (u === payer && !useGraphFirstHops) continue;
+          if (a < g.edgeHtlcMin[e]! || a > g.edgeMaxMsat[e]!) continue;
+          if (excludedChannels.size && excludedChannels.has(g.edgeScid[e]!)) continue;
+          relax(u, v, e, a, g.edgeFeeBase[e]!, g.edgeFeePpm[e]!, g.edgeCltv[e]!, false);
+        }
+      }
+      for (const x of extraIn.get(v) ?? []) {
+        if (a < x.min || a > x.max || excludedChannels.has(x.scid)) continue;
+        extraEdges.push(x);
+        relax(x.from, v, -extraEdges.length, a, x.base, x.ppm, x.cltv, x.first);
+      }
+    }
+    if (!found) throw new RouteError('no_route', 'no route satisfies the constraints');
+
+    // Walk forward from the payer and recompute amounts exactly in bigint.
+    const path: { node: number; scid: bigint; base: number; ppm: number; delta: number; min: number; max: number }[] = [];
+    for (let u = payer; u !== payee; u = nextNode[u]!) {
+      const e = nextEdge[u]!;
+      const x = e < 0 ? extraEdges[-e - 1]! : undefined;
+      path.push({
+        node: nextNode[u]!,
+        scid: x ? x.scid : g.edgeScid[e]!,
+        base: x ? x.base : g.edgeFeeBase[e]!,
+        ppm: x ? x.ppm : g.edgeFeePpm[e]!,
+        delta: x ? x.cltv : g.edgeCltv[e]!,
+        min: x ? x.min : g.edgeHtlcMin[e]!,
+        max: x ? x.max : g.edgeMaxMsat[e]!,
+      });
+    }
+    const nodeIdOf = (i: number) => (i < g.nodeCount ? g.nodeIds[i]! : extraNodeIds[i - g.nodeCount]!);
+    const height = p.currentBlockHeight ?? 0;
+    const out: RouteHop[] = new Array(path.length);
+    let amountIn = p.amountMsat;
+    let cltvIn = finalDelta;
+    for (let i = path.length - 1; i >= 0; i--) {
+      const hop = path[i]!;
+      const fee = i === path.length - 1 ? 0n : forwardingFeeMsat(out[i + 1]!.amountMsat, path[i + 1]!.base, path[i + 1]!.ppm);
+      if (i < path.length - 1) {
+        amountIn = out[i + 1]!.amountMsat + fee;
+        cltvIn = out[i + 1]!.cltvExpiry - height + path[i + 1]!.delta;
+      }
+      if (Number(amountIn) < hop.min || Number(amountIn) > hop.max) throw new RouteError('no_route', 'route failed the exact amount check');
+      out[i] = { nodeId: nodeIdOf(hop.node), shortChannelId: hop.scid, amountMsat: amountIn, feeMsat: fee, cltvExpiry: height + cltvIn };
+    }
+    const total = out[0]!.amountMsat;
+    return { hops: out, totalAmountMsat: total, totalFeeMsat: total - p.amountMsat, totalCltvExpiryDelta: out[0]!.cltvExpiry - height };
+  }
+}
+
+/** One-shot `findRoute` over a {@link RoutingGraph} (build a {@link Router} to route many times). */
+export function findRoute(graph: RoutingGraph, params: RouteParams): Route {
+  return new Router(graph).findRoute(params);
+}
+
+/** The seed's name for {@link findRoute}. */
+export const getRoute = findRoute;

@@ -1,0 +1,10 @@
+/**
+ * `@ln/router`: pathfinding over a read-only network graph — `findRoute` (the seed's
+ * `get_route`) with every per-hop constraint, first hops and invoice route hints.
+ *
+ * @packageDocumentation
+ */
+export * from './graph-view.js';
+export { RoutingGraph } from './routing-graph.js';
+export { findRoute, getRoute, forwardingFeeMsat, Router, RouteError, type Route, type RouteHop, type RouteParams, type RouteHintHop, type FirstHop } from './find-route.js';
+export { IndexHeap } from './heap.js';

@@ -1,0 +1,103 @@
+/**
+ * The router's compact search structure: nodes interned to indices and every usable direction
+ * stored as an incoming edge of its destination (CSR layout on typed arrays), so the backward
+ * search from the payee touches no objects.
+ */
+import type { ReadOnlyNetworkGraph } from './graph-view.js';
+
+const hex = (b: Uint8Array): string => {
+  let s = '';
+  for (let i = 0; i < b.length; i++) s += (b[i]! < 16 ? '0' : '') + b[i]!.toString(16);
+  return s;
+};
+
+/** A directed graph of the usable channel directions, ready for pathfinding. */
+export class RoutingGraph {
+  /** Node ids by index. */
+  readonly nodeIds: Uint8Array[] = [];
+  private readonly index = new Map<string, number>();
+  /** Incoming edges of node v are `inStart[v] .. inStart[v + 1]`. */
+  inStart!: Int32Array;
+  /** Edge arrays, indexed by edge: the sending node, the channel, and the sender's policy. */
+  edgeFrom!: Int32Array;
+  edgeScid!: BigUint64Array;
+  edgeFeeBase!: Float64Array;
+  edgeFeePpm!: Float64Array;
+  edgeCltv!: Int32Array;
+  edgeHtlcMin!: Float64Array;
+  /** min(htlc_maximum_msat, capacity) in msat. */
+  edgeMaxMsat!: Float64Array;
+
+  /** Index of a node id, interning it when `create`. */
+  nodeIndex(id: Uint8Array, create = false): number | undefined {
+    const k = hex(id);
+    let i = this.index.get(k);
+    if (i === undefined && create) {
+      i = this.nodeIds.length;
+      this.nodeIds.push(id);
+      this.index.set(k, i);
+    }
+    return i;
+  }
+  get nodeCount(): number {
+    return this.nodeIds.length;
+  }
+  get edgeCount(): number {
+    return this.edgeFrom.length;
+  }
+
+  /** Builds the structure from any {@link ReadOnlyNetworkGraph}. */
+  static fromView(view: ReadOnlyNetworkGraph): RoutingGraph {
+    const g = new RoutingGraph();
+    const from: number[] = [];
+    const to: number[] = [];
+    const scid: bigint[] = [];
+    const base: number[] = [];
+    const ppm: number[] = [];
+    const cltv: number[] = [];
+    const hmin: number[] = [];
+    const hmax: number[] = [];
+    view.forEachChannel((ch) => {
+      const n1 = g.nodeIndex(ch.node1, true)!;
+      const n2 = g.nodeIndex(ch.node2, true)!;
+      const capMsat = ch.capacitySat === undefined ? Infinity : Number(ch.capacitySat * 1000n);
+      ch.policies.forEach((p, dir) => {
+        if (!p) return;
+        const max = Math.min(Number(p.htlcMaximumMsat), capMsat);
+        if (max <= 0 || Number(p.htlcMinimumMsat) > max) return;
+        from.push(dir === 0 ? n1 : n2);
+        to.push(dir === 0 ? n2 : n1);
+        scid.push(ch.scid);
+        base.push(p.feeBaseMsat);
+        ppm.push(p.feeProportionalMillionths);
+        cltv.push(p.cltvExpiryDelta);
+        hmin.push(Number(p.htlcMinimumMsat));
+        hmax.push(max);
+      });
+    });
+    const n = g.nodeCount;
+    const m = from.length;
+    g.inStart = new Int32Array(n + 1);
+    for (let e = 0; e < m; e++) g.inStart[to[e]! + 1]!++;
+    for (let v = 0; v < n; v++) g.inStart[v + 1]! += g.inStart[v]!;
+    const fill = Int32Array.from(g.inStart.subarray(0, n));
+    g.edgeFrom = new Int32Array(m);
+    g.edgeScid = new BigUint64Array(m);
+    g.edgeFeeBase = new Float64Array(m);
+    g.edgeFeePpm = new Float64Array(m);
+    g.edgeCltv = new Int32Array(m);
+    g.edgeHtlcMin = new Float64Array(m);
+    g.edgeMaxMsat = new Float64Array(m);
+    for (let e = 0; e < m; e++) {
+      const k = fill[to[e]!]!++;
+      g.edgeFrom[k] = from[e]!;
+      g.edgeScid[k] = scid[e]!;
+      g.edgeFeeBase[k] = base[e]!;
+      g.edgeFeePpm[k] = ppm[e]!;
+      g.edgeCltv[k] = cltv[e]!;
+      g.edgeHtlcMin[k] = hmin[e]!;
+      g.edgeMaxMsat[k] = hmax[e]!;
+    }
+    return g;
+  }
+}

@@ -1,0 +1,133 @@
+import { readFileSync } from 'node:fs';
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { RouteError, RoutingGraph, findRoute, forwardingFeeMsat, type ChannelView, type DirectionPolicy, type RouteParams } from '@ln/router';
+
+/** Node ids are 33 bytes; the label's char code makes them distinct and orderable. */
+const id = (c: string) => Uint8Array.from([2, ...new Array(31).fill(0), c.charCodeAt(0)]);
+const pol = (base: number, ppm: number, cltv: number, min = 0n, max = 10_000_000_000n): DirectionPolicy => ({ feeBaseMsat: base, feeProportionalMillionths: ppm, cltvExpiryDelta: cltv, htlcMinimumMsat: min, htlcMaximumMsat: max });
+let nextScid = 1n;
+/** A channel a→b with a's policy `ab` and b's policy `ba` (either may be absent = disabled). */
+function ch(a: string, b: string, ab?: DirectionPolicy, ba?: DirectionPolicy, capacitySat = 10_000_000n, scid = nextScid++): ChannelView {
+  const [n1, n2, p1, p2] = a < b ? [a, b, ab, ba] : [b, a, ba, ab];
+  return { scid, node1: id(n1), node2: id(n2), capacitySat, policies: [p1, p2] };
+}
+const graphOf = (chs: ChannelView[]) => RoutingGraph.fromView({ forEachChannel: (f) => chs.forEach(f) });
+const route = (chs: ChannelView[], p: Partial<RouteParams> & { from: string; to: string; amount: bigint }) =>
+  findRoute(graphOf(chs), { payer: id(p.from), payee: id(p.to), amountMsat: p.amount, ...p });
+const noRoute = (f: () => unknown) => {
+  try {
+    f();
+    return false;
+  } catch (e) {
+    return e instanceof RouteError && e.code === 'no_route';
+  }
+};
+const path = (r: { hops: readonly { nodeId: Uint8Array }[] }) => r.hops.map((h) => String.fromCharCode(h.nodeId[32]!)).join('');
+
+test('BOLT 7 routing example: A→B→C and A→D→C, fees compound on the forwarded amount, CLTV adds up', () => {
+  const v = JSON.parse(readFileSync(new URL('../../../../shared/vectors/bolt07-routing-example.json', import.meta.url), 'utf8'));
+  assert.is(forwardingFeeMsat(4_999_999n, 200, 2000), BigInt(v.fee_example.fee_msat));
+  const P = (n: 'A' | 'B' | 'C' | 'D') => pol(v.nodes_fee_scheme[n].fee_base_msat, v.nodes_fee_scheme[n].fee_proportional_millionths, v.nodes_cltv_expiry_delta[n]);
+  const chs = [ch('A', 'B', P('A'), P('B')), ch('A', 'D', P('A'), P('D')), ch('B', 'C', P('B'), P('C')), ch('D', 'C', P('D'), P('C'))];
+  const final = v.min_final_cltv_expiry_delta + v.shadow_route_extra_cltv;
+  const r = route(chs, { from: 'A', to: 'C', amount: BigInt(v.payment_amount_msat), finalCltvExpiryDelta: final });
+  assert.is(path(r), 'BC', 'via B (cheaper than D)');
+  const abc = v.update_add_htlc.find((u: any) => u.route.startsWith('A->B->C: A->B'));
+  assert.is(r.hops[0]!.amountMsat, BigInt(abc.amount_msat));
+  assert.is(r.hops[0]!.cltvExpiry, abc.cltv_expiry_offset_from_current_height);
+  assert.is(r.hops[1]!.amountMsat, 4_999_999n);
+  assert.is(r.hops[1]!.cltvExpiry, final);
+  assert.is(r.totalFeeMsat, BigInt(abc.amount_msat) - 4_999_999n);
+  // Excluding B forces the route through D, with D's fees and CLTV.
+  const viaD = route(chs, { from: 'A', to: 'C', amount: 4_999_999n, finalCltvExpiryDelta: final, excludedNodes: [id('B')] });
+  assert.is(path(viaD), 'DC');
+  const adc = v.update_add_htlc.find((u: any) => u.route.startsWith('A->D->C: A->D'));
+  if (adc) assert.is(viaD.hops[0]!.amountMsat, BigInt(adc.amount_msat));
+  assert.is(viaD.hops[0]!.cltvExpiry, 40 + final);
+});
+
+test('fee compounding over three hops picks the cheapest total, not the cheapest first hop', () => {
+  const chs = [
+    ch('S', 'A', pol(0, 0, 10), pol(0, 0, 10)),
+    ch('A', 'B', pol(1000, 10_000, 10)),
+    ch('B', 'T', pol(1000, 10_000, 10)),
+    ch('S', 'X', pol(0, 0, 10)),
+    ch('X', 'T', pol(25_000, 0, 10)),
+  ];
+  const r = route(chs, { from: 'S', to: 'T', amount: 1_000_000n });
+  // Via A,B: B charges 1000 + 10000 = 11000 on 1,000,000; A charges 1000 + 1% of 1,011,000 = 11110 → 22110 < 25000.
+  assert.is(path(r), 'ABT');
+  assert.is(r.totalFeeMsat, 22_110n);
+  assert.equal(r.hops.map((h) => h.amountMsat), [1_022_110n, 1_011_000n, 1_000_000n]);
+});
+
+test('htlc_minimum, htlc_maximum and capacity at each hop; disabled directions are not used', () => {
+  const chs = [ch('S', 'A', pol(0, 0, 10)), ch('A', 'T', pol(0, 0, 10, 0n, 500_000n)), ch('S', 'B', pol(0, 0, 10)), ch('B', 'T', pol(100, 0, 10, 2_000_000n))];
+  assert.is(path(route(chs, { from: 'S', to: 'T', amount: 400_000n })), 'AT');
+  assert.ok(noRoute(() => route(chs, { from: 'S', to: 'T', amount: 600_000n })), 'too big for A, too small for B');
+  assert.is(path(route(chs, { from: 'S', to: 'T', amount: 3_000_000n })), 'BT');
+  const cap = [ch('S', 'A', pol(0, 0, 10)), ch('A', 'T', pol(0, 0, 10), undefined, 1_000n)];
+  assert.ok(noRoute(() => route(cap, { from: 'S', to: 'T', amount: 1_000_001n })), 'capacity 1000 sat');
+  assert.is(path(route(cap, { from: 'S', to: 'T', amount: 1_000_000n })), 'AT');
+  const oneWay = [ch('S', 'A', pol(0, 0, 10), pol(0, 0, 10)), ch('A', 'T', undefined, pol(0, 0, 10))];
+  assert.ok(noRoute(() => route(oneWay, { from: 'S', to: 'T', amount: 1000n })), 'A→T is disabled; only T→A exists');
+  assert.is(path(route(oneWay, { from: 'T', to: 'S', amount: 1000n })), 'AS');
+});
+
+test('CLTV: the total includes the final delta and is capped; a route over the cap is not returned', () => {
+  const chs = [ch('S', 'A', pol(0, 0, 10)), ch('A', 'T', pol(0, 0, 500)), ch('S', 'B', pol(0, 0, 10)), ch('B', 'T', pol(100_000, 0, 40))];
+  const cheap = route(chs, { from: 'S', to: 'T', amount: 1000n, finalCltvExpiryDelta: 18, currentBlockHeight: 800_000 });
+  assert.is(path(cheap), 'AT');
+  assert.is(cheap.totalCltvExpiryDelta, 518);
+  assert.is(cheap.hops[0]!.cltvExpiry, 800_518);
+  const capped = route(chs, { from: 'S', to: 'T', amount: 1000n, finalCltvExpiryDelta: 18, maxTotalCltvExpiryDelta: 100 });
+  assert.is(path(capped), 'BT');
+  assert.ok(noRoute(() => route(chs, { from: 'S', to: 'T', amount: 1000n, finalCltvExpiryDelta: 18, maxTotalCltvExpiryDelta: 50 })));
+});
+
+test('maximum path length: a 4-hop chain is refused with maxPathLength 3', () => {
+  const chs = [ch('S', 'A', pol(0, 0, 1)), ch('A', 'B', pol(0, 0, 1)), ch('B', 'C', pol(0, 0, 1)), ch('C', 'T', pol(0, 0, 1))];
+  assert.is(route(chs, { from: 'S', to: 'T', amount: 1n }).hops.length, 4);
+  assert.ok(noRoute(() => route(chs, { from: 'S', to: 'T', amount: 1n, maxPathLength: 3 })));
+});
+
+test('excluded channels; first hops override the graph with live outbound capacity', () => {
+  const sa = ch('S', 'A', pol(0, 0, 1));
+  const sb = ch('S', 'B', pol(0, 0, 1));
+  const chs = [sa, sb, ch('A', 'T', pol(10, 0, 1)), ch('B', 'T', pol(20, 0, 1))];
+  assert.is(path(route(chs, { from: 'S', to: 'T', amount: 1000n })), 'AT');
+  assert.is(path(route(chs, { from: 'S', to: 'T', amount: 1000n, excludedChannels: [sa.scid] })), 'BT');
+  const first = [
+    { shortChannelId: 9001n, counterparty: id('A'), outboundCapacityMsat: 500n },
+    { shortChannelId: 9002n, counterparty: id('B'), outboundCapacityMsat: 5_000n },
+  ];
+  const r = route(chs, { from: 'S', to: 'T', amount: 1000n, firstHops: first });
+  assert.is(path(r), 'BT', 'A has too little outbound capacity');
+  assert.is(r.hops[0]!.shortChannelId, 9002n, 'the first hop is the payer\'s channel, not the graph\'s');
+  assert.ok(noRoute(() => route(chs, { from: 'S', to: 'T', amount: 1000n, firstHops: [] })), 'no usable first hops');
+});
+
+test('route hints reach a private payee through its announced neighbour', () => {
+  const chs = [ch('S', 'A', pol(0, 0, 10)), ch('A', 'H', pol(100, 0, 10))];
+  assert.ok(noRoute(() => route(chs, { from: 'S', to: 'P', amount: 10_000n })));
+  const r = route(chs, {
+    from: 'S', to: 'P', amount: 10_000n, finalCltvExpiryDelta: 18,
+    routeHints: [[{ pubkey: id('H'), shortChannelId: 777n, feeBaseMsat: 5, feeProportionalMillionths: 1000, cltvExpiryDelta: 30 }]],
+  });
+  assert.is(path(r), 'AHP');
+  assert.is(r.hops[2]!.shortChannelId, 777n);
+  assert.is(r.hops[1]!.feeMsat, 15n, 'H charges 5 + 0.1% of 10,000');
+  assert.is(r.totalFeeMsat, 115n);
+  assert.is(r.totalCltvExpiryDelta, 18 + 30 + 10);
+});
+
+test('absurd fees (as in the 2021 data) do not overflow: such edges are simply too expensive', () => {
+  const chs = [ch('S', 'A', pol(0, 0, 1)), ch('A', 'T', pol(4_294_967_295, 4_294_967_295, 1)), ch('S', 'B', pol(0, 0, 1)), ch('B', 'T', pol(1, 1, 1))];
+  assert.is(path(route(chs, { from: 'S', to: 'T', amount: 1_000_000_000n })), 'BT');
+  const only = [ch('S', 'A', pol(0, 0, 1)), ch('A', 'T', pol(4_294_967_295, 4_294_967_295, 1))];
+  const r = route(only, { from: 'S', to: 'T', amount: 1_000n });
+  assert.is(r.totalFeeMsat, forwardingFeeMsat(1_000n, 4_294_967_295, 4_294_967_295));
+});
+
+test.run();

@@ -1,0 +1,103 @@
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import type { GraphSnapshot } from '@ln/graph-snapshots';
+import { loadClnGossmap2026, loadListChannels2021 } from '@ln/graph-snapshots/node';
+import { RouteError, Router, RoutingGraph, forwardingFeeMsat, type ChannelView, type Route } from '@ln/router';
+
+/** Adapts a snapshot to the router's read-only view. */
+function viewOf(g: GraphSnapshot) {
+  return {
+    forEachChannel(f: (c: ChannelView) => void) {
+      for (const c of g.channels) f({ scid: c.scid, node1: g.nodes[c.node1]!.nodeId, node2: g.nodes[c.node2]!.nodeId, capacitySat: c.capacitySat, policies: c.policies });
+    },
+  };
+}
+
+/** An independent checker: recomputes every hop forward from the snapshot's own policies. */
+function checkRoute(g: GraphSnapshot, payer: number, payee: number, amount: bigint, finalDelta: number, r: Route): void {
+  const byScid = new Map(g.channels.map((c) => [c.scid, c]));
+  let prev = payer;
+  const nodesOnPath: number[] = [];
+  for (let i = 0; i < r.hops.length; i++) {
+    const h = r.hops[i]!;
+    const c = byScid.get(h.shortChannelId);
+    assert.ok(c, `hop ${i}: channel exists`);
+    const next = c!.node1 === prev ? c!.node2 : c!.node1;
+    assert.ok(c!.node1 === prev || c!.node2 === prev, `hop ${i}: channel touches the previous node`);
+    assert.equal(g.nodes[next]!.nodeId, h.nodeId, `hop ${i}: leads to the stated node`);
+    const policy = c!.policies[c!.node1 === prev ? 0 : 1];
+    assert.ok(policy, `hop ${i}: direction enabled`);
+    assert.ok(h.amountMsat >= policy!.htlcMinimumMsat, `hop ${i}: htlc_minimum`);
+    assert.ok(h.amountMsat <= policy!.htlcMaximumMsat && h.amountMsat <= c!.capacitySat * 1000n, `hop ${i}: htlc_maximum and capacity`);
+    if (i + 1 < r.hops.length) {
+      const nc = byScid.get(r.hops[i + 1]!.shortChannelId)!;
+      const np = nc.policies[nc.node1 === next ? 0 : 1]!;
+      assert.is(h.amountMsat, r.hops[i + 1]!.amountMsat + forwardingFeeMsat(r.hops[i + 1]!.amountMsat, np.feeBaseMsat, np.feeProportionalMillionths), `hop ${i}: amount = next amount + fee`);
+      assert.is(h.cltvExpiry, r.hops[i + 1]!.cltvExpiry + np.cltvExpiryDelta, `hop ${i}: cltv = next cltv + delta`);
+    }
+    nodesOnPath.push(next);
+    prev = next;
+  }
+  assert.is(prev, payee);
+  assert.is(r.hops[r.hops.length - 1]!.amountMsat, amount);
+  assert.is(r.hops[r.hops.length - 1]!.cltvExpiry, finalDelta);
+  assert.is(new Set(nodesOnPath).size, nodesOnPath.length, 'no node twice');
+  assert.ok(r.hops.length <= 20 && r.totalCltvExpiryDelta <= 1008);
+  assert.is(r.totalAmountMsat, amount + r.totalFeeMsat);
+}
+
+function runQueries(g: GraphSnapshot, queries: number, seed: number) {
+  const router = new Router(RoutingGraph.fromView(viewOf(g)));
+  let x = seed;
+  const rnd = () => ((x = (x * 1103515245 + 12345) >>> 0) / 0x100000000);
+  // Only a third of the snapshot's nodes have an enabled direction at all: draw payers among
+  // nodes that can send (an enabled outgoing direction) and payees among those that can receive.
+  const senders: number[] = [];
+  const receivers: number[] = [];
+  const out = new Uint8Array(g.nodes.length);
+  const inn = new Uint8Array(g.nodes.length);
+  for (const c of g.channels) {
+    if (c.policies[0]) (out[c.node1] = 1), (inn[c.node2] = 1);
+    if (c.policies[1]) (out[c.node2] = 1), (inn[c.node1] = 1);
+  }
+  for (let i = 0; i < g.nodes.length; i++) {
+    if (out[i]) senders.push(i);
+    if (inn[i]) receivers.push(i);
+  }
+  let ok = 0;
+  let none = 0;
+  const times: number[] = [];
+  for (let q = 0; q < queries; q++) {
+    const payer = senders[Math.floor(rnd() * senders.length)]!;
+    const payee = receivers[Math.floor(rnd() * receivers.length)]!;
+    if (payer === payee) continue;
+    const amt = BigInt(Math.floor(10 ** (3 + rnd() * 2.3))) * 1000n; // 1,000 to 200,000 sat
+
+    const t0 = performance.now();
+    try {
+      const r = router.findRoute({ payer: g.nodes[payer]!.nodeId, payee: g.nodes[payee]!.nodeId, amountMsat: amt, finalCltvExpiryDelta: 18 });
+      times.push(performance.now() - t0);
+      checkRoute(g, payer, payee, amt, 18, r);
+      ok++;
+    } catch (e) {
+      if (!(e instanceof RouteError)) throw e;
+      none++;
+    }
+  }
+  times.sort((a, b) => a - b);
+  return { ok, none, p50: times[Math.floor(times.length / 2)] ?? 0 };
+}
+
+test('mainnet 2026 snapshot: 300 random queries, every returned route passes the independent hop-by-hop checker', () => {
+  const r = runQueries(loadClnGossmap2026(), 300, 42);
+  console.log(`    2026: ${r.ok} routes, ${r.none} without a route, p50 ${r.p50.toFixed(2)} ms`);
+  assert.ok(r.ok >= 200, `expected most random queries to find a route, got ${r.ok}`);
+});
+
+test('2021 listchannels snapshot (absurd fees included): 200 random queries, routes checked, nothing overflows', () => {
+  const r = runQueries(loadListChannels2021(), 200, 7);
+  console.log(`    2021: ${r.ok} routes, ${r.none} without a route, p50 ${r.p50.toFixed(2)} ms`);
+  assert.ok(r.ok >= 100, `expected many routes, got ${r.ok}`);
+});
+
+test.run();
