@@ -1,0 +1,99 @@
+/**
+ * BOLT 4 `payload` TLV stream: what each hop of a payment onion reads (amount to forward,
+ * outgoing CLTV, next channel, and for the final hop the payment secret and total).
+ */
+import { DecodeError, bytes, decodeTlvs, encodeTlvs, point, restBytes, shortChannelId, struct, tlv, tu32, tu64, type TlvValues } from '@ln/wire';
+import { OnionError } from './errors.js';
+
+/** The BOLT 4 `payload` TLV schema. */
+export const HOP_PAYLOAD_TLVS = {
+  amtToForward: tlv(2, tu64),
+  outgoingCltvValue: tlv(4, tu32),
+  shortChannelId: tlv(6, shortChannelId),
+  paymentData: tlv(8, struct({ paymentSecret: bytes(32), totalMsat: tu64 })),
+  encryptedRecipientData: tlv(10, restBytes),
+  currentPathKey: tlv(12, point),
+  paymentMetadata: tlv(16, restBytes),
+  totalAmountMsat: tlv(18, tu64),
+};
+
+/** The raw TLV records of a hop payload. */
+export type HopPayloadTlvs = TlvValues<typeof HOP_PAYLOAD_TLVS>;
+
+/** A payload for a forwarding hop: where to send what. */
+export interface ForwardPayload {
+  readonly kind: 'forward';
+  readonly amtToForward: bigint;
+  readonly outgoingCltvValue: number;
+  readonly shortChannelId: bigint;
+}
+
+/** A payload for the final hop of a (non-blinded) payment. */
+export interface FinalPayload {
+  readonly kind: 'final';
+  readonly amtToForward: bigint;
+  readonly outgoingCltvValue: number;
+  readonly paymentSecret: Uint8Array;
+  /** The whole payment's amount (multi-part payments, BOLT 4 "Basic Multi-Part Payments"). */
+  readonly totalMsat: bigint;
+  readonly paymentMetadata?: Uint8Array;
+}
+
+/** A decoded hop payload, with the TLV type that was wrong when the payload is invalid (for `invalid_onion_payload`). */
+export type HopPayload = ForwardPayload | FinalPayload;
+
+/** Encodes a hop payload as its TLV stream (the bytes `createOnion` takes per hop). */
+export function encodeHopPayload(p: HopPayload): Uint8Array {
+  if (p.kind === 'forward') {
+    return encodeTlvs(HOP_PAYLOAD_TLVS, { amtToForward: p.amtToForward, outgoingCltvValue: p.outgoingCltvValue, shortChannelId: p.shortChannelId });
+  }
+  return encodeTlvs(HOP_PAYLOAD_TLVS, {
+    amtToForward: p.amtToForward,
+    outgoingCltvValue: p.outgoingCltvValue,
+    paymentData: { paymentSecret: p.paymentSecret, totalMsat: p.totalMsat },
+    ...(p.paymentMetadata ? { paymentMetadata: p.paymentMetadata } : {}),
+  });
+}
+
+/** Thrown when a payload breaks BOLT 4's rules; `tlvType` is the offending record (for `invalid_onion_payload`). */
+export class InvalidOnionPayload extends OnionError {
+  constructor(
+    message: string,
+    readonly tlvType: bigint,
+  ) {
+    super('invalid_payload', message);
+  }
+}
+
+/**
+ * Decodes and checks a hop payload (BOLT 4 "Requirements" of the reader, non-blinded):
+ * `amt_to_forward` and `outgoing_cltv_value` must be present; an intermediate hop needs
+ * `short_channel_id`; the final hop (`isFinal`, learned from the onion) needs `payment_data`.
+ */
+export function decodeHopPayload(payload: Uint8Array, isFinal: boolean): HopPayload {
+  let t: HopPayloadTlvs;
+  try {
+    t = decodeTlvs(payload, HOP_PAYLOAD_TLVS);
+  } catch (e) {
+    if (e instanceof DecodeError) throw new InvalidOnionPayload(`hop payload: ${e.message}`, 0n);
+    throw e;
+  }
+  if (t.amtToForward === undefined) throw new InvalidOnionPayload('missing amt_to_forward', 2n);
+  if (t.outgoingCltvValue === undefined) throw new InvalidOnionPayload('missing outgoing_cltv_value', 4n);
+  if (t.encryptedRecipientData !== undefined || t.currentPathKey !== undefined) {
+    throw new InvalidOnionPayload('blinded paths are not supported', t.encryptedRecipientData !== undefined ? 10n : 12n);
+  }
+  if (!isFinal) {
+    if (t.shortChannelId === undefined) throw new InvalidOnionPayload('missing short_channel_id on an intermediate hop', 6n);
+    return { kind: 'forward', amtToForward: t.amtToForward, outgoingCltvValue: t.outgoingCltvValue, shortChannelId: t.shortChannelId };
+  }
+  if (!t.paymentData) throw new InvalidOnionPayload('missing payment_data (payment_secret) on the final hop', 8n);
+  return {
+    kind: 'final',
+    amtToForward: t.amtToForward,
+    outgoingCltvValue: t.outgoingCltvValue,
+    paymentSecret: t.paymentData.paymentSecret,
+    totalMsat: t.paymentData.totalMsat,
+    paymentMetadata: t.paymentMetadata,
+  };
+}
