@@ -4,7 +4,7 @@
  * (unit weights, no fees or constraints) over the same compact graph in the same run, the floor.
  */
 import { loadClnGossmap2026 } from '@ln/graph-snapshots/node';
-import { IndexHeap, RouteError, Router, RoutingGraph, type ChannelView } from '@ln/router';
+import { IndexHeap, ProbabilisticScorer, RouteError, Router, RoutingGraph, type ChannelView } from '@ln/router';
 
 const t0 = performance.now();
 const g = loadClnGossmap2026();
@@ -57,8 +57,11 @@ function plainDijkstra(src: number, dst: number): boolean {
 
 const pct = (a: number[], p: number) => a.sort((m, n) => m - n)[Math.min(a.length - 1, Math.floor(a.length * p))]!;
 const times: number[] = [];
+const scored: number[] = [];
 const floor: number[] = [];
 let ok = 0;
+let okScored = 0;
+const scorer = new ProbabilisticScorer();
 // Round 0 warms the JIT up; round 1 is measured.
 for (let round = 0; round < 2; round++) {
   for (const q of queries) {
@@ -70,6 +73,14 @@ for (let round = 0; round < 2; round++) {
       if (!(e instanceof RouteError)) throw e;
     }
     if (round === 1) times.push(performance.now() - a);
+    const s0 = performance.now();
+    try {
+      router.findRoute({ payer: g.nodes[q.payer]!.nodeId, payee: g.nodes[q.payee]!.nodeId, amountMsat: q.amount, scorer });
+      if (round === 1) okScored++;
+    } catch (e) {
+      if (!(e instanceof RouteError)) throw e;
+    }
+    if (round === 1) scored.push(performance.now() - s0);
     const b = performance.now();
     plainDijkstra(rg.nodeIndex(g.nodes[q.payee]!.nodeId)!, rg.nodeIndex(g.nodes[q.payer]!.nodeId)!);
     if (round === 1) floor.push(performance.now() - b);
@@ -79,5 +90,6 @@ const mem = process.memoryUsage();
 console.log(`graph: ${g.nodes.length} nodes, ${g.channels.length} channels, ${rg.edgeCount} usable directions; snapshot load ${tLoad.toFixed(0)} ms, router graph build ${tBuild.toFixed(0)} ms, heap used ${(mem.heapUsed / 1e6).toFixed(0)} MB`);
 console.log('query set'.padEnd(34) + 'p50 ms'.padStart(9) + 'p99 ms'.padStart(9) + '  success');
 console.log('findRoute (single path)'.padEnd(34) + pct(times, 0.5).toFixed(3).padStart(9) + pct(times, 0.99).toFixed(3).padStart(9) + `  ${ok}/1000`);
+console.log('findRoute + probabilistic scorer'.padEnd(34) + pct(scored, 0.5).toFixed(3).padStart(9) + pct(scored, 0.99).toFixed(3).padStart(9) + `  ${okScored}/1000`);
 console.log('plain Dijkstra (floor)'.padEnd(34) + pct(floor, 0.5).toFixed(3).padStart(9) + pct(floor, 0.99).toFixed(3).padStart(9));
 console.log(`ratio findRoute/floor at p50: ${(pct(times, 0.5) / pct(floor, 0.5)).toFixed(2)}x`);

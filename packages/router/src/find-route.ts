@@ -8,6 +8,7 @@
  * route hints (private last hops).
  */
 import { IndexHeap } from './heap.js';
+import type { Score, ScoredHop } from './scorer.js';
 import type { RoutingGraph } from './routing-graph.js';
 
 /** An `r` field hop of a BOLT 11 invoice: a channel from `pubkey` towards the payee. */
@@ -47,6 +48,8 @@ export interface RouteParams {
   /** The payer's channels; when given, they replace the graph's channels of the payer. */
   readonly firstHops?: readonly FirstHop[];
   readonly routeHints?: readonly (readonly RouteHintHop[])[];
+  /** Penalizes hops (e.g. a `ProbabilisticScorer`); the search minimizes fees plus penalties. The payer's own first hop is not scored. */
+  readonly scorer?: Score;
 }
 
 /** A hop of a route: the channel into `nodeId`, what `nodeId` receives over it and the HTLC's expiry. */
@@ -59,6 +62,10 @@ export interface RouteHop {
   readonly feeMsat: bigint;
   /** The HTLC's `cltv_expiry` on this channel (relative unless `currentBlockHeight` was given). */
   readonly cltvExpiry: number;
+  /** The BOLT 7 direction bit of the channel as used (0 = sent by its lesser node id). */
+  readonly direction: 0 | 1;
+  /** What the channel can carry in this direction (min of capacity and htlc_maximum), msat. */
+  readonly capacityMsat: bigint;
 }
 
 /** A route from payer to payee. */
@@ -109,6 +116,7 @@ const keyOf = (b: Uint8Array) => Array.from(b, (x) => x.toString(16).padStart(2,
 /** Reusable search state for one {@link RoutingGraph}: allocate once, route many times. */
 export class Router {
   private amt: Float64Array;
+  private cost: Float64Array;
   private cltv: Int32Array;
   private hops: Int32Array;
   private gen: Int32Array;
@@ -121,6 +129,7 @@ export class Router {
   constructor(readonly graph: RoutingGraph) {
     const n = graph.nodeCount + 64;
     this.amt = new Float64Array(n);
+    this.cost = new Float64Array(n);
     this.cltv = new Int32Array(n);
     this.hops = new Int32Array(n);
     this.gen = new Int32Array(n);
@@ -138,6 +147,7 @@ export class Router {
       return b;
     };
     this.amt = grow(this.amt, Float64Array);
+    this.cost = grow(this.cost, Float64Array);
     this.cltv = grow(this.cltv, Int32Array);
     this.hops = grow(this.hops, Int32Array);
     this.gen = grow(this.gen, Int32Array);
@@ -192,16 +202,18 @@ export class Router {
     const useGraphFirstHops = p.firstHops === undefined;
 
     const gen = ++this.generation;
-    const { amt, cltv, hops, nextNode, nextEdge, heap } = this;
+    const { amt, cost, cltv, hops, nextNode, nextEdge, heap } = this;
+    const scorer = p.scorer;
     heap.clear();
     const amount = Number(p.amountMsat);
     amt[payee] = amount;
+    cost[payee] = 0;
     cltv[payee] = finalDelta;
     hops[payee] = 0;
     this.gen[payee] = gen;
-    heap.push(payee, amount);
+    heap.push(payee, 0);
     const seen = (v: number) => this.gen[v] === gen;
-    const relax = (u: number, v: number, edge: number, a: number, base: number, ppm: number, delta: number, first: boolean) => {
+    const relax = (u: number, v: number, edge: number, a: number, base: number, ppm: number, delta: number, first: boolean, penalty: number) => {
       if (excludedNodes.has(u) && u !== payer) return;
       let na: number;
       let nc: number;
@@ -213,15 +225,17 @@ export class Router {
         nc = cltv[v]! + delta;
       }
       if (nc > maxCltv || !(na < 2 ** 53)) return;
-      if (!seen(u) || na < amt[u]!) {
+      const ncost = cost[v]! + (na - a) + penalty;
+      if (!seen(u) || ncost < cost[u]!) {
         this.gen[u] = gen;
         this.done[u] = 0;
         amt[u] = na;
+        cost[u] = ncost;
         cltv[u] = nc;
         hops[u] = hops[v]! + 1;
         nextNode[u] = v;
         nextEdge[u] = edge;
-        heap.push(u, na);
+        heap.push(u, ncost);
       }
     };
     const extraEdges: ExtraEdge[] = [];
@@ -229,7 +243,7 @@ export class Router {
     while (heap.size > 0) {
       const key = heap.topKey();
       const v = heap.pop();
-      if (this.done[v] === gen || key > amt[v]!) continue;
+      if (this.done[v] === gen || key > cost[v]!) continue;
       this.done[v] = gen;
       if (v === payer) {
         found = true;
@@ -243,19 +257,25 @@ export class Router {
           if (u === payer && !useGraphFirstHops) continue;
           if (a < g.edgeHtlcMin[e]! || a > g.edgeMaxMsat[e]!) continue;
           if (excludedChannels.size && excludedChannels.has(g.edgeScid[e]!)) continue;
-          relax(u, v, e, a, g.edgeFeeBase[e]!, g.edgeFeePpm[e]!, g.edgeCltv[e]!, false);
+          const penalty = scorer && u !== payer ? scorer.channelPenaltyMsat(g.edgeScid[e]!, g.edgeDir[e]! as 0 | 1, a, g.edgeMaxMsat[e]!) : 0;
+          relax(u, v, e, a, g.edgeFeeBase[e]!, g.edgeFeePpm[e]!, g.edgeCltv[e]!, false, penalty);
         }
       }
       for (const x of extraIn.get(v) ?? []) {
         if (a < x.min || a > x.max || excludedChannels.has(x.scid)) continue;
         extraEdges.push(x);
-        relax(x.from, v, -extraEdges.length, a, x.base, x.ppm, x.cltv, x.first);
+        relax(x.from, v, -extraEdges.length, a, x.base, x.ppm, x.cltv, x.first, 0);
       }
     }
     if (!found) throw new RouteError('no_route', 'no route satisfies the constraints');
 
     // Walk forward from the payer and recompute amounts exactly in bigint.
-    const path: { node: number; scid: bigint; base: number; ppm: number; delta: number; min: number; max: number }[] = [];
+    const nodeIdOf = (i: number) => (i < g.nodeCount ? g.nodeIds[i]! : extraNodeIds[i - g.nodeCount]!);
+    const lesser = (a: Uint8Array, b: Uint8Array) => {
+      for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return a[i]! < b[i]!;
+      return false;
+    };
+    const path: { node: number; scid: bigint; base: number; ppm: number; delta: number; min: number; max: number; dir: 0 | 1 }[] = [];
     for (let u = payer; u !== payee; u = nextNode[u]!) {
       const e = nextEdge[u]!;
       const x = e < 0 ? extraEdges[-e - 1]! : undefined;
@@ -267,9 +287,9 @@ export class Router {
         delta: x ? x.cltv : g.edgeCltv[e]!,
         min: x ? x.min : g.edgeHtlcMin[e]!,
         max: x ? x.max : g.edgeMaxMsat[e]!,
+        dir: x ? (lesser(nodeIdOf(u), nodeIdOf(nextNode[u]!)) ? 0 : 1) : (g.edgeDir[e]! as 0 | 1),
       });
     }
-    const nodeIdOf = (i: number) => (i < g.nodeCount ? g.nodeIds[i]! : extraNodeIds[i - g.nodeCount]!);
     const height = p.currentBlockHeight ?? 0;
     const out: RouteHop[] = new Array(path.length);
     let amountIn = p.amountMsat;
@@ -282,11 +302,19 @@ export class Router {
         cltvIn = out[i + 1]!.cltvExpiry - height + path[i + 1]!.delta;
       }
       if (Number(amountIn) < hop.min || Number(amountIn) > hop.max) throw new RouteError('no_route', 'route failed the exact amount check');
-      out[i] = { nodeId: nodeIdOf(hop.node), shortChannelId: hop.scid, amountMsat: amountIn, feeMsat: fee, cltvExpiry: height + cltvIn };
+      out[i] = {
+        nodeId: nodeIdOf(hop.node), shortChannelId: hop.scid, amountMsat: amountIn, feeMsat: fee, cltvExpiry: height + cltvIn,
+        direction: hop.dir, capacityMsat: BigInt(Number.isFinite(hop.max) ? hop.max : Number.MAX_SAFE_INTEGER),
+      };
     }
     const total = out[0]!.amountMsat;
     return { hops: out, totalAmountMsat: total, totalFeeMsat: total - p.amountMsat, totalCltvExpiryDelta: out[0]!.cltvExpiry - height };
   }
+}
+
+/** The hops of a route as the scorer needs them, to report a payment's outcome. */
+export function scoredPath(route: Route): ScoredHop[] {
+  return route.hops.map((h) => ({ shortChannelId: h.shortChannelId, direction: h.direction, amountMsat: h.amountMsat, capacityMsat: h.capacityMsat }));
 }
 
 /** One-shot `findRoute` over a {@link RoutingGraph} (build a {@link Router} to route many times). */

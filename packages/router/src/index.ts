@@ -6,5 +6,6 @@
  */
 export * from './graph-view.js';
 export { RoutingGraph } from './routing-graph.js';
-export { findRoute, getRoute, forwardingFeeMsat, Router, RouteError, type Route, type RouteHop, type RouteParams, type RouteHintHop, type FirstHop } from './find-route.js';
+export { findRoute, getRoute, scoredPath, forwardingFeeMsat, Router, RouteError, type Route, type RouteHop, type RouteParams, type RouteHintHop, type FirstHop } from './find-route.js';
 export { IndexHeap } from './heap.js';
+export * from './scorer.js';

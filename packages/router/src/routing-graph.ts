@@ -27,6 +27,8 @@ export class RoutingGraph {
   edgeHtlcMin!: Float64Array;
   /** min(htlc_maximum_msat, capacity) in msat. */
   edgeMaxMsat!: Float64Array;
+  /** The BOLT 7 direction bit of the edge: 0 if sent by the channel's `node_id_1`. */
+  edgeDir!: Uint8Array;
 
   /** Index of a node id, interning it when `create`. */
   nodeIndex(id: Uint8Array, create = false): number | undefined {
@@ -57,6 +59,7 @@ export class RoutingGraph {
     const cltv: number[] = [];
     const hmin: number[] = [];
     const hmax: number[] = [];
+    const dirs: number[] = [];
     view.forEachChannel((ch) => {
       const n1 = g.nodeIndex(ch.node1, true)!;
       const n2 = g.nodeIndex(ch.node2, true)!;
@@ -73,6 +76,7 @@ export class RoutingGraph {
         cltv.push(p.cltvExpiryDelta);
         hmin.push(Number(p.htlcMinimumMsat));
         hmax.push(max);
+        dirs.push(dir);
       });
     });
     const n = g.nodeCount;
@@ -88,6 +92,7 @@ export class RoutingGraph {
     g.edgeCltv = new Int32Array(m);
     g.edgeHtlcMin = new Float64Array(m);
     g.edgeMaxMsat = new Float64Array(m);
+    g.edgeDir = new Uint8Array(m);
     for (let e = 0; e < m; e++) {
       const k = fill[to[e]!]!++;
       g.edgeFrom[k] = from[e]!;
@@ -97,6 +102,7 @@ export class RoutingGraph {
       g.edgeCltv[k] = cltv[e]!;
       g.edgeHtlcMin[k] = hmin[e]!;
       g.edgeMaxMsat[k] = hmax[e]!;
+      g.edgeDir[k] = dirs[e]!;
     }
     return g;
   }
