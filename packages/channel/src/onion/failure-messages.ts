@@ -10,8 +10,10 @@ export const PERM = 0x4000;
 export const NODE = 0x2000;
 export const UPDATE = 0x1000;
 
-type Fields = Record<string, Codec<any>>;
-const def = <N extends string>(code: number, name: N, fields: Fields = {}) => ({ code, name, fields });
+/** The data fields of a failure message, as codecs. */
+export type FailureFields = Record<string, Codec<any>>;
+type Fields = FailureFields;
+const def = <N extends string>(code: number, name: N, fields: FailureFields = {}) => ({ code, name, fields });
 
 /** Every BOLT 4 failure message: code (with flags), name and data fields. */
 export const FAILURES = [
