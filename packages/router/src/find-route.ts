@@ -50,6 +50,8 @@ export interface RouteParams {
   readonly routeHints?: readonly (readonly RouteHintHop[])[];
   /** Penalizes hops (e.g. a `ProbabilisticScorer`); the search minimizes fees plus penalties. The payer's own first hop is not scored. */
   readonly scorer?: Score;
+  /** Liquidity already taken by other parts of the same payment, per `scid × 2 + direction`, msat (used by {@link Router.findMultiPathRoute}). */
+  readonly usedLiquidityMsat?: ReadonlyMap<bigint, number>;
 }
 
 /** A hop of a route: the channel into `nodeId`, what `nodeId` receives over it and the HTLC's expiry. */
@@ -109,6 +111,13 @@ interface ExtraEdge {
   max: number;
   /** A first hop of the payer (no fee, no CLTV delta charged). */
   first: boolean;
+  /** Key part for used liquidity: the direction bit, or 2 for the payer's first hops. */
+  dir: number;
+}
+
+function lesserId(a: Uint8Array, b: Uint8Array): boolean {
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return a[i]! < b[i]!;
+  return false;
 }
 
 const keyOf = (b: Uint8Array) => Array.from(b, (x) => x.toString(16).padStart(2, '0')).join('');
@@ -186,15 +195,17 @@ export class Router {
     const addExtra = (to: number, e: ExtraEdge) => (extraIn.get(to) ?? extraIn.set(to, []).get(to)!).push(e);
     for (const hint of p.routeHints ?? []) {
       hint.forEach((h, k) => {
-        const to = k + 1 < hint.length ? idx(hint[k + 1]!.pubkey) : payee;
+        const toId = k + 1 < hint.length ? hint[k + 1]!.pubkey : p.payee;
+        const to = idx(toId);
         addExtra(to, {
+          dir: lesserId(h.pubkey, toId) ? 0 : 1,
           from: idx(h.pubkey), scid: h.shortChannelId, base: h.feeBaseMsat, ppm: h.feeProportionalMillionths, cltv: h.cltvExpiryDelta,
           min: Number(h.htlcMinimumMsat ?? 0n), max: h.htlcMaximumMsat === undefined ? Infinity : Number(h.htlcMaximumMsat), first: false,
         });
       });
     }
     for (const f of p.firstHops ?? []) {
-      addExtra(idx(f.counterparty), { from: payer, scid: f.shortChannelId, base: 0, ppm: 0, cltv: 0, min: Number(f.htlcMinimumMsat ?? 0n), max: Number(f.outboundCapacityMsat), first: true });
+      addExtra(idx(f.counterparty), { dir: 2, from: payer, scid: f.shortChannelId, base: 0, ppm: 0, cltv: 0, min: Number(f.htlcMinimumMsat ?? 0n), max: Number(f.outboundCapacityMsat), first: true });
     }
     this.ensure(g.nodeCount + extraNodeIds.length + 1);
     const excludedNodes = new Set((p.excludedNodes ?? []).map((id) => idx(id)));
@@ -204,6 +215,8 @@ export class Router {
     const gen = ++this.generation;
     const { amt, cost, cltv, hops, nextNode, nextEdge, heap } = this;
     const scorer = p.scorer;
+    const used = p.usedLiquidityMsat;
+    const usedOf = (scid: bigint, dir: number) => (used ? (used.get(scid * 2n + BigInt(dir)) ?? 0) : 0);
     heap.clear();
     const amount = Number(p.amountMsat);
     amt[payee] = amount;
@@ -255,14 +268,14 @@ export class Router {
         for (let e = g.inStart[v]!, end = g.inStart[v + 1]!; e < end; e++) {
           const u = g.edgeFrom[e]!;
           if (u === payer && !useGraphFirstHops) continue;
-          if (a < g.edgeHtlcMin[e]! || a > g.edgeMaxMsat[e]!) continue;
+          if (a < g.edgeHtlcMin[e]! || a > g.edgeMaxMsat[e]! - (used ? usedOf(g.edgeScid[e]!, g.edgeDir[e]!) : 0)) continue;
           if (excludedChannels.size && excludedChannels.has(g.edgeScid[e]!)) continue;
           const penalty = scorer && u !== payer ? scorer.channelPenaltyMsat(g.edgeScid[e]!, g.edgeDir[e]! as 0 | 1, a, g.edgeMaxMsat[e]!) : 0;
           relax(u, v, e, a, g.edgeFeeBase[e]!, g.edgeFeePpm[e]!, g.edgeCltv[e]!, false, penalty);
         }
       }
       for (const x of extraIn.get(v) ?? []) {
-        if (a < x.min || a > x.max || excludedChannels.has(x.scid)) continue;
+        if (a < x.min || a > x.max - (used ? usedOf(x.scid, x.dir) : 0) || excludedChannels.has(x.scid)) continue;
         extraEdges.push(x);
         relax(x.from, v, -extraEdges.length, a, x.base, x.ppm, x.cltv, x.first, 0);
       }
@@ -271,10 +284,6 @@ export class Router {
 
     // Walk forward from the payer and recompute amounts exactly in bigint.
     const nodeIdOf = (i: number) => (i < g.nodeCount ? g.nodeIds[i]! : extraNodeIds[i - g.nodeCount]!);
-    const lesser = (a: Uint8Array, b: Uint8Array) => {
-      for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return a[i]! < b[i]!;
-      return false;
-    };
     const path: { node: number; scid: bigint; base: number; ppm: number; delta: number; min: number; max: number; dir: 0 | 1 }[] = [];
     for (let u = payer; u !== payee; u = nextNode[u]!) {
       const e = nextEdge[u]!;
@@ -287,7 +296,7 @@ export class Router {
         delta: x ? x.cltv : g.edgeCltv[e]!,
         min: x ? x.min : g.edgeHtlcMin[e]!,
         max: x ? x.max : g.edgeMaxMsat[e]!,
-        dir: x ? (lesser(nodeIdOf(u), nodeIdOf(nextNode[u]!)) ? 0 : 1) : (g.edgeDir[e]! as 0 | 1),
+        dir: x ? (lesserId(nodeIdOf(u), nodeIdOf(nextNode[u]!)) ? 0 : 1) : (g.edgeDir[e]! as 0 | 1),
       });
     }
     const height = p.currentBlockHeight ?? 0;

@@ -9,3 +9,4 @@ export { RoutingGraph } from './routing-graph.js';
 export { findRoute, getRoute, scoredPath, forwardingFeeMsat, Router, RouteError, type Route, type RouteHop, type RouteParams, type RouteHintHop, type FirstHop } from './find-route.js';
 export { IndexHeap } from './heap.js';
 export * from './scorer.js';
+export { findMultiPathRoute, type MultiPathRoute, type MultiPathOptions } from './mpp.js';

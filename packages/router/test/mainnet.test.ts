@@ -2,7 +2,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import type { GraphSnapshot } from '@ln/graph-snapshots';
 import { loadClnGossmap2026, loadListChannels2021 } from '@ln/graph-snapshots/node';
-import { RouteError, Router, RoutingGraph, forwardingFeeMsat, type ChannelView, type Route } from '@ln/router';
+import { ProbabilisticScorer, RouteError, Router, RoutingGraph, findMultiPathRoute, forwardingFeeMsat, type ChannelView, type Route } from '@ln/router';
 
 /** Adapts a snapshot to the router's read-only view. */
 function viewOf(g: GraphSnapshot) {
@@ -92,6 +92,26 @@ test('mainnet 2026 snapshot: 300 random queries, every returned route passes the
   const r = runQueries(loadClnGossmap2026(), 300, 42);
   console.log(`    2026: ${r.ok} routes, ${r.none} without a route, p50 ${r.p50.toFixed(2)} ms`);
   assert.ok(r.ok >= 200, `expected most random queries to find a route, got ${r.ok}`);
+});
+
+test('mainnet 2026: multi-path payments of 0.5 to 5 BTC to well-connected nodes sum exactly and every part passes the checker', () => {
+  const g = loadClnGossmap2026();
+  const router = new Router(RoutingGraph.fromView(viewOf(g)));
+  let split = 0;
+  for (let q = 0; q < 12; q++) {
+    const payer = 1 + q;
+    const payee = 20 + q;
+    const amount = BigInt(50_000_000 + q * 40_000_000) * 1000n;
+    try {
+      const m = findMultiPathRoute(router, { payer: g.nodes[payer]!.nodeId, payee: g.nodes[payee]!.nodeId, amountMsat: amount, scorer: new ProbabilisticScorer() }, { maxParts: 10 });
+      assert.is(m.paths.reduce((a, r) => a + r.hops[r.hops.length - 1]!.amountMsat, 0n), amount);
+      for (const r of m.paths) checkRoute(g, payer, payee, r.hops[r.hops.length - 1]!.amountMsat, 18, r);
+      if (m.paths.length > 1) split++;
+    } catch (e) {
+      if (!(e instanceof RouteError)) throw e;
+    }
+  }
+  assert.ok(split >= 3, `expected several payments to be split, got ${split}`);
 });
 
 test('2021 listchannels snapshot (absurd fees included): 200 random queries, routes checked, nothing overflows', () => {
