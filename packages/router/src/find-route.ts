@@ -50,7 +50,7 @@ export interface RouteParams {
   readonly routeHints?: readonly (readonly RouteHintHop[])[];
   /** Penalizes hops (e.g. a `ProbabilisticScorer`); the search minimizes fees plus penalties. The payer's own first hop is not scored. */
   readonly scorer?: Score;
-  /** Liquidity already taken by other parts of the same payment, per `scid × 2 + direction`, msat (used by {@link Router.findMultiPathRoute}). */
+  /** Liquidity already taken by other parts of the same payment, per `scid × 2 + direction`, msat (used by {@link findMultiPathRoute}). */
   readonly usedLiquidityMsat?: ReadonlyMap<bigint, number>;
 }
 
