@@ -10,3 +10,4 @@ export * from './keys.js';
 export { nonceBytes, encryptWithAD, decryptWithAD, hkdf } from './cipher.js';
 export * from './handshake.js';
 export * from './transport.js';
+export * from './peer-manager.js';

@@ -1,0 +1,440 @@
+/**
+ * `PeerManager`: the seed's peer handler — BOLT 8 over sockets the user owns, the BOLT 1
+ * `init` exchange and pings, and message routing to a `ChannelMessageHandler` and a
+ * `RoutingMessageHandler` (interfaces of `@ln/wire`), whose `MessageSendEvent`s it sends or
+ * broadcasts. It opens no socket and starts no timer: the user feeds bytes in (`readEvent`),
+ * takes bytes out through `SocketDescriptor.sendData`, and calls `timerTickOccurred` and
+ * `processEvents`.
+ */
+import type { EntropySource, Logger } from '@ln/chain-interfaces';
+import { NULL_LOGGER, moduleLogger, type ModuleLogger } from '@ln/chain-interfaces';
+import {
+  DecodeError, Features, LightningError, decodeMessage, encodeMessage, makeMessage,
+  type ChannelMessageHandler, type CustomMessageHandler, type ErrorAction, type Init, type KnownMessage, type MessageSendEvent,
+  type RoutingMessageHandler, type WireMessage,
+} from '@ln/wire';
+import { NoiseError } from './errors.js';
+import { ACT_ONE_SIZE, ACT_THREE_SIZE, ACT_TWO_SIZE, NoiseHandshake } from './handshake.js';
+import type { NoiseCrypto, StaticKey } from './keys.js';
+import type { NoiseTransport } from './transport.js';
+
+/**
+ * A socket, as the user wires it. `sendData` writes as much as it can and returns how many
+ * bytes it took; when it took fewer, it must call `PeerManager.writeBufferSpaceAvail` once the
+ * socket drains. `resumeRead` tells it to resume reading if reads were paused.
+ */
+export interface SocketDescriptor {
+  sendData(data: Uint8Array, resumeRead: boolean): number;
+  disconnectSocket(): void;
+}
+
+/** Limits that bound what a peer can cost (BOLT 8 bounds a message at 65535 bytes). */
+export interface PeerLimits {
+  /** Connections still in the handshake, at most (default 64). */
+  readonly maxPendingHandshakes: number;
+  /** Timer ticks a handshake may take (default 2). */
+  readonly handshakeTimeoutTicks: number;
+  /** Queued outbound bytes above which gossip to the peer is dropped (default 256 KiB). */
+  readonly gossipDropBytes: number;
+  /** Queued outbound bytes above which we stop reading from the peer (default 1 MiB). */
+  readonly pauseReadBytes: number;
+  /** Queued outbound bytes above which the peer is disconnected as not reading (default 8 MiB). */
+  readonly maxOutboundBytes: number;
+}
+
+export const DEFAULT_PEER_LIMITS: PeerLimits = {
+  maxPendingHandshakes: 64,
+  handshakeTimeoutTicks: 2,
+  gossipDropBytes: 256 * 1024,
+  pauseReadBytes: 1024 * 1024,
+  maxOutboundBytes: 8 * 1024 * 1024,
+};
+
+/** What the `PeerManager` needs. */
+export interface PeerManagerConfig {
+  readonly crypto: NoiseCrypto;
+  /** Our node key (BOLT 8 `ls`). */
+  readonly nodeKey: StaticKey;
+  /** Randomness for ephemeral keys. */
+  readonly entropy: EntropySource;
+  readonly channelHandler: ChannelMessageHandler;
+  readonly routingHandler: RoutingMessageHandler;
+  readonly customHandler?: CustomMessageHandler;
+  /** Chains we are on (`init`'s `networks`); a peer sharing none is disconnected. */
+  readonly chainHashes?: readonly Uint8Array[];
+  readonly logger?: Logger;
+  readonly limits?: Partial<PeerLimits>;
+}
+
+interface Peer {
+  readonly descriptor: SocketDescriptor;
+  readonly inbound: boolean;
+  nodeId?: Uint8Array;
+  handshake?: NoiseHandshake;
+  transport?: NoiseTransport;
+  buffer: Uint8Array;
+  theirInit?: Init;
+  queue: Uint8Array[];
+  queuedBytes: number;
+  readPaused: boolean;
+  awaitingPong: boolean;
+  handshakeTicks: number;
+  gossipDropped: number;
+}
+
+const hex = (b: Uint8Array) => Array.from(b, (x) => x.toString(16).padStart(2, '0')).join('');
+const GOSSIP = new Set(['channel_announcement', 'node_announcement', 'channel_update']);
+const ROUTING = new Set(['query_channel_range', 'reply_channel_range', 'query_short_channel_ids', 'reply_short_channel_ids_end', 'gossip_timestamp_filter']);
+
+/** `update_add_htlc` → `handleUpdateAddHtlc`. */
+const handlerName = (type: string) => 'handle' + type.split('_').map((w) => w[0]!.toUpperCase() + w.slice(1)).join('');
+
+/** The peer manager. */
+export class PeerManager {
+  private readonly peers = new Map<SocketDescriptor, Peer>();
+  private readonly byNodeId = new Map<string, Peer>();
+  private readonly limits: PeerLimits;
+  private readonly log: ModuleLogger;
+
+  constructor(private readonly config: PeerManagerConfig) {
+    this.limits = { ...DEFAULT_PEER_LIMITS, ...config.limits };
+    this.log = moduleLogger(config.logger ?? NULL_LOGGER, 'noise-peer');
+  }
+
+  /** Our node id. */
+  get nodeId(): Uint8Array {
+    return this.config.nodeKey.publicKey;
+  }
+
+  /** Node ids of the peers that finished the `init` exchange. */
+  getPeerNodeIds(): Uint8Array[] {
+    return [...this.byNodeId.values()].map((p) => p.nodeId!);
+  }
+
+  /** The `init` a connected peer sent. */
+  peerInit(nodeId: Uint8Array): Init | undefined {
+    return this.byNodeId.get(hex(nodeId))?.theirInit;
+  }
+
+  private pendingHandshakes(): number {
+    let n = 0;
+    for (const p of this.peers.values()) if (p.handshake) n++;
+    return n;
+  }
+
+  private newPeer(descriptor: SocketDescriptor, inbound: boolean): Peer {
+    if (this.peers.has(descriptor)) throw new Error('descriptor already registered');
+    if (this.pendingHandshakes() >= this.limits.maxPendingHandshakes) throw new Error('too many connections in the handshake');
+    const peer: Peer = { descriptor, inbound, buffer: new Uint8Array(0), queue: [], queuedBytes: 0, readPaused: false, awaitingPong: false, handshakeTicks: 0, gossipDropped: 0 };
+    this.peers.set(descriptor, peer);
+    return peer;
+  }
+
+  /** Starts an outbound connection to `theirNodeId`; returns act one, which the caller must send first. */
+  newOutboundConnection(theirNodeId: Uint8Array, descriptor: SocketDescriptor): Uint8Array {
+    const peer = this.newPeer(descriptor, false);
+    const { handshake, actOne } = NoiseHandshake.initiate(this.config.crypto, this.config.nodeKey, theirNodeId, this.config.entropy.getSecureRandomBytes());
+    peer.handshake = handshake;
+    peer.nodeId = theirNodeId;
+    return actOne;
+  }
+
+  /** Registers an inbound connection; it will wait for act one. Throws when too many handshakes are pending. */
+  newInboundConnection(descriptor: SocketDescriptor): void {
+    const peer = this.newPeer(descriptor, true);
+    peer.handshake = NoiseHandshake.respond(this.config.crypto, this.config.nodeKey, this.config.entropy.getSecureRandomBytes());
+  }
+
+  /**
+   * Bytes read from a socket. Returns `true` when the caller should pause reading from it
+   * (its outbound buffer is full) until `sendData` is called with `resumeRead`.
+   */
+  readEvent(descriptor: SocketDescriptor, data: Uint8Array): boolean {
+    const peer = this.peers.get(descriptor);
+    if (!peer) return false;
+    const buf = new Uint8Array(peer.buffer.length + data.length);
+    buf.set(peer.buffer, 0);
+    buf.set(data, peer.buffer.length);
+    peer.buffer = buf;
+    try {
+      this.advance(peer);
+    } catch (e) {
+      this.disconnect(peer, e instanceof NoiseError || e instanceof DecodeError ? `${e.name}: ${e.message}` : `error: ${(e as Error).message}`);
+      return false;
+    }
+    if (!this.peers.has(descriptor)) return false;
+    this.flush(peer);
+    peer.readPaused = peer.queuedBytes > this.limits.pauseReadBytes;
+    return peer.readPaused;
+  }
+
+  private advance(peer: Peer): void {
+    while (peer.handshake) {
+      const hs = peer.handshake;
+      if (hs.state === 'responder_awaiting_act1') {
+        if (peer.buffer.length < ACT_ONE_SIZE) return;
+        const actTwo = hs.processActOne(peer.buffer.subarray(0, ACT_ONE_SIZE));
+        peer.buffer = peer.buffer.slice(ACT_ONE_SIZE);
+        this.sendRaw(peer, actTwo);
+      } else if (hs.state === 'responder_awaiting_act3') {
+        if (peer.buffer.length < ACT_THREE_SIZE) return;
+        const r = hs.processActThree(peer.buffer.subarray(0, ACT_THREE_SIZE));
+        peer.buffer = peer.buffer.slice(ACT_THREE_SIZE);
+        peer.transport = r.transport;
+        peer.nodeId = r.remoteStaticKey;
+        peer.handshake = undefined;
+        this.sendInit(peer);
+      } else if (hs.state === 'initiator_awaiting_act2') {
+        if (peer.buffer.length < ACT_TWO_SIZE) return;
+        const r = hs.processActTwo(peer.buffer.subarray(0, ACT_TWO_SIZE));
+        peer.buffer = peer.buffer.slice(ACT_TWO_SIZE);
+        this.sendRaw(peer, r.actThree);
+        peer.transport = r.transport;
+        peer.handshake = undefined;
+        this.sendInit(peer);
+      } else return;
+    }
+    const { messages, consumed } = peer.transport!.decryptStream(peer.buffer);
+    peer.buffer = peer.buffer.slice(consumed);
+    for (const m of messages) {
+      if (!this.peers.has(peer.descriptor)) return;
+      this.handleMessage(peer, m);
+    }
+  }
+
+  private ourInitFeatures(theirNodeId: Uint8Array): Features {
+    const a = this.config.channelHandler.providedInitFeatures(theirNodeId).setBits();
+    const b = this.config.routingHandler.providedInitFeatures(theirNodeId).setBits();
+    return Features.fromBits([...a, ...b]);
+  }
+
+  private sendInit(peer: Peer): void {
+    const tlvs = this.config.chainHashes ? { networks: [...this.config.chainHashes] } : {};
+    this.sendMessage(peer, makeMessage('init', { globalfeatures: new Uint8Array(0), features: this.ourInitFeatures(peer.nodeId!).toBytes(), tlvs }));
+  }
+
+  private handleMessage(peer: Peer, bytes: Uint8Array): void {
+    const msg: WireMessage = decodeMessage(bytes);
+    if (!peer.theirInit) {
+      if (msg.type !== 'init') return this.disconnect(peer, `first message was ${msg.type}, not init`);
+      return this.handleInit(peer, msg);
+    }
+    const nodeId = peer.nodeId!;
+    switch (msg.type) {
+      case 'init':
+        return this.disconnect(peer, 'a second init');
+      case 'ping':
+        if (msg.numPongBytes < 65532) this.sendMessage(peer, makeMessage('pong', { ignored: new Uint8Array(msg.numPongBytes) }));
+        return;
+      case 'pong':
+        peer.awaitingPong = false;
+        return;
+      case 'warning':
+        this.log.warn(`warning from peer: ${new TextDecoder().decode(msg.data)}`, { peerId: nodeId, channelId: msg.channelId });
+        return;
+      case 'error':
+        this.log.warn(`error from peer: ${new TextDecoder().decode(msg.data)}`, { peerId: nodeId, channelId: msg.channelId });
+        this.callHandler(peer, () => this.config.channelHandler.handleError(nodeId, msg));
+        return;
+      case 'unknown': {
+        const custom = this.config.customHandler;
+        if (custom?.customTypes.includes(msg.typeNumber)) return custom.handleCustomMessage(nodeId, msg.typeNumber, msg.payload);
+        if (msg.required) return this.disconnect(peer, `unknown required (even) message type ${msg.typeNumber}`);
+        this.log.debug(`ignoring unknown odd message type ${msg.typeNumber}`, { peerId: nodeId });
+        return;
+      }
+      default:
+        break;
+    }
+    if (GOSSIP.has(msg.type)) {
+      this.callHandler(peer, () => {
+        const r = this.config.routingHandler as unknown as Record<string, (id: Uint8Array, m: unknown) => boolean>;
+        const relay = r[handlerName(msg.type)]!.call(this.config.routingHandler, nodeId, msg);
+        if (msg.type === 'channel_update') this.config.channelHandler.handleChannelUpdate(nodeId, msg);
+        if (relay) this.broadcast(msg as KnownMessage, nodeId);
+      });
+      return;
+    }
+    const target = ROUTING.has(msg.type) ? this.config.routingHandler : this.config.channelHandler;
+    const fn = (target as unknown as Record<string, ((id: Uint8Array, m: unknown) => void) | undefined>)[handlerName(msg.type)];
+    if (!fn) return this.log.debug(`no handler for ${msg.type}`, { peerId: nodeId });
+    this.callHandler(peer, () => fn.call(target, nodeId, msg));
+  }
+
+  private handleInit(peer: Peer, init: Init): void {
+    // BOLT 1: the two feature bitmaps are combined (bitwise OR).
+    const theirs = Features.fromBits([...Features.fromBytes(init.features).setBits(), ...Features.fromBytes(init.globalfeatures).setBits()]);
+    const unknownRequired = theirs.unknownRequiredBits();
+    if (unknownRequired.length) return this.disconnect(peer, `peer requires unknown feature bit(s) ${unknownRequired.join(', ')}`);
+    const ours = this.ourInitFeatures(peer.nodeId!);
+    // Features BOLT 9 marks ASSUMED are supported by every node, whether or not we advertise them.
+    const assumed = new Set([0, 8, 12, 14, 44]);
+    const missing = theirs.requiredNotSupportedBy(ours).filter((b: number) => !assumed.has(b));
+    if (missing.length) return this.disconnect(peer, `peer requires feature bit(s) we do not support: ${missing.join(', ')}`);
+    const deps = theirs.validate().filter((p: { kind: string }) => p.kind === 'missing_dependency');
+    if (deps.length) return this.disconnect(peer, `peer's features miss a dependency: ${deps.map((d: { message: string }) => d.message).join('; ')}`);
+    const ourChains = this.config.chainHashes;
+    const theirChains = init.tlvs.networks;
+    if (ourChains && theirChains && !theirChains.some((c) => ourChains.some((o) => hex(o) === hex(c)))) {
+      return this.disconnect(peer, 'peer shares no chain with us (init networks)');
+    }
+    const key = hex(peer.nodeId!);
+    if (this.byNodeId.has(key)) return this.disconnect(peer, 'already connected to this node');
+    peer.theirInit = init;
+    this.byNodeId.set(key, peer);
+    const okC = this.config.channelHandler.peerConnected(peer.nodeId!, init, peer.inbound);
+    const okR = this.config.routingHandler.peerConnected(peer.nodeId!, init, peer.inbound);
+    if (okC === false || okR === false) return this.disconnect(peer, 'a handler refused the peer');
+    this.log.info(`peer connected (${peer.inbound ? 'inbound' : 'outbound'})`, { peerId: peer.nodeId });
+  }
+
+  private callHandler(peer: Peer, f: () => void): void {
+    try {
+      f();
+    } catch (e) {
+      if (e instanceof LightningError) this.applyAction(peer, e.action, e.message);
+      else throw e;
+    }
+  }
+
+  private applyAction(peer: Peer, action: ErrorAction, why: string): void {
+    switch (action.type) {
+      case 'DisconnectPeer':
+        if (action.msg) this.sendMessage(peer, action.msg);
+        this.flush(peer);
+        return this.disconnect(peer, why);
+      case 'DisconnectPeerWithWarning':
+        this.sendMessage(peer, action.msg);
+        this.flush(peer);
+        return this.disconnect(peer, why);
+      case 'SendErrorMessage':
+      case 'SendWarningMessage':
+        return this.sendMessage(peer, action.msg);
+      case 'IgnoreAndLog':
+        return this.log[action.level](why, { peerId: peer.nodeId });
+      case 'IgnoreError':
+        return;
+    }
+  }
+
+  private sendRaw(peer: Peer, bytes: Uint8Array): void {
+    peer.queue.push(bytes);
+    peer.queuedBytes += bytes.length;
+  }
+
+  private sendMessage(peer: Peer, msg: KnownMessage, gossip = false): void {
+    if (!peer.transport) return;
+    if (gossip && peer.queuedBytes > this.limits.gossipDropBytes) {
+      peer.gossipDropped++;
+      return;
+    }
+    this.sendRaw(peer, peer.transport.encryptMessage(encodeMessage(msg)));
+    if (peer.queuedBytes > this.limits.maxOutboundBytes) this.disconnect(peer, `peer is not reading (${peer.queuedBytes} bytes queued)`);
+  }
+
+  private broadcast(msg: KnownMessage, except?: Uint8Array): void {
+    const skip = except && hex(except);
+    for (const [k, p] of this.byNodeId) if (k !== skip) this.sendMessage(p, msg, true);
+  }
+
+  private flush(peer: Peer): void {
+    while (peer.queue.length) {
+      const chunk = peer.queue[0]!;
+      const resume = peer.readPaused && peer.queuedBytes - chunk.length <= this.limits.pauseReadBytes;
+      const n = peer.descriptor.sendData(chunk, resume);
+      if (resume && n > 0) peer.readPaused = false;
+      peer.queuedBytes -= n;
+      if (n < chunk.length) {
+        peer.queue[0] = chunk.subarray(n);
+        return;
+      }
+      peer.queue.shift();
+    }
+  }
+
+  /** The socket can take more data: sends what is queued. */
+  writeBufferSpaceAvail(descriptor: SocketDescriptor): void {
+    const peer = this.peers.get(descriptor);
+    if (peer) this.flush(peer);
+  }
+
+  /** The socket closed (from either side). Idempotent. */
+  socketDisconnected(descriptor: SocketDescriptor): void {
+    const peer = this.peers.get(descriptor);
+    if (peer) this.forget(peer);
+  }
+
+  private forget(peer: Peer): void {
+    this.peers.delete(peer.descriptor);
+    if (peer.theirInit && peer.nodeId && this.byNodeId.get(hex(peer.nodeId)) === peer) {
+      this.byNodeId.delete(hex(peer.nodeId));
+      this.config.channelHandler.peerDisconnected(peer.nodeId);
+      this.config.routingHandler.peerDisconnected(peer.nodeId);
+    }
+  }
+
+  private disconnect(peer: Peer, reason: string): void {
+    if (!this.peers.has(peer.descriptor)) return;
+    this.log.warn(`disconnecting: ${reason}`, { peerId: peer.nodeId });
+    this.lastDisconnectReason = reason;
+    this.forget(peer);
+    peer.descriptor.disconnectSocket();
+  }
+
+  /** The reason of the last disconnect the manager decided (for logs and tests). */
+  lastDisconnectReason: string | undefined;
+
+  /** Disconnects a peer by node id. */
+  disconnectByNodeId(nodeId: Uint8Array, reason = 'requested'): void {
+    const p = this.byNodeId.get(hex(nodeId));
+    if (p) this.disconnect(p, reason);
+  }
+
+  /** Sends what the handlers queued (`MessageSendEvent`s) and flushes every socket. Call after handling input. */
+  processEvents(): void {
+    const events: MessageSendEvent[] = [
+      ...this.config.channelHandler.getAndClearPendingMsgEvents(),
+      ...this.config.routingHandler.getAndClearPendingMsgEvents(),
+    ];
+    for (const ev of events) {
+      if (ev.type === 'BroadcastGossip') this.broadcast(ev.msg, ev.exceptNodeId);
+      else {
+        const p = this.byNodeId.get(hex(ev.nodeId));
+        if (!p) continue;
+        if (ev.type === 'SendMessage') this.sendMessage(p, ev.msg, GOSSIP.has(ev.msg.type));
+        else this.applyAction(p, ev.action, 'handler error action');
+      }
+    }
+    for (const [nodeId, type, payload] of this.config.customHandler?.getAndClearPendingCustomMessages() ?? []) {
+      const p = this.byNodeId.get(hex(nodeId));
+      if (p?.transport) {
+        const bytes = new Uint8Array(2 + payload.length);
+        bytes[0] = type >> 8;
+        bytes[1] = type & 0xff;
+        bytes.set(payload, 2);
+        this.sendRaw(p, p.transport.encryptMessage(bytes));
+      }
+    }
+    for (const p of this.peers.values()) this.flush(p);
+  }
+
+  /**
+   * Call every ~10–30 seconds: disconnects peers that did not answer the last ping or are stuck
+   * in the handshake, and pings the others.
+   */
+  timerTickOccurred(): void {
+    for (const p of [...this.peers.values()]) {
+      if (p.handshake || !p.theirInit) {
+        if (++p.handshakeTicks > this.limits.handshakeTimeoutTicks) this.disconnect(p, 'handshake or init not completed in time');
+        continue;
+      }
+      if (p.awaitingPong) {
+        this.disconnect(p, 'no pong to our ping');
+        continue;
+      }
+      p.awaitingPong = true;
+      this.sendMessage(p, makeMessage('ping', { numPongBytes: 0, ignored: new Uint8Array(0) }));
+      this.flush(p);
+    }
+  }
+}
