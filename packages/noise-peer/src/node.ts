@@ -1,0 +1,81 @@
+/**
+ * `@ln/noise-peer/node`: Node TCP sockets wired to a `PeerManager` (the only place this
+ * package touches sockets). `listen` accepts inbound peers; `connect` dials one. Reads pause
+ * when the manager asks (its outbound buffer to that peer is full) and resume when it drains.
+ */
+import { connect as netConnect, createServer, type Server, type Socket } from 'node:net';
+import type { PeerManager, SocketDescriptor } from './peer-manager.js';
+
+/** A `SocketDescriptor` over a Node `net.Socket`. */
+export class TcpDescriptor implements SocketDescriptor {
+  private closedByUs = false;
+  constructor(
+    readonly socket: Socket,
+    private readonly pm: PeerManager,
+  ) {}
+  sendData(data: Uint8Array, resumeRead: boolean): number {
+    if (this.socket.destroyed) return 0;
+    if (resumeRead && this.socket.isPaused()) this.socket.resume();
+    // Node buffers writes itself; report them taken, and ask for more space when it is past its high-water mark.
+    const ok = this.socket.write(data);
+    if (!ok) this.socket.once('drain', () => this.pm.writeBufferSpaceAvail(this));
+    return data.length;
+  }
+  disconnectSocket(): void {
+    this.closedByUs = true;
+    this.socket.destroy();
+  }
+  /** Whether the manager closed it (as opposed to the peer or the network). */
+  get closedByManager(): boolean {
+    return this.closedByUs;
+  }
+}
+
+function wire(pm: PeerManager, socket: Socket, descriptor: TcpDescriptor, onEvent?: () => void): void {
+  socket.setNoDelay(true);
+  socket.on('data', (chunk: Buffer) => {
+    const pause = pm.readEvent(descriptor, new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.length));
+    pm.processEvents();
+    if (pause) socket.pause();
+    onEvent?.();
+  });
+  socket.on('close', () => {
+    pm.socketDisconnected(descriptor);
+    onEvent?.();
+  });
+  socket.on('error', () => socket.destroy());
+}
+
+/** Accepts inbound connections on `host:port` (port 0 picks a free one). */
+export async function listen(pm: PeerManager, port: number, host = '127.0.0.1', onEvent?: () => void): Promise<{ server: Server; port: number; close: () => Promise<void> }> {
+  const server = createServer((socket) => {
+    const d = new TcpDescriptor(socket, pm);
+    try {
+      pm.newInboundConnection(d);
+    } catch {
+      socket.destroy();
+      return;
+    }
+    wire(pm, socket, d, onEvent);
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => resolve());
+  });
+  const actual = (server.address() as { port: number }).port;
+  return { server, port: actual, close: () => new Promise<void>((r) => server.close(() => r())) };
+}
+
+/** Dials `host:port` and starts the handshake towards `theirNodeId`. Resolves once the TCP connection is up. */
+export async function connect(pm: PeerManager, theirNodeId: Uint8Array, host: string, port: number, onEvent?: () => void): Promise<TcpDescriptor> {
+  const socket = netConnect({ host, port });
+  await new Promise<void>((resolve, reject) => {
+    socket.once('connect', () => resolve());
+    socket.once('error', reject);
+  });
+  const d = new TcpDescriptor(socket, pm);
+  const actOne = pm.newOutboundConnection(theirNodeId, d);
+  wire(pm, socket, d, onEvent);
+  d.sendData(actOne, false);
+  return d;
+}
