@@ -1,7 +1,22 @@
 /**
- * `@ln/channel`: the `ChannelManager` (BOLT 2 channel state machines and payments) and BOLT 4
- * onion routing. This release holds the onion layer; the channel state machine follows.
+ * `@ln/channel`: the `ChannelManager` (BOLT 2 channel state machines: opening, `channel_ready`,
+ * announcement, HTLC updates and the commitment dance, reconnection, cooperative and forced
+ * close, persistence) and BOLT 4 onion routing. It talks to monitors only through the `Watch`
+ * seam of `@ln/chain-interfaces`.
  *
  * @packageDocumentation
  */
 export * from './onion/index.js';
+export * from './config.js';
+export * from './events.js';
+export * from './errors.js';
+export { encodeState, decodeState, StateDecodeError, type StateValue } from './serde.js';
+export { ChannelManager, type ChannelManagerOptions, type ChannelDetails } from './channel-manager.js';
+export { Channel, channelIdFromOutpoint, ANNOUNCEMENT_DEPTH } from './channel/channel.js';
+export type { ChannelContext } from './channel/context.js';
+export type { ChannelState, ChannelPhase, SideParams, HtlcRecord, HtlcRemoval, FeeUpdate, ClosingState, HoldingCellUpdate } from './channel/state.js';
+export { checkOpenChannel, checkAcceptChannel, checkInitialAmounts, MAX_ACCEPTED_HTLCS_LIMIT, MIN_DUST_LIMIT_SAT } from './channel/open.js';
+export { dustThresholdSat, isValidShutdownScript } from './channel/closing.js';
+export {
+  sendAddHtlc, sendFulfillHtlc, sendFailHtlc, sendFailMalformedHtlc, sendUpdateFee, availableOutboundMsat, hasPendingHtlcs, BADONION, type HtlcHooks,
+} from './channel/updates.js';
