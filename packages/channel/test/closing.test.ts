@@ -29,13 +29,15 @@ test('legacy closing_signed with fee_range: agreed in one exchange, closing tx b
 
 test('legacy closing_signed without fee_range: several rounds converge inside both ranges', () => {
   const h = new Harness();
-  const fa = new ScriptedFeeEstimator(2500);
+  const fa = new ScriptedFeeEstimator({}, 2500);
   fa.set('ChannelCloseMinimum', 500);
   fa.set('NonAnchorChannelFee', 1000);
   fa.set('OnChainSweep', 4000);
-  const fb = new ScriptedFeeEstimator(2500);
+  const fb = new ScriptedFeeEstimator({}, 2500);
   fb.set('ChannelCloseMinimum', 2000);
   fb.set('NonAnchorChannelFee', 6000);
+  fb.set('MinAllowedNonAnchorChannelRemoteFee', 253);
+  fa.set('MinAllowedNonAnchorChannelRemoteFee', 253);
   const a = h.addNode('alice', legacy({ closingFeeRange: false }), fa);
   const b = h.addNode('bob', legacy({ closingFeeRange: false }), fb);
   const id = h.openChannel(a, b, 1_000_000n, 0n);

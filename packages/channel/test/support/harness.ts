@@ -10,7 +10,7 @@ import {
 import { bytesToHex, defaultSecp256k1, equalBytes } from '@ln/crypto';
 import { KeysManager, p2wpkh, serializeTx, type Transaction } from '@ln/transactions';
 import { DeterministicEntropySource, FixedFeeEstimator, MemoryChain, testSeed } from '@ln/test-kit';
-import { decodeMessage, encodeMessage, makeMessage, type ChannelAnnouncement, type ChannelUpdate, type KnownMessage, type MessageSendEvent } from '@ln/wire';
+import { decodeMessage, encodeMessage, makeMessage, type ChannelAnnouncement, type ChannelUpdate, type NodeAnnouncement, type KnownMessage, type MessageSendEvent } from '@ln/wire';
 import { ChannelManager, type ChannelEvent, type UserConfigOverrides } from '../../src/index.js';
 
 const secp = defaultSecp256k1();
@@ -88,7 +88,7 @@ export interface TestNode {
 export class Harness {
   readonly chain = new MemoryChain();
   readonly nodes: TestNode[] = [];
-  readonly gossip: (ChannelAnnouncement | ChannelUpdate)[] = [];
+  readonly gossip: (ChannelAnnouncement | ChannelUpdate | NodeAnnouncement)[] = [];
   /** Every message delivered, `[from, to, type]`. */
   readonly log: [string, string, string][] = [];
   private connected = new Set<string>();
