@@ -92,7 +92,17 @@ export type UtxoLookupError =
   | 'UnknownTx';
 
 /** Result of a UTXO lookup: the output, or why there is none. */
-export type UtxoResult = { readonly ok: true; readonly output: TxOut } | { readonly ok: false; readonly error: UtxoLookupError };
+export type UtxoResult =
+  | {
+      readonly ok: true;
+      readonly output: TxOut;
+      /**
+       * The output's outpoint, when the source knows it. Optional; with it, gossip can register
+       * the funding output with a {@link Filter} and forget the channel once it is spent.
+       */
+      readonly outpoint?: OutPoint;
+    }
+  | { readonly ok: false; readonly error: UtxoLookupError };
 
 /**
  * Looks up the funding output of a channel announced in gossip (BOLT 7 requires checking
