@@ -30,7 +30,7 @@ import { onChannelReestablish } from './channel/reestablish.js';
 import type { ChannelState, SideParams } from './channel/state.js';
 import {
   forgetUncommitted, onCommitmentSigned, onRevokeAndAck, onUpdateAddHtlc, onUpdateFailHtlc, onUpdateFailMalformedHtlc, onUpdateFee,
-  onUpdateFulfillHtlc, availableOutboundMsat, type HtlcHooks,
+  onUpdateFulfillHtlc, availableOutboundMsat, maybeSendCommitment, type HtlcHooks,
 } from './channel/updates.js';
 import { userConfig, type UserConfig, type UserConfigOverrides } from './config.js';
 import { ApiError, ChannelError } from './errors.js';
@@ -277,6 +277,8 @@ export class ChannelManager implements ChannelMessageHandler, Listen, Confirm {
 
   getAndClearPendingMsgEvents(): MessageSendEvent[] {
     this.processMonitorEvents();
+    // Updates queued since the last call go out with one commitment_signed per channel.
+    for (const ch of [...this.channels]) if (ch.s.phase === 'Funded') this.guard(ch, () => maybeSendCommitment(ch));
     const e = this.msgEvents;
     this.msgEvents = [];
     return e;
@@ -702,7 +704,9 @@ export class ChannelManager implements ChannelMessageHandler, Listen, Confirm {
       const signer = opts.keys.deriveChannelSigner(s.channelValueSat, s.channelKeysId);
       // Revoked secrets stay revoked in the re-derived signer.
       if (s.holderCtn > 0n) signer.releaseCommitmentSecret((1n << 48n) - 1n - (s.holderCtn - 1n));
-      cm.channels.push(new Channel(cm.ctx, s, signer));
+      const ch = new Channel(cm.ctx, s, signer);
+      ch.peerDisconnected();
+      cm.channels.push(ch);
     }
     return cm;
   }

@@ -423,6 +423,8 @@ export class Channel {
       this.s.closing.lastSentFeeSat = undefined;
       this.s.closing.lastReceivedFeeSat = undefined;
       this.s.closing.theirFeeRange = undefined;
+      this.s.closing.sentComplete = undefined;
+      this.s.closing.repeatedAgreement = undefined;
     }
   }
 

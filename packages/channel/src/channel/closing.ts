@@ -148,6 +148,7 @@ function finish(ch: Channel, tx: Transaction, theirSig: Uint8Array): void {
   const raw = serializeTx(signed);
   const first = !ch.s.closing!.closingTx;
   ch.s.closing!.closingTx = raw;
+  ch.s.closing!.agreedFeeSat = ch.s.closing!.lastSentFeeSat ?? ch.s.closing!.lastReceivedFeeSat;
   ch.ctx.broadcastTransaction(raw);
   if (first) {
     ch.ctx.event({
@@ -163,8 +164,15 @@ export function onClosingSigned(ch: Channel, m: ClosingSigned): void {
   if (!c?.ourScript || !c.theirScript) throw ChannelError.close('closing_signed before both shutdown messages');
   if (c.simple) throw ChannelError.warn('closing_signed on a channel negotiating with closing_complete');
   if (hasPendingHtlcs(ch)) throw ChannelError.close('closing_signed while HTLCs are pending');
-  if (c.closingTx) return; // already agreed
   const fee = m.feeSatoshis;
+  if (c.closingTx) {
+    // Already agreed (our last closing_signed may have been lost with the connection): repeat it.
+    if (c.agreedFeeSat !== undefined && !c.repeatedAgreement) {
+      c.repeatedAgreement = true; // once per connection, so two closed sides never echo each other
+      sendAgreed(ch, legacyTx(ch, c.agreedFeeSat, commonDust(ch)), c.agreedFeeSat);
+    }
+    return;
+  }
   // Find the variant their signature covers (BOLT 3: each side removes outputs below its dust limit).
   const variants = [commonDust(ch), ch.s.theirParams!.dustLimitSat, ch.s.ourParams.dustLimitSat];
   let tx: Transaction | undefined;

@@ -77,7 +77,7 @@ export function onChannelReestablish(ch: Channel, m: ChannelReestablish): Reesta
   else if (needCommit) resendCommitment(ch);
 
   if (s.announcementSigsSent && !s.announced) ch.send(ch.announcementSignaturesMessage());
-  if (s.closing?.ourScript && !s.closing.closingTx) ch.send(makeMessage('shutdown', { channelId: s.channelId, scriptpubkey: s.closing.ourScript }));
+  if (s.closing?.ourScript) ch.send(makeMessage('shutdown', { channelId: s.channelId, scriptpubkey: s.closing.ourScript }));
   if (s.announced || (!s.announce && s.channelReadySent && s.channelReadyReceived && s.shortChannelId !== undefined)) ch.send(ch.channelUpdate());
   releaseHoldingCell(ch);
   ch.bestBlockUpdated();

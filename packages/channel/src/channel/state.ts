@@ -92,6 +92,10 @@ export interface ClosingState {
   theirFeeRange?: { readonly min: bigint; readonly max: bigint };
   /** Rounds of `closing_signed` sent (for tests and logs). */
   rounds?: number;
+  /** The fee both sides signed (legacy close). */
+  agreedFeeSat?: bigint;
+  /** We already repeated our agreed `closing_signed` on this connection. */
+  repeatedAgreement?: boolean;
   /** The fully signed closing transaction, once agreed. */
   closingTx?: Uint8Array;
   /** Whether the closing flow is `closing_complete`/`closing_sig` (`option_simple_close`). */

@@ -9,11 +9,16 @@ import {
 } from '@ln/chain-interfaces';
 import { bytesToHex, defaultSecp256k1, equalBytes } from '@ln/crypto';
 import { KeysManager, p2wpkh, serializeTx, type Transaction } from '@ln/transactions';
-import { DeterministicEntropySource, FixedFeeEstimator, MemoryChain, testSeed } from '@ln/test-kit';
+import { DeterministicEntropySource, MemoryChain, ScriptedFeeEstimator, testSeed } from '@ln/test-kit';
 import { decodeMessage, encodeMessage, makeMessage, type ChannelAnnouncement, type ChannelUpdate, type NodeAnnouncement, type KnownMessage, type MessageSendEvent } from '@ln/wire';
 import { ChannelManager, type ChannelEvent, type UserConfigOverrides } from '../../src/index.js';
 
 const secp = defaultSecp256k1();
+
+/** 2,500 sat/kw for everything, with realistic bounds on what a peer may propose. */
+export function defaultFees(): ScriptedFeeEstimator {
+  return new ScriptedFeeEstimator({ MaximumFeeEstimate: 50_000, MinAllowedNonAnchorChannelRemoteFee: 253, MinAllowedAnchorChannelRemoteFee: 253 }, 2500);
+}
 
 /** An in-memory `Watch`: records monitors and updates, enforces update order, can persist asynchronously. */
 export class TestWatch implements Watch {
@@ -95,7 +100,7 @@ export class Harness {
   /** A filter that may drop or hold messages: return false to drop. */
   filter: ((from: TestNode, to: TestNode, msg: KnownMessage) => boolean) | undefined;
 
-  addNode(name: string, config: UserConfigOverrides = {}, fees: FeeEstimator = new FixedFeeEstimator(2500)): TestNode {
+  addNode(name: string, config: UserConfigOverrides = {}, fees: FeeEstimator = defaultFees()): TestNode {
     const keys = new KeysManager(testSeed(name), secp, new DeterministicEntropySource(testSeed(`${name}/entropy`)));
     const watch = new TestWatch();
     const node: TestNode = { name, keys, watch, fees, config, events: [], nodeId: keys.getNodeId(), cm: undefined as unknown as ChannelManager };
@@ -115,6 +120,7 @@ export class Harness {
 
   /** Restarts a node from its serialized manager (its peers see a disconnect first). */
   restart(node: TestNode, bytes: Uint8Array = node.cm.serialize()): void {
+    this.drainEvents();
     for (const other of this.nodes) if (other !== node && this.isConnected(node, other)) this.disconnect(node, other);
     this.chain.unsubscribe(node.cm);
     node.cm = this.makeManager(node, bytes);
