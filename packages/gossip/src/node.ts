@@ -1,0 +1,6 @@
+/**
+ * Work in progress: the Node-only entry of this package is being built; it exports nothing yet.
+ *
+ * @packageDocumentation
+ */
+export {};
