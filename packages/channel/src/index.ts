@@ -13,6 +13,7 @@ export * from './errors.js';
 export { encodeState, decodeState, StateDecodeError, type StateValue } from './serde.js';
 export { ChannelManager, type ChannelManagerOptions, type ChannelDetails } from './channel-manager.js';
 export { Channel, channelIdFromOutpoint, ANNOUNCEMENT_DEPTH } from './channel/channel.js';
+export type { CommitmentInfo, Side } from './channel/commitment.js';
 export type { ChannelContext } from './channel/context.js';
 export type { ChannelState, ChannelPhase, SideParams, HtlcRecord, HtlcRemoval, FeeUpdate, ClosingState, HoldingCellUpdate } from './channel/state.js';
 export { checkOpenChannel, checkAcceptChannel, checkInitialAmounts, MAX_ACCEPTED_HTLCS_LIMIT, MIN_DUST_LIMIT_SAT } from './channel/open.js';
