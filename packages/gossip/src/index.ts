@@ -21,3 +21,4 @@ export { storedChannelAnnouncement, storedChannelUpdate, channelUpdateChecksum, 
 export { saveGraphSnapshot, loadGraphSnapshot, SnapshotFormatError } from './snapshot.js';
 export { graphFromModel, type GraphModel, type ModelPolicy } from './snapshot-model.js';
 export { readGossipStore, GossipStoreError, GOSSIP_STORE_DELETED, type GossipStoreRecord } from './gossip-store.js';
+export { compareBytes, toHex, fromHex } from './bytes.js';
