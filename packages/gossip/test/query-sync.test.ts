@@ -1,0 +1,129 @@
+/** Gossip query sync (BOLT 7) between two P2PGossipSyncs: full, after partial overlap, timestamp-filtered. */
+import { suite } from 'uvu';
+import * as assert from 'uvu/assert';
+import { decodeMessage, type ChannelUpdate } from '@ln/wire';
+import { InlineVerifier, NetworkGraph, P2PGossipSync, STALE_CHANNEL_SECONDS, answerChannelRange, type P2PGossipSyncConfig } from '../src/index.js';
+import { streamUtxoLookup, type GossipStream } from '../../../tooling/gossip-gen/index.js';
+import { feed, graphDigest, node } from './helpers.js';
+import { connectAndSync } from './pair.js';
+import { fast, stream } from './stream.js';
+
+const A = node('sync-a').nodeId;
+const B = node('sync-b').nodeId;
+let s: GossipStream;
+
+function mk(now: number, cfg: Partial<P2PGossipSyncConfig> = {}) {
+  return new P2PGossipSync({ graph: new NetworkGraph(), utxoLookup: streamUtxoLookup(s), verifier: new InlineVerifier(fast), now: () => now, ...cfg });
+}
+function scidOf(raw: Uint8Array): bigint | undefined {
+  const m = decodeMessage(raw);
+  return m.type === 'channel_announcement' || m.type === 'channel_update' ? m.shortChannelId : undefined;
+}
+
+const t = suite('query sync');
+t.before(() => {
+  s = stream(1500);
+});
+
+t('full sync: an empty node gets the whole graph through query_channel_range / query_short_channel_ids', async () => {
+  const now = s.latestTimestamp + 60;
+  const a = mk(now);
+  for (const m of s.messages) assert.is(feed(a, m), true);
+  const b = mk(now, { limits: { maxMessagesPerDrain: 100, queryBatchSize: 400 } });
+  const traffic = await connectAndSync(b, B, a, A);
+  assert.equal(graphDigest(b.graph), graphDigest(a.graph));
+  assert.is(b.graph.channelCount, 1500);
+  assert.is(traffic.query_short_channel_ids, 4); // 1500 ids in batches of 400
+  assert.ok(traffic.reply_channel_range >= 1);
+  assert.ok(b.isSyncedWith(A) && a.isSyncedWith(B));
+  // Only node announcements repeated across query batches (BOLT 7 dedupes within one reply) are rejected, as duplicates.
+  assert.equal(Object.keys(b.stats.rejected).filter((k) => k !== 'duplicate'), [], JSON.stringify(b.stats.rejected));
+});
+
+t('sync after partial overlap: both sides end with the union, newer updates win', async () => {
+  const now = s.latestTimestamp + 60;
+  const a = mk(now);
+  const b = mk(now);
+  const ids = [...new Set(s.messages.map(scidOf).filter((x) => x !== undefined))];
+  const aIds = new Set(ids.slice(0, 1000));
+  const bIds = new Set(ids.slice(500));
+  let skipped = 0;
+  for (const m of s.messages) {
+    const scid = scidOf(m);
+    if (scid === undefined) {
+      feed(a, m);
+      feed(b, m);
+      continue;
+    }
+    if (aIds.has(scid)) feed(a, m);
+    // B misses the direction-1 updates of every third overlapping channel.
+    const msg = decodeMessage(m);
+    const miss = msg.type === 'channel_update' && aIds.has(scid) && (msg as ChannelUpdate).channelFlags & 1 && Number(scid % 3n) === 0;
+    if (bIds.has(scid) && !miss) feed(b, m);
+    else if (bIds.has(scid)) skipped++;
+  }
+  assert.ok(skipped > 10);
+  assert.is.not(graphDigest(a.graph).join(), graphDigest(b.graph).join());
+  const traffic = await connectAndSync(a, A, b, B);
+  assert.equal(graphDigest(a.graph), graphDigest(b.graph));
+  assert.is(a.graph.channelCount, 1500);
+  // Only what was missing was asked for: far fewer announcements than channels.
+  assert.ok(traffic.channel_announcement! <= 1000, `${traffic.channel_announcement} announcements sent`);
+  const full = mk(now);
+  for (const m of s.messages) feed(full, m);
+  assert.equal(graphDigest(a.graph), graphDigest(full.graph));
+});
+
+t('timestamp-filtered sync: the peer sends exactly the gossip in the filter range, then queries complete it', async () => {
+  // With initialSync 'filter', B asks for everything from two weeks before its clock.
+  const now = s.latestTimestamp - 3 * 86_400 + STALE_CHANNEL_SECONDS;
+  const first = now - STALE_CHANNEL_SECONDS;
+  const a = mk(now);
+  for (const m of s.messages) feed(a, m);
+  const b = mk(now, { initialSync: 'filter', limits: { maxMessagesPerDrain: 64 } });
+  const traffic = await connectAndSync(b, B, a, A);
+  assert.is(traffic.query_channel_range ?? 0, 1); // only A's own (queries mode) range query to B
+  // Expected: channels with an update at or after `first`, only those directions; nodes announced in range with a channel.
+  let channels = 0;
+  for (const scid of a.graph.sortedScids()) {
+    const ca = a.graph.channel(scid)!;
+    const fresh = ca.directions.map((d) => (d && d.lastUpdate >= first ? d : undefined));
+    const cb = b.graph.channel(scid);
+    if (!fresh[0] && !fresh[1]) {
+      assert.is(cb, undefined);
+      continue;
+    }
+    channels++;
+    assert.ok(cb, `channel ${scid} missing`);
+    assert.equal(cb!.directions, fresh);
+  }
+  assert.is(b.graph.channelCount, channels);
+  assert.ok(channels > 100 && channels < 1500, `${channels} channels in range`);
+  b.graph.forEachNode((id) => {
+    const ts = a.graph.nodeAnnouncementTimestamp(id);
+    assert.is(b.graph.nodeAnnouncementTimestamp(id), ts >= first ? ts : 0);
+  });
+  // A query sync afterwards brings B to A's graph.
+  const b2 = new P2PGossipSync({ graph: b.graph, utxoLookup: streamUtxoLookup(s), verifier: new InlineVerifier(fast), now: () => now });
+  await connectAndSync(b2, B, a, A);
+  assert.equal(graphDigest(b.graph), graphDigest(a.graph));
+});
+
+t('reply_channel_range splits long ranges and follows BOLT 7 ordering rules', () => {
+  const a = mk(s.latestTimestamp);
+  for (const m of s.messages) feed(a, m);
+  const q = { type: 'query_channel_range', chainHash: s.chainHash, firstBlocknum: 0, numberOfBlocks: 0xffffffff, tlvs: { queryOption: 3n } } as const;
+  const replies = answerChannelRange(a.graph, q as never);
+  assert.ok(replies.length >= 1);
+  let prevFirst = -1;
+  replies.forEach((r, i) => {
+    assert.ok(r.firstBlocknum >= prevFirst);
+    prevFirst = r.firstBlocknum;
+    assert.is(r.syncComplete, i === replies.length - 1 ? 1 : 0);
+  });
+  assert.is(replies[0]!.firstBlocknum, 0);
+  const last = replies[replies.length - 1]!;
+  assert.ok(last.firstBlocknum + last.numberOfBlocks >= 0xffffffff);
+});
+
+t.run();
