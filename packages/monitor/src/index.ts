@@ -1,6 +1,20 @@
 /**
- * Work in progress: this package is being built (see the open issue); it exports nothing yet.
+ * `@ln/monitor`: `ChainMonitor` and `ChannelMonitor` keep a channel's funds safe on chain
+ * (BOLT 5). The channel manager hands them channel state as data through the `Watch`
+ * interface of `@ln/chain-interfaces` (this package never imports `@ln/channel`), so monitors
+ * can also run on another machine, fed with encoded `ChannelMonitorUpdate`s.
  *
  * @packageDocumentation
  */
-export {};
+export * from './errors.js';
+export * from './constants.js';
+export * from './events.js';
+export { ChannelMonitor, type MonitorContext } from './channel-monitor.js';
+export { ChainMonitor, type ChainMonitorOptions, type ChannelBalances } from './chain-monitor.js';
+export type { Persist, PersistCompletionSink } from './persist/persist.js';
+export { KVStoreMonitorPersister, MONITOR_NAMESPACE, MONITOR_UPDATE_NAMESPACE, type KVStorePersisterOptions, type LoadedMonitor } from './persist/kvstore-persister.js';
+export { checkMonitorsAgainstChannels, type KnownChannel, type MonitorMismatch } from './recovery.js';
+export { encodeChannelMonitorUpdate, decodeChannelMonitorUpdate, encodeChannelMonitorInit, decodeChannelMonitorInit, WATCH_DATA_VERSION } from './data-codec.js';
+export { hasAnchors, commitmentNumberOf } from './commitments.js';
+export type { ClaimableKind, FundingSpendKind, HtlcOutcome } from './onchain/types.js';
+export { claimWeight, feeFor } from './onchain/claims.js';

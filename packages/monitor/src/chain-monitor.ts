@@ -1,0 +1,255 @@
+/**
+ * `ChainMonitor`: the seed's `ManyChannelMonitor`. Implements `Watch` for the channel
+ * manager (every new monitor and every update is persisted through a {@link Persist} before
+ * it is reported `Completed`), and `Listen`/`Confirm` for the chain source, fanning blocks
+ * out to every `ChannelMonitor` through an index of watched outpoints, so a block costs one
+ * pass over its inputs however many channels there are.
+ */
+import {
+  moduleLogger, NULL_LOGGER,
+  type Block, type BlockHeader, type ChannelMonitorInit, type ChannelMonitorUpdate, type ChannelMonitorUpdateStatus, type Confirm,
+  type Listen, type ModuleLogger, type MonitorEvent, type RelevantTxid, type TransactionData, type Txid, type Watch,
+} from '@ln/chain-interfaces';
+import { bytesToHex } from '@ln/crypto';
+import { BlockTx } from './block-scan.js';
+import { ChannelMonitor, type MonitorContext } from './channel-monitor.js';
+import { MonitorError } from './errors.js';
+import type { Balance, MonitorUserEvent } from './events.js';
+import type { Persist, PersistCompletionSink } from './persist/persist.js';
+import { checkMonitorsAgainstChannels, type KnownChannel, type MonitorMismatch } from './recovery.js';
+
+/** Options of a {@link ChainMonitor}: the monitors' context and where to persist them. */
+export interface ChainMonitorOptions extends MonitorContext {
+  readonly persister: Persist;
+}
+
+interface Entry {
+  readonly monitor: ChannelMonitor;
+  readonly name: string;
+  /** Update ids not yet durable. */
+  readonly pending: Set<bigint>;
+  /** Whether an update was reported `InProgress` and its `Completed` event is still owed. */
+  owed: boolean;
+}
+
+/** Claimable balances of one channel. */
+export interface ChannelBalances {
+  readonly channelId: Uint8Array;
+  readonly balances: readonly Balance[];
+}
+
+/** The monitors of every channel (see the module comment). */
+export class ChainMonitor implements Watch, Listen, Confirm, PersistCompletionSink {
+  private readonly entries = new Map<string, Entry>();
+  /** Outpoint key to the monitors watching it. */
+  private readonly index = new Map<string, ChannelMonitor[]>();
+  private readonly events: MonitorEvent[] = [];
+  private readonly log: ModuleLogger;
+
+  constructor(private readonly opts: ChainMonitorOptions) {
+    this.log = moduleLogger(opts.logger ?? NULL_LOGGER, 'chain-monitor');
+    opts.persister.attach?.(this);
+  }
+
+  // ---------------------------------------------------------------- Watch
+
+  /** Creates and persists the monitor of a newly funded channel. */
+  watchChannel(init: ChannelMonitorInit): ChannelMonitorUpdateStatus {
+    const k = bytesToHex(init.channelId);
+    if (this.entries.has(k)) {
+      this.log.error(`watchChannel: channel ${k} is already watched`);
+      return 'UnrecoverableError';
+    }
+    const monitor = ChannelMonitor.fromInit(init, this.opts);
+    const entry = this.add(monitor);
+    return this.persisted(entry, 0n, this.opts.persister.persistNewChannel(entry.name, monitor));
+  }
+
+  /** Applies an update (strictly in order) and persists it. A gap or a replay is refused (`UnrecoverableError`), never applied. */
+  updateChannel(update: ChannelMonitorUpdate): ChannelMonitorUpdateStatus {
+    const entry = this.entries.get(bytesToHex(update.channelId));
+    if (!entry) {
+      this.log.error(`updateChannel: no monitor for channel ${bytesToHex(update.channelId)}`);
+      return 'UnrecoverableError';
+    }
+    try {
+      entry.monitor.update(update);
+    } catch (e) {
+      if (!(e instanceof MonitorError)) throw e;
+      this.log.error(`update ${update.updateId} refused: ${e.message}`, { channelId: update.channelId });
+      return 'UnrecoverableError';
+    }
+    this.reindex(entry.monitor);
+    return this.persisted(entry, update.updateId, this.opts.persister.updatePersistedChannel(entry.name, update, entry.monitor));
+  }
+
+  releasePendingMonitorEvents(): MonitorEvent[] {
+    const out = this.events.splice(0);
+    for (const e of this.entries.values()) out.push(...e.monitor.releasePendingMonitorEvents());
+    return out;
+  }
+
+  /** Events for the user from every monitor (`SpendableOutputs`, `BumpTransaction`). */
+  getAndClearPendingEvents(): MonitorUserEvent[] {
+    const out: MonitorUserEvent[] = [];
+    for (const e of this.entries.values()) out.push(...e.monitor.getAndClearPendingEvents());
+    return out;
+  }
+
+  private persisted(entry: Entry, updateId: bigint, status: ChannelMonitorUpdateStatus): ChannelMonitorUpdateStatus {
+    if (status === 'UnrecoverableError') {
+      this.log.error(`persisting update ${updateId} failed for good`, { channelId: entry.monitor.channelId });
+      return status;
+    }
+    if (status === 'InProgress') {
+      entry.pending.add(updateId);
+      entry.owed = true;
+      return status;
+    }
+    // Completed now, but an earlier update may still be in flight: the channel waits for it.
+    if (entry.pending.size) {
+      entry.owed = true;
+      return 'InProgress';
+    }
+    return 'Completed';
+  }
+
+  /**
+   * An asynchronous write finished (called by the {@link Persist}, or by the user for their own
+   * `Persist`). Once no update of the channel is left in flight, a `Completed` event for the
+   * latest update lets the channel step forward.
+   */
+  channelMonitorUpdated(channelId: Uint8Array, updateId: bigint, coversEarlier = false): void {
+    const entry = this.entries.get(bytesToHex(channelId));
+    if (!entry) return;
+    if (coversEarlier) {
+      for (const id of [...entry.pending]) if (id <= updateId) entry.pending.delete(id);
+    } else entry.pending.delete(updateId);
+    if (entry.pending.size === 0 && entry.owed) {
+      entry.owed = false;
+      this.events.push({ type: 'Completed', channelId: entry.monitor.channelId, monitorUpdateId: entry.monitor.latestUpdateId });
+    }
+  }
+
+  /** Update ids of a channel still being persisted. */
+  pendingUpdates(channelId: Uint8Array): bigint[] {
+    return [...(this.entries.get(bytesToHex(channelId))?.pending ?? [])].sort((a, b) => (a < b ? -1 : 1));
+  }
+
+  // ---------------------------------------------------------------- monitors
+
+  /**
+   * Adds a monitor read back from storage (restart) without persisting it again. Returns
+   * `UnrecoverableError` if the channel is already watched.
+   */
+  loadExistingMonitor(monitor: ChannelMonitor): ChannelMonitorUpdateStatus {
+    if (this.entries.has(bytesToHex(monitor.channelId))) return 'UnrecoverableError';
+    this.add(monitor);
+    monitor.registerWithFilter(this.opts.filter);
+    return 'Completed';
+  }
+
+  private add(monitor: ChannelMonitor): Entry {
+    const entry: Entry = { monitor, name: monitor.persistenceKey, pending: new Set(), owed: false };
+    this.entries.set(bytesToHex(monitor.channelId), entry);
+    this.reindex(monitor);
+    return entry;
+  }
+
+  private reindex(monitor: ChannelMonitor): void {
+    for (const k of monitor.watchedOutpointKeys()) {
+      const list = this.index.get(k);
+      if (!list) this.index.set(k, [monitor]);
+      else if (!list.includes(monitor)) list.push(monitor);
+    }
+  }
+
+  getMonitor(channelId: Uint8Array): ChannelMonitor | undefined {
+    return this.entries.get(bytesToHex(channelId))?.monitor;
+  }
+  listMonitors(): ChannelMonitor[] {
+    return [...this.entries.values()].map((e) => e.monitor);
+  }
+
+  /** Claimable balances of every channel (or of those given). */
+  getClaimableBalances(channelIds?: readonly Uint8Array[]): ChannelBalances[] {
+    const want = channelIds && new Set(channelIds.map(bytesToHex));
+    return [...this.entries.entries()].filter(([k]) => !want || want.has(k)).map(([, e]) => ({ channelId: e.monitor.channelId, balances: e.monitor.getClaimableBalances() }));
+  }
+
+  /**
+   * Compares the loaded monitors with the channels the channel manager knows (restart): see
+   * {@link MonitorMismatch} for what each finding asks the caller to do.
+   */
+  checkAgainstChannelManager(channels: readonly KnownChannel[]): MonitorMismatch[] {
+    return checkMonitorsAgainstChannels(this.listMonitors().map((m) => ({ channelId: m.channelId, latestUpdateId: m.latestUpdateId })), channels);
+  }
+
+  /** Retries failed persists and rebroadcasts pending claims. Call it every minute or so. */
+  timerTick(): void {
+    this.opts.persister.retryFailed?.();
+  }
+
+  /** Rebroadcasts every monitor's pending claims now. */
+  rebroadcastPendingClaims(): void {
+    for (const e of this.entries.values()) e.monitor.rebroadcastPendingClaims();
+  }
+
+  // ---------------------------------------------------------------- chain
+
+  private dispatch(txs: readonly BlockTx[], header: BlockHeader, height: number, skipAtOrBelowTip: boolean): void {
+    for (const t of txs) {
+      const keys = t.spentKeys;
+      let hit: ChannelMonitor[] | undefined;
+      for (const k of keys) {
+        const ms = this.index.get(k);
+        if (ms) for (const m of ms) (hit ??= []).includes(m) || hit.push(m);
+      }
+      if (!hit) continue;
+      for (const m of hit) {
+        if (skipAtOrBelowTip && height <= m.bestBlock.height) continue;
+        if (m.processTxs([t], header, height)) this.reindex(m);
+      }
+    }
+  }
+
+  private persistChanged(): void {
+    for (const e of this.entries.values()) {
+      if (!e.monitor.takeChanged()) continue;
+      const status = this.opts.persister.updatePersistedChannel(e.name, undefined, e.monitor);
+      if (status === 'UnrecoverableError') this.log.error('persisting the on-chain state failed', { channelId: e.monitor.channelId });
+    }
+  }
+
+  blockConnected(block: Block, height: number): void {
+    this.dispatch(block.transactions.map((raw) => new BlockTx(raw)), block.header, height, true);
+    for (const e of this.entries.values()) if (height > e.monitor.bestBlock.height) e.monitor.bestBlockUpdated(block.header, height);
+    this.persistChanged();
+  }
+  filteredBlockConnected(header: BlockHeader, txdata: readonly TransactionData[], height: number): void {
+    this.dispatch(txdata.map((t) => new BlockTx(t.tx)), header, height, true);
+    for (const e of this.entries.values()) if (height > e.monitor.bestBlock.height) e.monitor.bestBlockUpdated(header, height);
+    this.persistChanged();
+  }
+  blockDisconnected(header: BlockHeader, height: number): void {
+    for (const e of this.entries.values()) e.monitor.blockDisconnected(header, height);
+    this.persistChanged();
+  }
+  transactionsConfirmed(header: BlockHeader, txdata: readonly TransactionData[], height: number): void {
+    this.dispatch(txdata.map((t) => new BlockTx(t.tx)), header, height, false);
+    this.persistChanged();
+  }
+  transactionUnconfirmed(txid: Txid): void {
+    for (const e of this.entries.values()) e.monitor.transactionUnconfirmed(txid);
+    this.persistChanged();
+  }
+  bestBlockUpdated(header: BlockHeader, height: number): void {
+    for (const e of this.entries.values()) e.monitor.bestBlockUpdated(header, height);
+    this.persistChanged();
+  }
+  getRelevantTxids(): RelevantTxid[] {
+    const seen = new Map<string, RelevantTxid>();
+    for (const e of this.entries.values()) for (const r of e.monitor.getRelevantTxids()) seen.set(bytesToHex(r.txid), r);
+    return [...seen.values()];
+  }
+}

@@ -1,0 +1,34 @@
+/** Errors of `@ln/monitor`. */
+
+/** Why a monitor refused an update or an operation. */
+export type MonitorErrorCode =
+  /** An update's `updateId` is not `latestUpdateId + 1` (a gap or a replay). */
+  | 'update_out_of_order'
+  /** An update is for another channel. */
+  | 'wrong_channel'
+  /** An update step is inconsistent with the monitor's state (bad secret, commitment number going backwards, ...). */
+  | 'invalid_update'
+  /** A channel is already watched, or not watched. */
+  | 'unknown_channel'
+  | 'duplicate_channel'
+  /** Persisting failed. */
+  | 'persist_failed';
+
+/** Thrown by `ChannelMonitor` and `ChainMonitor` for refused updates and misuse. */
+export class MonitorError extends Error {
+  override readonly name = 'MonitorError';
+  constructor(
+    readonly code: MonitorErrorCode,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/**
+ * Thrown by every decoder of this package (monitors, updates, events) given malformed bytes:
+ * decoders of untrusted bytes throw nothing else.
+ */
+export class MonitorDecodeError extends Error {
+  override readonly name = 'MonitorDecodeError';
+}
