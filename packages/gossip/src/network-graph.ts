@@ -396,14 +396,16 @@ export class NetworkGraph implements ReadOnlyNetworkGraph {
     const remove: bigint[] = [];
     let directionsCleared = 0;
     for (let r = 0; r < c.chanCount; r++) {
+      let cleared = false;
       for (let s = 0; s < 2; s++) {
         const t = c.updTs[2 * r + s]!;
         if (t !== 0 && t < cutoff) {
           c.clearDirection(2 * r + s);
           directionsCleared++;
+          cleared = true;
         }
       }
-      if (c.updTs[2 * r] === 0 && c.updTs[2 * r + 1] === 0 && c.addedAt[r]! < cutoff) remove.push(joinU64(c.scidHi[r]!, c.scidLo[r]!));
+      if (c.updTs[2 * r] === 0 && c.updTs[2 * r + 1] === 0 && (cleared || c.addedAt[r]! < cutoff)) remove.push(joinU64(c.scidHi[r]!, c.scidLo[r]!));
     }
     for (const s of remove) this.removeChannel(s);
     return { channelsRemoved: remove.length, directionsCleared };
