@@ -86,7 +86,7 @@ export function nodeAnnouncementRaw(n: TestNode, timestamp = 1_700_000_000, alia
   }));
   return sign(raw, [signer ?? n.secretKey]);
 }
-export const nodeAnnouncement = (n: TestNode, ...rest: [number?, string?, Uint8Array?, Uint8Array?]) => decoded<NodeAnnouncement>(nodeAnnouncementRaw(n, ...rest));
+export const nodeAnnouncement = (n: TestNode, ...rest: [number?, string?, Uint8Array?, Uint8Array?]) => decoded<NodeAnnouncement>((nodeAnnouncementRaw as (...a: unknown[]) => Uint8Array)(n, ...rest));
 
 /** The funding output a channel's announcement must point at. */
 export function fundingOf(ch: TestChannel) {
