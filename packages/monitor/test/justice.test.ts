@@ -1,0 +1,175 @@
+/**
+ * A cheating counterparty (B) publishes revoked commitments; A's monitor takes everything
+ * (BOLT 5 "Revoked Transaction Close Handling"). Amounts are checked to the satoshi: A ends
+ * with the channel's value minus the commitment's fee, the cheater's HTLC transaction fees and
+ * the justice transactions' fees, each computed independently here.
+ */
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { bytesToHex } from '@ln/crypto';
+import { commitmentFeeSat, htlcSuccessFeeSat, htlcTimeoutFeeSat, offeredHtlcScript, p2wpkh, receivedHtlcScript, toLocalScript } from '@ln/transactions';
+import { ANTI_REORG_DELAY, type SpendableOutputDescriptor } from '../src/index.js';
+import type { CommitState, TestHtlc } from './helpers/channel-pair.js';
+import { Env, type FeedMode } from './helpers/env.js';
+import { ledger } from './helpers/ledger.js';
+
+const FEERATE = 1234;
+
+/** Weight of a claim with the given per-input witness sizes (each with its item count byte) paying one P2WPKH. */
+function claimWeight(witnesses: number[]): number {
+  const n = witnesses.length;
+  return (4 + 1 + 41 * n + 1 + (8 + 1 + 22) + 4) * 4 + 2 + witnesses.reduce((a, b) => a + b, 0);
+}
+const fee = (w: number) => BigInt(Math.ceil((FEERATE * w) / 1000));
+/** `<sig> 1 <script>` with a 73-byte signature counted (BOLT 5 `to_local_penalty_witness`). */
+const toLocalPenalty = (scriptLen: number) => 1 + 74 + 2 + 1 + scriptLen;
+/** `<sig> <revocationpubkey> <script>` (BOLT 5 `offered_htlc_penalty_witness`/`accepted_htlc_penalty_witness`). */
+const htlcPenalty = (scriptLen: number) => 1 + 74 + 34 + 1 + scriptLen;
+
+function scriptsOf(env: Env, n: bigint, h: { offered?: TestHtlc; received?: TestHtlc }) {
+  const k = env.pair.keysOf('B', n);
+  const keys = { revocationKey: k.revocationKey, broadcasterHtlcKey: k.broadcasterHtlcKey, countersignatoryHtlcKey: k.countersignatoryHtlcKey };
+  return {
+    toLocal: toLocalScript(k.revocationKey, env.pair.delayOnB, k.broadcasterDelayedPaymentKey).length,
+    offered: h.offered ? offeredHtlcScript(keys, h.offered.paymentHash, env.pair.anchors).length : 0,
+    received: h.received ? receivedHtlcScript(keys, h.received.paymentHash, h.received.cltvExpiry, env.pair.anchors).length : 0,
+  };
+}
+
+function finish(env: Env): void {
+  env.mine(ANTI_REORG_DELAY + 2);
+  env.assertNoInvalid();
+}
+
+function spendables(env: Env): SpendableOutputDescriptor[] {
+  return env.A.userEvents.flatMap((e) => (e.type === 'SpendableOutputs' ? e.outputs : []));
+}
+
+for (const mode of ['listen', 'confirm'] as FeedMode[]) {
+  for (const revokedN of [0n, 1n, 2n]) {
+    test(`${mode}: B publishes revoked commitment ${revokedN} without HTLCs; A takes to_local, keeps to_remote, to the satoshi`, () => {
+      const env = new Env({ mode, claimFeerate: FEERATE, label: `j-${mode}-${revokedN}` });
+      const p = env.pair;
+      const states: CommitState[] = [
+        { toAMsat: 700_000_000n, toBMsat: 300_000_000n, htlcs: [], feeratePerKw: 2500 },
+        { toAMsat: 650_000_000n, toBMsat: 350_000_000n, htlcs: [], feeratePerKw: 3000 },
+        { toAMsat: 640_000_000n, toBMsat: 360_000_000n, htlcs: [], feeratePerKw: 3000 },
+      ];
+      for (const s of states) env.advance(p.advance(s));
+      const revoked = p.side('B').states.get(revokedN)!;
+      const cheat = p.signedCommitment('B', revokedN);
+      env.chain.mine(1, { txs: [cheat.raw] });
+      env.A.drain();
+      assert.ok(env.A.monitorEvents.some((e) => e.type === 'CommitmentTxConfirmed'), 'funding spend reported');
+      finish(env);
+      const commitFee = commitmentFeeSat(revoked.feeratePerKw, 0, false);
+      const justiceFee = fee(claimWeight([toLocalPenalty(scriptsOf(env, revokedN, {}).toLocal)]));
+      const l = ledger(env);
+      assert.is(l.by['A-to_remote'], revoked.toAMsat / 1000n - commitFee, 'A keeps its to_remote (A funded: pays the commitment fee)');
+      assert.is(l.by['A-wallet'], revoked.toBMsat / 1000n - justiceFee, 'B\'s to_local minus the justice fee');
+      assert.is(l.by['A-wallet'] + l.by['A-to_remote'], p.channelValueSat - commitFee - justiceFee, 'everything else is A\'s');
+      assert.is(l.by['B-wallet'] + l.by['B-to_remote'] + l.by.other, 0n, 'the cheater gets nothing');
+      const outs = spendables(env);
+      assert.equal(outs.map((o) => o.type).sort(), ['StaticOutput', 'StaticPaymentOutput']);
+      assert.equal(env.A.monitor.getClaimableBalances()[0]!.balances, [], 'nothing left to claim');
+      assert.is(env.A.monitor.listMonitors()[0]!.isFullyResolved(), true);
+    });
+  }
+}
+
+/** Two HTLCs on commitment 1 (A→B `hA`, B→A `hB`), removed by commitment 2; commitment 3 moves 50k sat. */
+function htlcChannel(label: string, anchors = false) {
+  const env = new Env({ claimFeerate: FEERATE, label, anchors });
+  const p = env.pair;
+  const tip = env.chain.tipHeight;
+  const hA = p.htlc('A', 50_000_000n, tip + 30);
+  const hB = p.htlc('B', 70_000_000n, tip + 20);
+  const s1: CommitState = { toAMsat: 550_000_000n, toBMsat: 330_000_000n, htlcs: [hA, hB], feeratePerKw: 2500 };
+  env.advance(p.advance(s1));
+  env.advance(p.advance({ toAMsat: 550_000_000n, toBMsat: 450_000_000n, htlcs: [], feeratePerKw: 2500 })); // hA fulfilled, hB failed
+  env.advance(p.advance({ toAMsat: 500_000_000n, toBMsat: 500_000_000n, htlcs: [], feeratePerKw: 2500 }));
+  return { env, p, hA, hB, s1 };
+}
+
+test('B publishes a revoked commitment with HTLCs both ways: one justice transaction takes to_local and both HTLC outputs', () => {
+  const { env, p, hA, hB, s1 } = htlcChannel('j-htlc');
+  env.chain.mine(1, { txs: [p.signedCommitment('B', 1n).raw] });
+  finish(env);
+  const sc = scriptsOf(env, 1n, { offered: hB, received: hA });
+  const commitFee = commitmentFeeSat(2500, 2, false);
+  const justiceFee = fee(claimWeight([toLocalPenalty(sc.toLocal), htlcPenalty(sc.offered), htlcPenalty(sc.received)]));
+  assert.is(htlcPenalty(sc.offered), 243, 'BOLT 5 offered_htlc_penalty_witness');
+  const l = ledger(env);
+  const justice = l.txs.filter((t) => t.tx.inputs.length === 3);
+  assert.is(justice.length, 1, 'a single justice transaction');
+  assert.is(justice[0]!.feeSat, justiceFee);
+  assert.is(l.by['A-to_remote'], s1.toAMsat / 1000n - commitFee);
+  assert.is(l.by['A-wallet'], (s1.toBMsat + hA.amountMsat + hB.amountMsat) / 1000n - justiceFee);
+  assert.is(l.by['B-wallet'] + l.by['B-to_remote'] + l.by.other, 0n);
+  env.A.drain();
+  const resolved = env.A.monitorEvents.filter((e) => e.type === 'HtlcResolved');
+  assert.equal(resolved.map((e) => e.type === 'HtlcResolved' && [e.htlcId, e.paymentPreimage]), [[hA.id, undefined]], 'hA (ours, taken by justice) reported failed, no preimage');
+});
+
+test('the cheater also publishes its HTLC-timeout and HTLC-success transactions: A takes their outputs too, and learns the preimage', () => {
+  const { env, p, hA, hB, s1 } = htlcChannel('j-second');
+  env.mineUntil(() => env.chain.tipHeight >= hB.cltvExpiry);
+  const cheat = p.signedCommitment('B', 1n);
+  const timeout = p.htlcTx('B', 1n, hB); // B offered hB: HTLC-timeout, locktime = cltv
+  const success = p.htlcTx('B', 1n, hA); // B received hA and knows the preimage: HTLC-success
+  env.chain.mine(1, { txs: [cheat.raw, timeout, success] });
+  env.A.drain();
+  const pre = env.A.monitorEvents.find((e) => e.type === 'HtlcResolved');
+  assert.ok(pre && pre.type === 'HtlcResolved' && pre.htlcId === hA.id && pre.paymentPreimage && bytesToHex(pre.paymentPreimage) === bytesToHex(hA.preimage), 'preimage learned on chain reported at once');
+  finish(env);
+  const sc = scriptsOf(env, 1n, {});
+  const oneToLocal = fee(claimWeight([toLocalPenalty(sc.toLocal)]));
+  const l = ledger(env);
+  const htlcFees = htlcTimeoutFeeSat(2500, false) + htlcSuccessFeeSat(2500, false);
+  assert.is(l.txs.filter((t) => t.tx.outputs.length === 1 && t.tx.inputs.length === 1 && t.feeSat === oneToLocal).length, 3, 'three justice transactions (to_local, two HTLC-tx outputs)');
+  assert.is(l.by['A-wallet'], (s1.toBMsat + hA.amountMsat + hB.amountMsat) / 1000n - htlcFees - 3n * oneToLocal);
+  assert.is(l.by['A-to_remote'], s1.toAMsat / 1000n - commitmentFeeSat(2500, 2, false));
+  assert.is(l.by['B-wallet'] + l.by['B-to_remote'] + l.by.other, 0n, 'the cheater gets nothing');
+});
+
+test('an HTLC-success replacing the pending justice transaction in the mempool: A rebuilds the justice claims', () => {
+  const { env, p, hA, hB, s1 } = htlcChannel('j-race');
+  env.chain.mine(1, { txs: [p.signedCommitment('B', 1n).raw] }); // A broadcasts justice for 3 outputs while mining this block
+  const pending = env.chain.mempoolTxids();
+  assert.is(pending.length, 1, 'the 3-input justice transaction waits in the mempool');
+  const success = p.htlcTx('B', 1n, hA);
+  const r = env.chain.submitToMempool(success);
+  assert.ok(r.ok, 'B\'s HTLC-success pays more and replaces the justice transaction');
+  env.mine(1);
+  finish(env);
+  const sc = scriptsOf(env, 1n, { offered: hB });
+  const l = ledger(env);
+  const fees = htlcSuccessFeeSat(2500, false) + fee(claimWeight([toLocalPenalty(sc.toLocal), htlcPenalty(sc.offered)])) + fee(claimWeight([toLocalPenalty(sc.toLocal)]));
+  assert.is(l.by['A-wallet'], (s1.toBMsat + hA.amountMsat + hB.amountMsat) / 1000n - fees);
+  assert.is(l.by['B-wallet'] + l.by['B-to_remote'] + l.by.other, 0n);
+});
+
+test('anchors: revoked commitment with HTLCs and a second-stage transaction: everything goes to A', () => {
+  const { env, p, hA, hB, s1 } = htlcChannel('j-anchors', true);
+  const cheat = p.signedCommitment('B', 1n);
+  const success = p.htlcTx('B', 1n, hA); // zero-fee with anchors; a miner takes it anyway here
+  env.chain.mine(1, { txs: [cheat.raw, success] });
+  env.A.drain();
+  env.B.drain();
+  finish(env);
+  const l = ledger(env);
+  const desc = spendables(env).find((d) => d.type === 'StaticPaymentOutput');
+  assert.ok(desc && desc.type === 'StaticPaymentOutput' && desc.csvDelay === 1 && desc.witnessScript, 'anchors to_remote descriptor has its script and 1-block CSV');
+  const commitFee = commitmentFeeSat(2500, 2, true);
+  assert.is(desc!.output.valueSat, s1.toAMsat / 1000n - commitFee - 660n, 'to_remote: A funded, pays the fee and both anchors');
+  // Besides A's to_remote (a P2WSH with anchors), only the two 330-sat anchors are left: anyone's after 16 blocks.
+  const others = l.leaves.filter((x) => x.owner === 'other').map((x) => x.valueSat).sort();
+  assert.equal(others, [330n, 330n, desc!.output.valueSat].sort());
+  assert.is(l.by['B-wallet'] + l.by['B-to_remote'], 0n);
+  const sc = scriptsOf(env, 1n, { offered: hB });
+  const justice = fee(claimWeight([toLocalPenalty(sc.toLocal), htlcPenalty(sc.offered)])) + fee(claimWeight([toLocalPenalty(sc.toLocal)]));
+  assert.is(htlcPenalty(sc.offered), 246, 'the anchors offered script is 3 bytes longer');
+  assert.is(l.by['A-wallet'], (s1.toBMsat + hA.amountMsat + hB.amountMsat) / 1000n - justice, 'a zero-fee HTLC-success: A takes the whole HTLC');
+});
+
+test.run();
