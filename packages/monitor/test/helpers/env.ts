@@ -93,8 +93,7 @@ export class Env {
     this.B = this.makeSide('B', persisters.B ?? new SyncPersist());
   }
 
-  makeSide(name: SideName, persister: Persist, existing?: ChainMonitor): SideEnv {
-    const broadcaster = new ValidatingBroadcaster(this.chain, this.secp);
+  makeSide(name: SideName, persister: Persist, existing?: ChainMonitor, broadcaster = new ValidatingBroadcaster(this.chain, this.secp)): SideEnv {
     const km = this.pair.side(name).km;
     const monitor = existing ?? new ChainMonitor({ secp: this.secp, signerProvider: km, broadcaster, feeEstimator: this.fees, persister, filter: this.chain.filter });
     const side: SideEnv = {
