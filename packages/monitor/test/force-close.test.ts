@@ -188,4 +188,26 @@ test('balances: open channel, then pending claims with their heights, then nothi
   env.mineUntil(() => env.A.monitor.getClaimableBalances()[0]!.balances.length === 0, 200);
 });
 
+for (const closer of ['A', 'B'] as const) {
+  test(`anchors: ${closer} force-closes with HTLCs both ways; zero-fee HTLC transactions are flagged for fee-bumping`, () => {
+    const { env, p, H, hA1, hA2, hB1, hB2 } = fourHtlcs({ label: `fc-anchors-${closer}`, anchors: true });
+    const side = closer === 'A' ? env.A : env.B;
+    side.apply([p.forceCloseUpdate(closer)]);
+    env.mineUntil(() => env.chain.tipHeight > H + 60 + ANTI_REORG_DELAY + 25 && env.chain.mempoolTxids().length === 0);
+    env.mine(ANTI_REORG_DELAY);
+    env.assertNoInvalid();
+    expectOutcome(env, hA1, hA2, hB1, hB2);
+    const bumps = side.userEvents.filter((e) => e.type === 'BumpTransaction');
+    assert.equal(bumps.map((e) => e.type === 'BumpTransaction' && e.kind).sort(), ['ChannelClose', 'HtlcResolution', 'HtlcResolution'], 'the commitment and both HTLC transactions of the closer');
+    const close = bumps.find((e) => e.type === 'BumpTransaction' && e.kind === 'ChannelClose');
+    assert.ok(close && close.type === 'BumpTransaction' && close.anchor && close.anchor.valueSat === 330n, 'our anchor is described for CPFP');
+    const other = closer === 'A' ? env.B : env.A;
+    const desc = other.userEvents.flatMap((e) => (e.type === 'SpendableOutputs' ? e.outputs : [])).find((d) => d.type === 'StaticPaymentOutput');
+    assert.ok(desc && desc.type === 'StaticPaymentOutput' && desc.csvDelay === 1, 'the other side\'s to_remote (1-block CSV)');
+    const l = ledger(env);
+    const others = l.leaves.filter((x) => x.owner === 'other').map((x) => x.valueSat);
+    assert.equal(others.sort(), [330n, 330n, desc!.output.valueSat].sort(), 'left outside wallets: two anchors and the to_remote descriptor');
+  });
+}
+
 test.run();
