@@ -16,5 +16,8 @@ export { KVStoreMonitorPersister, MONITOR_NAMESPACE, MONITOR_UPDATE_NAMESPACE, t
 export { checkMonitorsAgainstChannels, type KnownChannel, type MonitorMismatch } from './recovery.js';
 export { encodeChannelMonitorUpdate, decodeChannelMonitorUpdate, encodeChannelMonitorInit, decodeChannelMonitorInit, WATCH_DATA_VERSION } from './data-codec.js';
 export { hasAnchors, commitmentNumberOf } from './commitments.js';
-export type { ClaimableKind, FundingSpendKind, HtlcOutcome } from './onchain/types.js';
+export type { Claimable, ClaimableKind, FundingSpendKind, HtlcOutcome, OnchainView, OwnedOutput, RelevantTx, SpentBy } from './onchain/types.js';
+export type { MonitorState, ClaimTrack } from './monitor-state.js';
+export type { RevokedCommitment } from './onchain/analysis.js';
+export type { ChannelStatic } from './commitments.js';
 export { claimWeight, feeFor } from './onchain/claims.js';
