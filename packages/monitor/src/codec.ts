@@ -135,12 +135,17 @@ export function decode<T>(codec: Codec<T>, bytes: Uint8Array): T {
   }
 }
 
+/** An unsigned byte. */
 export const u8: Codec<number> = { write: (w, v) => w.u8(v), read: (r) => r.u8(), minBytes: 1 };
+/** A big-endian `u16`. */
 export const u16: Codec<number> = { write: (w, v) => w.u16(v), read: (r) => r.u16(), minBytes: 2 };
+/** A big-endian `u32`. */
 export const u32: Codec<number> = { write: (w, v) => w.u32(v), read: (r) => r.u32(), minBytes: 4 };
+/** A big-endian `u64`. */
 export const u64: Codec<bigint> = { write: (w, v) => w.u64(v), read: (r) => r.u64(), minBytes: 8 };
 /** A signed 64-bit integer (two's complement). */
 export const i64: Codec<bigint> = { write: (w, v) => w.u64(BigInt.asUintN(64, v)), read: (r) => BigInt.asIntN(64, r.u64()), minBytes: 8 };
+/** A boolean byte (0 or 1; anything else is refused). */
 export const bool: Codec<boolean> = {
   write: (w, v) => w.u8(v ? 1 : 0),
   read: (r) => {

@@ -210,4 +210,23 @@ for (const closer of ['A', 'B'] as const) {
   });
 }
 
+for (const closer of ['A', 'B'] as const) {
+  test(`a preimage learned after ${closer === 'A' ? 'our' : 'their'} commitment confirmed is used at once`, () => {
+    const env = new Env({ label: `late-${closer}`, delayOnA: 10, delayOnB: 10 });
+    const p = env.pair;
+    const h = p.htlc('B', 20_000_000n, env.chain.tipHeight + 50);
+    env.advance(p.advance({ toAMsat: 600_000_000n, toBMsat: 380_000_000n, htlcs: [h], feeratePerKw: 2000 }));
+    (closer === 'A' ? env.A : env.B).apply([p.forceCloseUpdate(closer)]);
+    env.mine(3);
+    const before = env.A.broadcaster.offered.length;
+    env.A.apply([p.preimageUpdate('A', h)]);
+    assert.is(env.A.broadcaster.offered.length, before + 1, 'claimed without waiting for a block');
+    const claim = parseTx(env.A.broadcaster.offered[before]!);
+    assert.ok(claim.inputs[0]!.witness.some((w) => w.length === 32 && bytesToHex(w) === bytesToHex(h.preimage)), 'with the preimage');
+    env.mine(1);
+    env.assertNoInvalid();
+    assert.is(env.chain.mempoolTxids().length, 0);
+  });
+}
+
 test.run();

@@ -24,6 +24,9 @@ function plain(x: unknown): unknown {
   return x;
 }
 
+/** `FUZZ_RUNS=100000 npm run fuzz` for a long run. */
+const RUNS = Number(process.env.FUZZ_RUNS ?? 0) || undefined;
+
 const u64 = fc.bigInt({ min: 0n, max: (1n << 64n) - 1n });
 const u32 = fc.integer({ min: 0, max: 0xffffffff });
 const bytes = (n: number) => fc.uint8Array({ minLength: n, maxLength: n });
@@ -161,9 +164,9 @@ test('fuzz: the decoders throw only MonitorDecodeError on random and mutated byt
         }
         onlyTyped(() => dec(b));
       }),
-      { numRuns: 400 },
+      { numRuns: RUNS ?? 400 },
     );
-    fc.assert(fc.property(fc.uint8Array({ maxLength: 300 }), (b) => onlyTyped(() => dec(b))), { numRuns: 300 });
+    fc.assert(fc.property(fc.uint8Array({ maxLength: 300 }), (b) => onlyTyped(() => dec(b))), { numRuns: RUNS ?? 300 });
   }
 });
 

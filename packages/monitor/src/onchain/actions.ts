@@ -48,6 +48,9 @@ export function claimPackages(view: OnchainView, tip: number): Claimable[][] {
   return [...justice.values(), ...packages];
 }
 
+/** Claims already reported as uneconomic (logged once per process). */
+const uneconomic = new Set<string>();
+
 const packageKey = (p: readonly Claimable[]) => p.map((c) => outpointKey(c.outpoint)).sort().join(',');
 
 function targetOf(p: readonly Claimable[]): ConfirmationTarget {
@@ -80,7 +83,8 @@ export function broadcastClaims(ctx: ActionContext, view: OnchainView, tip: numb
       continue;
     }
     if (!signed) {
-      if (!track) ctx.log('warn', `claim of ${key} skipped: the output does not pay its fee at ${feerate} sat/kw`);
+      if (!uneconomic.has(key)) ctx.log('warn', `claim of ${key} skipped: the output does not pay its fee at ${feerate} sat/kw`);
+      uneconomic.add(key);
       continue;
     }
     st.claimTracks.set(key, { key, firstHeight: track?.firstHeight ?? tip, lastHeight: tip, feeratePerKw: p[0]!.presigned ? signed.feeratePerKw : feerate });
