@@ -125,7 +125,7 @@ export class P2PGossipSync implements RoutingMessageHandler {
   private queueHead = 0;
   private batch: Entry[] = [];
   private readonly inflight = new Set<Promise<void>>();
-  private readonly pendingAnnouncements = new Map<bigint, ChannelAnnouncement>();
+  private readonly pendingAnnouncements = new Map<bigint, { msg: ChannelAnnouncement; count: number }>();
   private readonly held = new Map<bigint, Held[]>();
   private heldCount = 0;
   private readonly peers = new Map<string, PeerGossipState>();
@@ -151,9 +151,8 @@ export class P2PGossipSync implements RoutingMessageHandler {
     this.admit(theirNodeId, 'channel_announcement');
     if (!sameChain(msg.chainHash, this.graph.chainHash)) throw this.reject('wrong_chain', `channel_announcement ${msg.shortChannelId} is for chain ${toHex(msg.chainHash)}`);
     if (compare(msg.nodeId1, msg.nodeId2) >= 0) throw this.reject('node_order', `channel_announcement ${msg.shortChannelId}: node_id_1 is not less than node_id_2`);
-    if (this.graph.hasChannel(msg.shortChannelId) || this.pendingAnnouncements.has(msg.shortChannelId)) {
-      throw this.reject('duplicate', `channel_announcement ${msg.shortChannelId} already known`);
-    }
+    // Only the graph decides "already known": one still in the pipeline may yet be rejected (checked again when applied).
+    if (this.graph.hasChannel(msg.shortChannelId)) throw this.reject('duplicate', `channel_announcement ${msg.shortChannelId} already known`);
     const signed = signedBytesOf(msg) ?? encodeMessage(msg).subarray(2 + 4 * 64);
     const entry: Entry = {
       kind: Kind.ChannelAnnouncement,
@@ -166,7 +165,9 @@ export class P2PGossipSync implements RoutingMessageHandler {
         publicKeys: [msg.nodeId1, msg.nodeId2, msg.bitcoinKey1, msg.bitcoinKey2],
       },
     };
-    this.pendingAnnouncements.set(msg.shortChannelId, msg);
+    const pending = this.pendingAnnouncements.get(msg.shortChannelId);
+    if (pending) pending.count++;
+    else this.pendingAnnouncements.set(msg.shortChannelId, { msg, count: 1 });
     if (this.config.utxoLookup) {
       const r = this.config.utxoLookup.getUtxo(msg.chainHash, msg.shortChannelId);
       if (isPromise(r)) {
@@ -199,18 +200,22 @@ export class P2PGossipSync implements RoutingMessageHandler {
   private enqueueUpdate(peer: Uint8Array | undefined, msg: ChannelUpdate): boolean {
     const ends = this.channelEnds(msg.shortChannelId);
     if (!ends) {
-      // BOLT 7: an update for an unknown channel is ignored; we hold it briefly in case its announcement is on the way.
-      if (this.heldCount >= this.limits.maxHeldUpdates) throw this.reject('unknown_channel', `channel_update for unknown channel ${msg.shortChannelId}`);
-      const list = this.held.get(msg.shortChannelId) ?? [];
-      list.push({ msg, peer, tick: this.tick });
-      this.held.set(msg.shortChannelId, list);
-      this.heldCount++;
-      this.stats.held++;
+      this.hold(peer, msg);
       return false;
     }
     const signed = signedBytesOf(msg) ?? encodeMessage(msg).subarray(2 + 64);
     const signer = msg.channelFlags & 1 ? ends[1] : ends[0];
     return this.run({ kind: Kind.ChannelUpdate, msg, peer, sig: -2, check: { message: signed, signatures: [msg.signature], publicKeys: [signer] } });
+  }
+
+  /** BOLT 7: an update for an unknown channel is ignored; we hold it briefly in case its announcement is on the way. */
+  private hold(peer: Uint8Array | undefined, msg: ChannelUpdate): void {
+    if (this.heldCount >= this.limits.maxHeldUpdates) throw this.reject('unknown_channel', `channel_update for unknown channel ${msg.shortChannelId}`);
+    const list = this.held.get(msg.shortChannelId) ?? [];
+    list.push({ msg, peer, tick: this.tick });
+    this.held.set(msg.shortChannelId, list);
+    this.heldCount++;
+    this.stats.held++;
   }
 
   private channelEnds(scid: bigint): [Uint8Array, Uint8Array] | undefined {
@@ -219,7 +224,7 @@ export class P2PGossipSync implements RoutingMessageHandler {
       const c = this.graph.cols;
       return [this.graph.nodeIdAt(c.node1[r]!), this.graph.nodeIdAt(c.node2[r]!)];
     }
-    const p = this.pendingAnnouncements.get(scid);
+    const p = this.pendingAnnouncements.get(scid)?.msg;
     return p && [p.nodeId1, p.nodeId2];
   }
 
@@ -318,8 +323,10 @@ export class P2PGossipSync implements RoutingMessageHandler {
 
   private applyChannelAnnouncement(e: Entry, msg: ChannelAnnouncement): true {
     const scid = msg.shortChannelId;
-    this.pendingAnnouncements.delete(scid);
+    const pending = this.pendingAnnouncements.get(scid);
+    if (pending && --pending.count === 0) this.pendingAnnouncements.delete(scid);
     try {
+      if (this.graph.hasChannel(scid)) throw this.reject('duplicate', `channel_announcement ${scid} already known`);
       if (e.sig !== -1) throw this.reject('bad_signature', `channel_announcement ${scid}: ${e.sig >= 0 ? `${CA_SIG_NAMES[e.sig]} does not verify` : 'signature check failed'}`);
       let capacitySat: bigint | undefined;
       const u = e.utxo;
@@ -330,7 +337,6 @@ export class P2PGossipSync implements RoutingMessageHandler {
         capacitySat = u.output.valueSat;
         if (u.outpoint) this.chainWatcher.watch(scid, u.outpoint, script);
       }
-      if (this.graph.hasChannel(scid)) throw this.reject('duplicate', `channel_announcement ${scid} already known`);
       const signed = e.check.message;
       const fixed = 2 + msg.features.length + 32 + 8 + 4 * 33;
       this.graph.addChannel(
@@ -346,7 +352,7 @@ export class P2PGossipSync implements RoutingMessageHandler {
         this.now(),
       );
     } catch (err) {
-      this.dropHeld(scid);
+      if (!this.graph.hasChannel(scid) && !this.pendingAnnouncements.has(scid)) this.dropHeld(scid);
       throw err;
     }
     this.stats.accepted.channelAnnouncements++;
@@ -391,10 +397,19 @@ export class P2PGossipSync implements RoutingMessageHandler {
     const scid = msg.shortChannelId;
     const g = this.graph;
     const r = g.channelRow(scid);
-    if (r < 0) throw this.reject('unknown_channel', `channel_update for unknown channel ${scid}`);
+    if (r < 0) {
+      // Its announcement was rejected after the update was queued: hold it, as if it had arrived now.
+      this.hold(e.peer, msg);
+      return false;
+    }
     const dir = msg.channelFlags & 1;
+    const c = g.cols;
+    const signer = g.nodeIdAt(dir ? c.node2[r]! : c.node1[r]!);
+    if (!bytesEqual(signer, e.check.publicKeys[0]!)) {
+      // Checked against an announcement that lost to another: check again against the channel's real end.
+      e.sig = runCheck(this.diagnose, sha256d, { message: e.check.message, signatures: [msg.signature], publicKeys: [signer] });
+    }
     if (e.sig !== -1) {
-      const c = g.cols;
       const other = g.nodeIdAt(dir ? c.node1[r]! : c.node2[r]!);
       const byOther = e.sig >= 0 && runCheck(this.diagnose, sha256d, { message: e.check.message, signatures: [msg.signature], publicKeys: [other] }) === -1;
       throw this.reject(byOther ? 'wrong_signer' : 'bad_signature', `channel_update ${scid} direction ${dir}: ${byOther ? 'signed by the other end of the channel' : 'signature does not verify'}`);

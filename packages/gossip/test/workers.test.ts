@@ -1,0 +1,77 @@
+/** Bulk validation on worker threads gives the graph inline checking gives, in the same order. */
+import { suite } from 'uvu';
+import * as assert from 'uvu/assert';
+import { InlineVerifier, NetworkGraph, P2PGossipSync, saveGraphSnapshot, type SignatureVerifier } from '../src/index.js';
+import { WorkerVerifier } from '../src/node.js';
+import { streamUtxoLookup } from '../../../tooling/gossip-gen/index.js';
+import { feed, graphDigest } from './helpers.js';
+import { bytesEqual as bytesEq } from '../src/bytes.js';
+import { fast, stream } from './stream.js';
+
+const t = suite('workers');
+
+/** The stream with every 7th message's signature corrupted, and some updates replayed. */
+function tampered(): Uint8Array[] {
+  const s = stream(400);
+  const out: Uint8Array[] = [];
+  s.messages.forEach((m, i) => {
+    const c = m.slice();
+    if (i % 7 === 3) c[10] ^= 1;
+    out.push(c);
+    if (i % 11 === 5) out.push(m); // a replay right after
+  });
+  return out;
+}
+
+async function ingest(verifier: SignatureVerifier, messages: Uint8Array[], asyncUtxo: boolean) {
+  const s = stream(400);
+  const sync = new P2PGossipSync({ graph: new NetworkGraph(), utxoLookup: streamUtxoLookup(s, { async: asyncUtxo }), verifier, now: () => s.latestTimestamp });
+  for (const m of messages) {
+    feed(sync, m);
+    if (sync.processingQueueHigh()) await sync.waitForQueueBelow(1000);
+  }
+  await sync.drain();
+  return sync;
+}
+
+t('worker-thread checks (native and noble backends) and async lookups give the inline graph, byte for byte', async () => {
+  const msgs = tampered();
+  const inline = await ingest(new InlineVerifier(fast), msgs, false);
+  const want = saveGraphSnapshot(inline.graph);
+  assert.ok(inline.stats.rejected.bad_signature! > 50);
+  for (const backend of ['native', 'noble'] as const) {
+    const v = await WorkerVerifier.create({ threads: 2, backend, batchSize: 64 });
+    try {
+      const viaWorkers = await ingest(v, backend === 'noble' ? msgs.slice(0, 300) : msgs, true);
+      const ref = backend === 'noble' ? await ingest(new InlineVerifier(fast), msgs.slice(0, 300), false) : inline;
+      const da = graphDigest(viaWorkers.graph);
+      const db = graphDigest(ref.graph);
+      const diff = da.findIndex((x, i) => x !== db[i]);
+      assert.is(diff, -1, `first difference: ${da[diff]} vs ${db[diff]}`);
+      assert.ok(bytesEq(saveGraphSnapshot(viaWorkers.graph), backend === 'noble' ? saveGraphSnapshot(ref.graph) : want));
+      assert.equal(viaWorkers.stats.accepted, ref.stats.accepted);
+    } finally {
+      await v.close();
+    }
+  }
+});
+
+t('worker results: -1 for valid, index of the first bad signature otherwise', async () => {
+  const v = await WorkerVerifier.create({ threads: 1, backend: 'native' });
+  try {
+    const s = stream(5);
+    const ca = s.messages[0]!;
+    const signed = ca.subarray(258);
+    const sigs = [0, 1, 2, 3].map((i) => ca.subarray(2 + 64 * i, 66 + 64 * i));
+    const keys = [0, 1, 2, 3].map((i) => signed.subarray(2 + 32 + 8 + 33 * i, 2 + 32 + 8 + 33 * (i + 1)));
+    const bad = sigs.slice();
+    bad[2] = sigs[3]!;
+    const r = await v.verify([{ message: signed, signatures: sigs, publicKeys: keys }, { message: signed, signatures: bad, publicKeys: keys }]);
+    assert.equal(r, [-1, 2]);
+    assert.match(v.name, /workers-1x-native/);
+  } finally {
+    await v.close();
+  }
+});
+
+t.run();
