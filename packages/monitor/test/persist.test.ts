@@ -173,9 +173,10 @@ test('FilesystemKVStore: monitors and deltas survive a restart of the process', 
     for (const u of updates) env.A.monitor.updateChannel(u);
     await persister.flush();
     const live = bytesToHex(env.A.monitor.listMonitors()[0]!.serialize());
-    const { side } = await restartA(env, await FilesystemKVStore.open(dir));
+    const { side, persister: p2 } = await restartA(env, await FilesystemKVStore.open(dir));
     assert.is(bytesToHex(side.monitor.listMonitors()[0]!.serialize()), live);
     expectJustice(env, s1);
+    await p2.flush();
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
@@ -197,6 +198,27 @@ test('a monitor fed by Confirm survives a restart too', async () => {
   const side = env.makeSide('A', p2, cm);
   (env as { A: SideEnv }).A = side;
   expectJustice(env, s1);
+});
+
+test('a store that completes writes out of order cannot leave an older whole monitor behind', async () => {
+  const inner = new MemoryKVStore();
+  let delay = 40;
+  // Each write takes less time than the one before: later writes finish first.
+  const store: KVStore = {
+    read: (a, b, c) => inner.read(a, b, c),
+    list: (a, b) => inner.list(a, b),
+    remove: (a, b, c, l) => inner.remove(a, b, c, l),
+    write: (a, b, c, v) => new Promise((r) => setTimeout(r, (delay = Math.max(0, delay - 4)))).then(() => inner.write(a, b, c, v)),
+  };
+  const persister = new KVStoreMonitorPersister(store, { maxPendingUpdates: 3 });
+  const env = new Env({ label: 'unordered' }, { A: persister });
+  const { updates } = scenario(env);
+  for (const u of updates) env.A.monitor.updateChannel(u);
+  await persister.flush();
+  assert.equal(env.A.monitor.pendingUpdates(env.pair.channelId), []);
+  const name = env.A.monitor.listMonitors()[0]!.persistenceKey;
+  const back = await new KVStoreMonitorPersister(inner.clone()).readChannelMonitor(name, { secp: env.secp, signerProvider: env.pair.a.km, broadcaster: env.A.broadcaster, feeEstimator: env.fees });
+  assert.is(bytesToHex(back.monitor.serialize()), bytesToHex(env.A.monitor.listMonitors()[0]!.serialize()));
 });
 
 test.run();

@@ -52,6 +52,12 @@ export class KVStoreMonitorPersister implements Persist {
   /** Monitors whose last write failed, to rewrite whole on {@link retryFailed}. */
   private readonly failed = new Map<string, ChannelMonitor>();
   private readonly inFlight = new Set<Promise<void>>();
+  /**
+   * The last whole-monitor write of each monitor: the next one starts after it settles, so a
+   * store that does not order writes to one key cannot leave an older monitor last (whose
+   * deltas a newer write's cleanup already removed).
+   */
+  private readonly lastFull = new Map<string, Promise<void>>();
   /** Writes that failed so far (for monitoring and tests). */
   failures = 0;
 
@@ -115,15 +121,21 @@ export class KVStoreMonitorPersister implements Persist {
     const channelId = monitor.channelId;
     const upTo = monitor.latestUpdateId;
     const bytes = monitor.serialize();
-    this.track(
+    const write = () =>
       this.store.write(MONITOR_NAMESPACE, '', name, bytes).then(
         async () => {
           this.sink?.channelMonitorUpdated(channelId, upTo, true);
           await this.removeUpdatesUpTo(name, upTo);
         },
         (e) => this.onFailure(name, monitor, e),
-      ),
-    );
+      );
+    const before = this.lastFull.get(name);
+    const p = before ? before.then(write) : write();
+    this.lastFull.set(name, p);
+    void p.finally(() => {
+      if (this.lastFull.get(name) === p) this.lastFull.delete(name);
+    });
+    this.track(p);
   }
 
   /** Removes (lazily) the stored deltas a durable whole monitor covers. */
