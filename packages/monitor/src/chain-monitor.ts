@@ -185,7 +185,7 @@ export class ChainMonitor implements Watch, Listen, Confirm, PersistCompletionSi
     return checkMonitorsAgainstChannels(this.listMonitors().map((m) => ({ channelId: m.channelId, latestUpdateId: m.latestUpdateId })), channels);
   }
 
-  /** Retries failed persists and rebroadcasts pending claims. Call it every minute or so. */
+  /** Retries failed persists (see `Persist.retryFailed`). Call it every minute or so. */
   timerTick(): void {
     this.opts.persister.retryFailed?.();
   }

@@ -261,7 +261,7 @@ export class ChannelMonitor implements Listen, Confirm {
   }
 
   /** Acts on the current tip: force-close if an HTLC needs it, report events, (re)broadcast claims. */
-  private refresh(): void {
+  private refresh(force = false): void {
     const tip = this.st.bestBlock.height;
     const view = this.view();
     const before = this.st.emitted.size + this.st.claimTracks.size;
@@ -271,7 +271,7 @@ export class ChannelMonitor implements Listen, Confirm {
       return;
     }
     reportEvents(this.st, view, tip);
-    broadcastClaims(this.actionContext(), view, tip);
+    broadcastClaims(this.actionContext(), view, tip, force);
     if (this.st.emitted.size + this.st.claimTracks.size !== before) this.changed = true;
   }
 
@@ -337,11 +337,10 @@ export class ChannelMonitor implements Listen, Confirm {
     }
   }
 
-  /** Rebroadcasts every pending claim now (e.g. after a restart), without waiting for a block. */
+  /** Rebroadcasts every pending claim (and our commitment, if it is to be broadcast) now, at the same feerates, without waiting for a block. */
   rebroadcastPendingClaims(): void {
-    for (const t of this.st.claimTracks.values()) t.lastHeight = Math.min(t.lastHeight, this.st.bestBlock.height - 1);
     this.lastHolderBroadcast = -1;
-    this.refresh();
+    this.refresh(true);
   }
 
   // ---------------------------------------------------------------- outputs

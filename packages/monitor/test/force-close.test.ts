@@ -162,6 +162,11 @@ test('fee bumping: an unconfirmed claim is re-signed every block at a feerate ri
   for (let i = 1; i < outs.length; i++) assert.ok(outs[i]! < outs[i - 1]!, 'each rebroadcast pays more');
   const fees = outs.map((o) => 40_000n - o);
   assert.ok(fees[1]! * 100n >= fees[0]! * 125n - 100n, `the feerate rises ~25% (${fees[0]} → ${fees[1]})`);
+  const n = env.A.broadcaster.offered.length;
+  env.A.monitor.rebroadcastPendingClaims();
+  const again = env.A.broadcaster.offered.slice(n).map((raw) => parseTx(raw)).filter((t) => t.inputs[0]!.witness[1]?.length === 32);
+  assert.is(again.length, 1, 'rebroadcast on demand');
+  assert.is(again[0]!.outputs[0]!.valueSat, outs[outs.length - 1], 'at the same feerate');
   env.A.broadcaster.hold = false;
   env.mine(2);
   const after = env.A.broadcaster.offered.length;

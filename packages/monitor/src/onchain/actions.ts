@@ -61,8 +61,9 @@ function targetOf(p: readonly Claimable[]): ConfirmationTarget {
  * Broadcasts every ready claim. A claim first goes out at the estimator's feerate; each later
  * block it is still unconfirmed, it is re-signed at `max(estimate, previous × 1.25)` (RBF).
  * Pre-signed HTLC transactions of our commitment have a fixed fee and are rebroadcast as they are.
+ * With `force`, claims already sent at this tip are sent again at the same feerate.
  */
-export function broadcastClaims(ctx: ActionContext, view: OnchainView, tip: number): void {
+export function broadcastClaims(ctx: ActionContext, view: OnchainView, tip: number, force = false): void {
   const { st } = ctx;
   const live = new Set<string>();
   const txs: Uint8Array[] = [];
@@ -70,7 +71,7 @@ export function broadcastClaims(ctx: ActionContext, view: OnchainView, tip: numb
     const key = packageKey(p);
     live.add(key);
     const track = st.claimTracks.get(key);
-    if (track && tip === track.lastHeight) continue; // already sent for this tip
+    if (track && tip === track.lastHeight && !force) continue; // already sent for this tip
     const estimate = clampFeerate(ctx.feeEstimator.getEstSatPer1000Weight(targetOf(p)));
     let feerate = estimate;
     if (track && tip > track.lastHeight) feerate = Math.max(estimate, Math.ceil(track.feeratePerKw * FEE_BUMP_FACTOR), track.feeratePerKw + 1);
