@@ -8,7 +8,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import type { MonitorEvent } from '@ln/chain-interfaces';
 import { bytesToHex } from '@ln/crypto';
-import { commitmentFeeSat, htlcSuccessFeeSat, htlcTimeoutFeeSat, parseTx } from '@ln/transactions';
+import { buildLegacyClosingTransaction, commitmentFeeSat, fundingWitness, htlcSuccessFeeSat, htlcTimeoutFeeSat, parseTx, serializeTx, withWitness } from '@ln/transactions';
 import { ANTI_REORG_DELAY, CLTV_CLAIM_BUFFER, LATENCY_GRACE_PERIOD_BLOCKS, totalBalanceSat } from '../src/index.js';
 import type { CommitState, TestHtlc } from './helpers/channel-pair.js';
 import { Env } from './helpers/env.js';
@@ -233,5 +233,28 @@ for (const closer of ['A', 'B'] as const) {
     assert.is(env.chain.mempoolTxids().length, 0);
   });
 }
+
+test('mutual close: the monitor reports the close, claims nothing and is resolved once it is deep', () => {
+  const env = new Env({ label: 'mutual' });
+  const p = env.pair;
+  env.advance(p.advance({ toAMsat: 600_000_000n, toBMsat: 400_000_000n, htlcs: [], feeratePerKw: 2000 }));
+  const tx = buildLegacyClosingTransaction({
+    fundingOutpoint: p.fundingOutpoint, local: { scriptPubkey: env.destination('A'), balanceMsat: 600_000_000n }, remote: { scriptPubkey: env.destination('B'), balanceMsat: 400_000_000n },
+    localIsFunder: true, feeSat: 500n, dustLimitSat: 546n,
+  });
+  const ctx = (who: 'A' | 'B') => ({ fundingValueSat: p.channelValueSat, counterpartyFundingPubkey: p.other(who).signer.pubkeys.fundingPubkey });
+  const sa = p.a.signer.signClosingTransaction(tx, ctx('A'));
+  const sb = p.b.signer.signClosingTransaction(tx, ctx('B'));
+  const signed = withWitness(tx, 0, fundingWitness(p.fundingScript, p.a.signer.pubkeys.fundingPubkey, sa, p.b.signer.pubkeys.fundingPubkey, sb));
+  env.chain.mine(1, { txs: [serializeTx(signed)] });
+  env.mine(ANTI_REORG_DELAY);
+  env.assertNoInvalid();
+  for (const s of [env.A, env.B]) {
+    assert.equal(s.monitorEvents.map((e) => e.type), ['CommitmentTxConfirmed']);
+    assert.is(s.broadcaster.offered.length, 0, 'nothing to claim');
+    assert.equal(s.monitor.getClaimableBalances()[0]!.balances, []);
+    assert.ok(s.monitor.listMonitors()[0]!.isFullyResolved());
+  }
+});
 
 test.run();
