@@ -10,7 +10,7 @@ import { INITIAL_COMMITMENT_INDEX } from '@ln/chain-interfaces';
 import { bytesToHex } from '@ln/crypto';
 import { MemoryKVStore } from '@ln/test-kit';
 import { ChannelMonitor, KVStoreMonitorPersister, MonitorError, type Persist } from '../src/index.js';
-import type { CommitState } from './helpers/channel-pair.js';
+import { ChannelPair, type CommitState } from './helpers/channel-pair.js';
 import { Env } from './helpers/env.js';
 
 const state = (toA: bigint): CommitState => ({ toAMsat: toA, toBMsat: 1_000_000_000n - toA, htlcs: [], feeratePerKw: 2500 });
@@ -156,6 +156,32 @@ test('KVStore persister: a failed write keeps the update in progress (no Complet
   await persister.flush();
   assert.equal(cm.releasePendingMonitorEvents(), [{ type: 'Completed', channelId: id, monitorUpdateId: 1n }]);
   assert.equal(cm.pendingUpdates(id), []);
+});
+
+test('one ChainMonitor, two channels on one chain: blocks reach the right monitor, one closes by justice, the other stays open', () => {
+  const env = new Env({ label: 'two-1', aSeedLabel: 'two-shared', userChannelId: 1n });
+  const p2 = new ChannelPair(env.secp, { label: 'two-2', aSeedLabel: 'two-shared', userChannelId: 2n });
+  p2.fund(env.chain, 300_000_000n);
+  assert.is(bytesToHex(p2.a.km.getNodeId()), bytesToHex(env.pair.a.km.getNodeId()), 'same node');
+  assert.is(env.A.monitor.watchChannel(p2.initFor('A', { blockHash: env.chain.tip.hash, height: env.chain.tipHeight })), 'Completed');
+  env.advance(env.pair.advance(state(590_000_000n)));
+  const u2 = p2.advance({ toAMsat: 750_000_000n, toBMsat: 250_000_000n, htlcs: [], feeratePerKw: 2500 });
+  env.A.apply(u2.A);
+  p2.advance({ toAMsat: 760_000_000n, toBMsat: 240_000_000n, htlcs: [], feeratePerKw: 2500 }).A.forEach((u) => env.A.apply([u]));
+  env.chain.mine(1, { txs: [p2.signedCommitment('B', 0n).raw] });
+  env.mine(8);
+  env.assertNoInvalid();
+  const m1 = env.A.monitor.getMonitor(env.pair.channelId)!;
+  const m2 = env.A.monitor.getMonitor(p2.channelId)!;
+  assert.is(m1.isClosedOnChain(), false);
+  assert.is(m2.isClosedOnChain(), true);
+  assert.ok(m2.isFullyResolved());
+  const balances = env.A.monitor.getClaimableBalances();
+  assert.is(balances.length, 2);
+  assert.is(balances.find((b) => bytesToHex(b.channelId) === bytesToHex(env.pair.channelId))!.balances[0]!.type, 'ClaimableOnChannelClose');
+  assert.equal(balances.find((b) => bytesToHex(b.channelId) === bytesToHex(p2.channelId))!.balances, []);
+  const spent = env.A.userEvents.flatMap((e) => (e.type === 'SpendableOutputs' ? e.outputs : []));
+  assert.is(spent.reduce((a, o) => a + o.output.valueSat, 0n) > 990_000n, true, 'channel 2: all of it, minus fees');
 });
 
 test.run();

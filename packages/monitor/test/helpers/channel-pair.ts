@@ -49,6 +49,10 @@ export interface PairOptions {
   readonly dustLimitSat?: bigint;
   readonly feeratePerKw?: number;
   readonly label?: string;
+  /** Seed label of A's keys (default: derived from `label`): pairs sharing it share A's `KeysManager` seed. */
+  readonly aSeedLabel?: string;
+  /** `userChannelId` for the keys ids (distinct channels of one seed need distinct ones). */
+  readonly userChannelId?: bigint;
 }
 
 interface Side {
@@ -93,8 +97,9 @@ export class ChannelPair {
     this.feeratePerKw = opts.feeratePerKw ?? 2500;
     const label = opts.label ?? 'pair';
     const mk = (name: SideName): Side => {
-      const km = new KeysManager(testSeed(`${label}-${name}`), secp, new DeterministicEntropySource(testSeed(`${label}-${name}-entropy`)));
-      const keysId = km.generateChannelKeysId(name === 'B', this.channelValueSat, 0n);
+      const seedLabel = name === 'A' && opts.aSeedLabel ? opts.aSeedLabel : `${label}-${name}`;
+      const km = new KeysManager(testSeed(seedLabel), secp, new DeterministicEntropySource(testSeed(`${seedLabel}-entropy`)));
+      const keysId = km.generateChannelKeysId(name === 'B', this.channelValueSat, opts.userChannelId ?? 0n);
       return {
         name, km, keysId, signer: km.deriveChannelSigner(this.channelValueSat, keysId), cheatSigner: km.deriveChannelSigner(this.channelValueSat, keysId),
         holderN: 0n, revokedUpTo: -1n, updateId: 0n, states: new Map(),
