@@ -13,13 +13,32 @@ export class TcpDescriptor implements SocketDescriptor {
     readonly socket: Socket,
     private readonly pm: PeerManager,
   ) {}
+  private waitingDrain = false;
+  /**
+   * Takes the bytes while the kernel-side write buffer Node keeps is under `highWaterMark`
+   * (the socket's, 16 KiB by default); past it, takes nothing and calls
+   * `writeBufferSpaceAvail` on `drain`. So what Node buffers for a peer that does not read is
+   * bounded, and the rest waits in the `PeerManager`'s bounded queue, which pauses reads
+   * and finally disconnects.
+   */
   sendData(data: Uint8Array, resumeRead: boolean): number {
     if (this.socket.destroyed) return 0;
     if (resumeRead && this.socket.isPaused()) this.socket.resume();
-    // Node buffers writes itself; report them taken, and ask for more space when it is past its high-water mark.
-    const ok = this.socket.write(data);
-    if (!ok) this.socket.once('drain', () => this.pm.writeBufferSpaceAvail(this));
+    if (this.socket.writableLength >= this.socket.writableHighWaterMark) {
+      this.awaitDrain();
+      return 0;
+    }
+    if (!this.socket.write(data)) this.awaitDrain();
     return data.length;
+  }
+  private awaitDrain(): void {
+    if (this.waitingDrain) return;
+    this.waitingDrain = true;
+    this.socket.once('drain', () => {
+      this.waitingDrain = false;
+      this.pm.writeBufferSpaceAvail(this);
+      this.pm.processEvents();
+    });
   }
   disconnectSocket(): void {
     this.closedByUs = true;

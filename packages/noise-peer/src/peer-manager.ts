@@ -64,7 +64,23 @@ export interface PeerManagerConfig {
   readonly chainHashes?: readonly Uint8Array[];
   readonly logger?: Logger;
   readonly limits?: Partial<PeerLimits>;
+  /**
+   * Observes the connection's life: every message sent and received (decoded), peers connected
+   * after the `init` exchange, and disconnections with their reason. Called synchronously; must
+   * not throw. For logging, tracing and tools such as the `ln-peer` CLI.
+   */
+  readonly onEvent?: (event: PeerEvent) => void;
 }
+
+/**
+ * What {@link PeerManagerConfig.onEvent} sees. `message` events carry the decoded message
+ * (`direction` `in` once it was decrypted and decoded, `out` when it was queued encrypted);
+ * `disconnected` says why and whether we decided it (`byUs`) or the socket closed.
+ */
+export type PeerEvent =
+  | { readonly type: 'message'; readonly direction: 'in' | 'out'; readonly nodeId: Uint8Array; readonly msg: WireMessage }
+  | { readonly type: 'connected'; readonly nodeId: Uint8Array; readonly inbound: boolean; readonly init: Init }
+  | { readonly type: 'disconnected'; readonly nodeId?: Uint8Array; readonly inbound: boolean; readonly reason: string; readonly byUs: boolean; readonly duringHandshake: boolean };
 
 interface Peer {
   readonly descriptor: SocketDescriptor;
@@ -82,6 +98,7 @@ interface Peer {
   gossipDropped: number;
 }
 
+const EMPTY = new Uint8Array(0);
 const hex = (b: Uint8Array) => Array.from(b, (x) => x.toString(16).padStart(2, '0')).join('');
 const GOSSIP = new Set(['channel_announcement', 'node_announcement', 'channel_update']);
 const ROUTING = new Set(['query_channel_range', 'reply_channel_range', 'query_short_channel_ids', 'reply_short_channel_ids_end', 'gossip_timestamp_filter']);
@@ -152,10 +169,16 @@ export class PeerManager {
   readEvent(descriptor: SocketDescriptor, data: Uint8Array): boolean {
     const peer = this.peers.get(descriptor);
     if (!peer) return false;
-    const buf = new Uint8Array(peer.buffer.length + data.length);
-    buf.set(peer.buffer, 0);
-    buf.set(data, peer.buffer.length);
-    peer.buffer = buf;
+    // Only a partial frame is ever kept between reads (at most one message, 65535 + 34 bytes,
+    // or a partial act), so what a peer can make us buffer is bounded; the common case of no
+    // leftover takes the caller's bytes without a copy.
+    if (peer.buffer.length === 0) peer.buffer = data;
+    else {
+      const buf = new Uint8Array(peer.buffer.length + data.length);
+      buf.set(peer.buffer, 0);
+      buf.set(data, peer.buffer.length);
+      peer.buffer = buf;
+    }
     try {
       this.advance(peer);
     } catch (e) {
@@ -195,7 +218,8 @@ export class PeerManager {
       } else return;
     }
     const { messages, consumed } = peer.transport!.decryptStream(peer.buffer);
-    peer.buffer = peer.buffer.slice(consumed);
+    // Copy the leftover (never keep a view of the caller's read buffer).
+    peer.buffer = consumed === peer.buffer.length ? EMPTY : peer.buffer.slice(consumed);
     for (const m of messages) {
       if (!this.peers.has(peer.descriptor)) return;
       this.handleMessage(peer, m);
@@ -215,6 +239,7 @@ export class PeerManager {
 
   private handleMessage(peer: Peer, bytes: Uint8Array): void {
     const msg: WireMessage = decodeMessage(bytes);
+    this.config.onEvent?.({ type: 'message', direction: 'in', nodeId: peer.nodeId!, msg });
     if (!peer.theirInit) {
       if (msg.type !== 'init') return this.disconnect(peer, `first message was ${msg.type}, not init`);
       return this.handleInit(peer, msg);
@@ -286,6 +311,7 @@ export class PeerManager {
     const okR = this.config.routingHandler.peerConnected(peer.nodeId!, init, peer.inbound);
     if (okC === false || okR === false) return this.disconnect(peer, 'a handler refused the peer');
     this.log.info(`peer connected (${peer.inbound ? 'inbound' : 'outbound'})`, { peerId: peer.nodeId });
+    this.config.onEvent?.({ type: 'connected', nodeId: peer.nodeId!, inbound: peer.inbound, init });
   }
 
   private callHandler(peer: Peer, f: () => void): void {
@@ -322,13 +348,14 @@ export class PeerManager {
     peer.queuedBytes += bytes.length;
   }
 
-  private sendMessage(peer: Peer, msg: KnownMessage, gossip = false): void {
+  private sendMessage(peer: Peer, msg: WireMessage, gossip = false): void {
     if (!peer.transport) return;
     if (gossip && peer.queuedBytes > this.limits.gossipDropBytes) {
       peer.gossipDropped++;
       return;
     }
     this.sendRaw(peer, peer.transport.encryptMessage(encodeMessage(msg)));
+    this.config.onEvent?.({ type: 'message', direction: 'out', nodeId: peer.nodeId!, msg });
     if (peer.queuedBytes > this.limits.maxOutboundBytes) this.disconnect(peer, `peer is not reading (${peer.queuedBytes} bytes queued)`);
   }
 
@@ -358,10 +385,33 @@ export class PeerManager {
     if (peer) this.flush(peer);
   }
 
+  /**
+   * Sends a message to a connected peer (after the `init` exchange) and flushes its socket.
+   * Returns `false` when no such peer is connected. Pings, custom and unknown odd messages
+   * included: the caller owns what it sends.
+   */
+  sendToPeer(nodeId: Uint8Array, msg: WireMessage): boolean {
+    const p = this.byNodeId.get(hex(nodeId));
+    if (!p) return false;
+    this.sendMessage(p, msg);
+    if (this.peers.has(p.descriptor)) this.flush(p);
+    return true;
+  }
+
+  /** Outbound bytes queued for a peer and not yet taken by its socket (for monitoring and tests). */
+  queuedOutboundBytes(nodeId: Uint8Array): number | undefined {
+    return this.byNodeId.get(hex(nodeId))?.queuedBytes;
+  }
+
   /** The socket closed (from either side). Idempotent. */
   socketDisconnected(descriptor: SocketDescriptor): void {
     const peer = this.peers.get(descriptor);
-    if (peer) this.forget(peer);
+    if (!peer) return;
+    const during = !!peer.handshake || !peer.theirInit;
+    const reason = peer.handshake ? `connection closed by the peer during the handshake (${peer.handshake.state})` : peer.theirInit ? 'connection closed by the peer' : 'connection closed by the peer before init';
+    this.log[during ? 'warn' : 'info'](reason, { peerId: peer.nodeId });
+    this.config.onEvent?.({ type: 'disconnected', nodeId: peer.nodeId, inbound: peer.inbound, reason, byUs: false, duringHandshake: during });
+    this.forget(peer);
   }
 
   private forget(peer: Peer): void {
@@ -377,6 +427,7 @@ export class PeerManager {
     if (!this.peers.has(peer.descriptor)) return;
     this.log.warn(`disconnecting: ${reason}`, { peerId: peer.nodeId });
     this.lastDisconnectReason = reason;
+    this.config.onEvent?.({ type: 'disconnected', nodeId: peer.nodeId, inbound: peer.inbound, reason, byUs: true, duringHandshake: !!peer.handshake || !peer.theirInit });
     this.forget(peer);
     peer.descriptor.disconnectSocket();
   }
@@ -407,13 +458,7 @@ export class PeerManager {
     }
     for (const [nodeId, type, payload] of this.config.customHandler?.getAndClearPendingCustomMessages() ?? []) {
       const p = this.byNodeId.get(hex(nodeId));
-      if (p?.transport) {
-        const bytes = new Uint8Array(2 + payload.length);
-        bytes[0] = type >> 8;
-        bytes[1] = type & 0xff;
-        bytes.set(payload, 2);
-        this.sendRaw(p, p.transport.encryptMessage(bytes));
-      }
+      if (p?.transport) this.sendMessage(p, { type: 'unknown', typeNumber: type, required: type % 2 === 0, payload });
     }
     for (const p of this.peers.values()) this.flush(p);
   }
