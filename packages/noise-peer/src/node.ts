@@ -98,3 +98,5 @@ export async function connect(pm: PeerManager, theirNodeId: Uint8Array, host: st
   d.sendData(actOne, false);
   return d;
 }
+
+export { listenWebSocket, connectWebSocketNode, type WebSocketListener, type ListenWebSocketOptions } from './node/websocket.js';
