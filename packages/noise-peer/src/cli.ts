@@ -63,7 +63,7 @@ function channelHandler(): ChannelMessageHandler {
 
 function fail(reason: string, code = 1): never {
   print({ event: 'error', reason });
-  process.stderr.write(`ln-peer: ${reason}\n`);
+  process.stderr.write(`ln-peer: ${reason}\n${code === 2 && !reason.includes('usage:') ? USAGE + '\n' : ''}`);
   process.exit(code);
 }
 
