@@ -65,9 +65,15 @@ function wire(pm: PeerManager, socket: Socket, descriptor: TcpDescriptor, onEven
   socket.on('error', () => socket.destroy());
 }
 
-/** Accepts inbound connections on `host:port` (port 0 picks a free one). */
+/**
+ * Accepts inbound connections on `host:port` (port 0 picks a free one). `close()` stops
+ * accepting and closes the connections it accepted.
+ */
 export async function listen(pm: PeerManager, port: number, host = '127.0.0.1', onEvent?: () => void): Promise<{ server: Server; port: number; close: () => Promise<void> }> {
+  const open = new Set<Socket>();
   const server = createServer((socket) => {
+    open.add(socket);
+    socket.once('close', () => open.delete(socket));
     const d = new TcpDescriptor(socket, pm);
     try {
       pm.newInboundConnection(d);
@@ -82,7 +88,12 @@ export async function listen(pm: PeerManager, port: number, host = '127.0.0.1', 
     server.listen(port, host, () => resolve());
   });
   const actual = (server.address() as { port: number }).port;
-  return { server, port: actual, close: () => new Promise<void>((r) => server.close(() => r())) };
+  const close = () =>
+    new Promise<void>((r) => {
+      server.close(() => r());
+      for (const s of open) s.destroy();
+    });
+  return { server, port: actual, close };
 }
 
 /** Dials `host:port` and starts the handshake towards `theirNodeId`. Resolves once the TCP connection is up. */
