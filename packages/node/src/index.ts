@@ -1,6 +1,16 @@
 /**
- * Work in progress: this package is being built (see the open issue); it exports nothing yet.
+ * `@ln/node`: `LightningNode`, the reference composition of every component (peers over
+ * BOLT 8, channels, monitors, gossip, routing with a probabilistic scorer, invoices, an on-chain
+ * wallet, persistence under a data directory), the `ln-node` CLI with its local control API,
+ * and the multi-node demo.
  *
  * @packageDocumentation
  */
-export {};
+export { LightningNode, DEFAULT_TIMERS, scidString, type LightningNodeOptions, type NodeTimers, type NodeInfo } from './lightning-node.js';
+export { memoryChainSource, type NodeChainSource } from './chain.js';
+export type { NodeEvent, NodeEventOf } from './events.js';
+export { NodeError } from './errors.js';
+export { OnChainWallet, WalletError, type WalletUtxo, type WalletBalance, type RemoteOutputToSweep } from './wallet.js';
+export { PersistedOutbox, type ManagerWriter } from './outbox.js';
+export { NotifyingStore, SEED_KEY, MANAGER_KEY, WALLET_KEY, GRAPH_KEY, SCORER_KEY, PAYMENTS_NAMESPACE, PEERS_NAMESPACE } from './store.js';
+export { channelView, describeClosure, type NodeChannel } from './views.js';

@@ -1,0 +1,615 @@
+/**
+ * `LightningNode`: the reference composition of every component, wired as the seed's
+ * architecture diagram draws it (docs/architecture.md):
+ *
+ * - `PeerManager` (`@ln/noise-peer`) over TCP (`@ln/noise-peer/node`), optionally WebSocket,
+ *   handing channel messages to the `ChannelManager` and gossip to `P2PGossipSync`;
+ * - `ChannelManager` (`@ln/channel`) with `ChainMonitor` (`@ln/monitor`) as its `Watch`, its
+ *   monitors persisted through `KVStoreMonitorPersister`;
+ * - `P2PGossipSync`/`NetworkGraph` (`@ln/gossip`) feeding `findRoute`/`findMultiPathRoute`
+ *   with a `ProbabilisticScorer` (`@ln/router`) that payment outcomes update;
+ * - BOLT 11 invoices (`@ln/invoice`), keys from one seed (`KeysManager`), an on-chain wallet;
+ * - every piece of state persisted under one `KVStore` (a data directory), so that
+ *   {@link LightningNode.start} on the same directory resumes everything.
+ *
+ * The library's components own no timers or sockets; this class does: it calls each
+ * component's timer function, drains and dispatches events, forwards HTLCs, and runs the
+ * sockets.
+ */
+import {
+  moduleLogger, NULL_LOGGER, type BestBlock, type Block, type BlockHeader, type EntropySource, type KVStore, type Listen, type Logger,
+  type ModuleLogger, type Network, type TransactionData, txidToHex,
+} from '@ln/chain-interfaces';
+import { ChannelManager, type ChannelEvent, type UserConfigOverrides } from '@ln/channel';
+import { bytesToHex, defaultSymmetric, hexToBytes, randomBytes, sha256d, type Secp256k1 } from '@ln/crypto';
+import { loadBestSecp256k1 } from '@ln/crypto/node';
+import { InlineVerifier, loadGraphSnapshot, NetworkGraph, P2PGossipSync, saveGraphSnapshot } from '@ln/gossip';
+import { ChainMonitor, KVStoreMonitorPersister, type MonitorContext, type MonitorUserEvent } from '@ln/monitor';
+import { PeerManager, type PeerEvent } from '@ln/noise-peer';
+import { connect as tcpConnect, listen as tcpListen, listenWebSocket } from '@ln/noise-peer/node';
+import { DEFAULT_SCORER_PARAMS, ProbabilisticScorer } from '@ln/router';
+import { FilesystemKVStore } from '@ln/test-kit/node';
+import { KeysManager, parseTx, txidOf } from '@ln/transactions';
+import { encodeAddresses, encodeMessage, makeMessage, type KnownMessage, type NodeAddress } from '@ln/wire';
+import type { NodeChainSource } from './chain.js';
+import type { NodeEvent, NodeEventOf } from './events.js';
+import { PersistedOutbox } from './outbox.js';
+import { GRAPH_KEY, MANAGER_KEY, NotifyingStore, PEERS_NAMESPACE, readJson, SCORER_KEY, SEED_KEY, WALLET_KEY, writeJson } from './store.js';
+import { OnChainWallet } from './wallet.js';
+import { channelView, describeClosure, type NodeChannel } from './views.js';
+import { NodeError } from './errors.js';
+
+/** How often the node calls each component's timer, in milliseconds. */
+export interface NodeTimers {
+  /** `ChannelManager.timerTickOccurred` (LDK: once a minute). */
+  readonly managerTickMs: number;
+  /** `PeerManager.timerTickOccurred`: pings, handshake timeouts. */
+  readonly peerTickMs: number;
+  /** `P2PGossipSync.timerTickOccurred`: rate-limit refills, held updates. */
+  readonly gossipTickMs: number;
+  /** `ChainMonitor.timerTick` (retries failed persistence) and reconnection to peers with channels. */
+  readonly monitorTickMs: number;
+  /** Graph and scorer snapshots. */
+  readonly snapshotMs: number;
+  /** Delay between `PendingHTLCsForwardable` and `processPendingHtlcForwards` (batches forwards; LDK waits 100 ms or more). */
+  readonly forwardDelayMs: number;
+}
+
+/** The defaults of {@link NodeTimers}. */
+export const DEFAULT_TIMERS: NodeTimers = {
+  managerTickMs: 60_000, peerTickMs: 30_000, gossipTickMs: 60_000, monitorTickMs: 10_000, snapshotMs: 600_000, forwardDelayMs: 100,
+};
+
+/** How a `LightningNode` is built. Everything else comes from its data directory. */
+export interface LightningNodeOptions {
+  readonly chain: NodeChainSource;
+  /** Directory of the node's state (a `FilesystemKVStore`); or give `store`. */
+  readonly dataDir?: string;
+  readonly store?: KVStore;
+  /** The 32-byte seed; by default read from the store, or created (random) and stored at the first start. */
+  readonly seed?: Uint8Array;
+  /** The network of invoices (`lnbcrt` for regtest); default regtest. */
+  readonly network?: Network;
+  /** Where to accept BOLT 8 peers over TCP (port 0: any free one); `undefined`: no listener. */
+  readonly listen?: { readonly host?: string; readonly port: number };
+  /** Also accept peers over WebSocket (BOLT 8 inside binary frames). */
+  readonly webSocket?: { readonly host?: string; readonly port: number };
+  readonly alias?: string;
+  readonly config?: UserConfigOverrides;
+  readonly logger?: Logger;
+  readonly secp?: Secp256k1;
+  /** Randomness for channel keys ids, ephemeral keys and payment ids (default: the system's). */
+  readonly entropy?: EntropySource;
+  readonly timers?: Partial<NodeTimers>;
+  /** Clock in seconds; default the chain source's, else the system clock. */
+  readonly now?: () => number;
+}
+
+/** A node's identity and state at a glance. */
+export interface NodeInfo {
+  readonly nodeId: string;
+  readonly alias: string;
+  readonly network: Network;
+  readonly blockHeight: number;
+  readonly listening: readonly string[];
+  readonly peers: readonly string[];
+  readonly channels: number;
+  readonly usableChannels: number;
+  readonly graph: { readonly nodes: number; readonly channels: number };
+}
+
+type Listener = (e: NodeEvent) => void;
+
+/** The composed node (see the module comment). */
+export class LightningNode {
+  readonly secp: Secp256k1;
+  readonly network: Network;
+  private readonly log: ModuleLogger;
+  private readonly timers: NodeTimers;
+  private readonly listeners = new Set<Listener>();
+  private readonly intervals: ReturnType<typeof setInterval>[] = [];
+  private closers: (() => Promise<void>)[] = [];
+  private chainListeners: Listen[] = [];
+  private running = false;
+  private pumpScheduled = false;
+  private forwardTimer: ReturnType<typeof setTimeout> | undefined;
+  private walletDirty = false;
+  private nodeAnnouncedAt = 0;
+  private listening: string[] = [];
+  private peerAddresses = new Map<string, string>();
+  /** Resolved once the components are built (`start()` finished). */
+  store!: KVStore;
+  keys!: KeysManager;
+  cm!: ChannelManager;
+  chainMonitor!: ChainMonitor;
+  persister!: KVStoreMonitorPersister;
+  gossip!: P2PGossipSync;
+  graph!: NetworkGraph;
+  scorer!: ProbabilisticScorer;
+  pm!: PeerManager;
+  wallet!: OnChainWallet;
+  outbox!: PersistedOutbox;
+  /** Hooks of the payments layer (set by {@link LightningNode} itself when payments are wired). */
+  protected onChannelEvent: ((e: ChannelEvent) => void) | undefined;
+  protected onStarted: (() => Promise<void>) | undefined;
+  protected onStopping: (() => Promise<void>) | undefined;
+  /** Restart findings: channels force-closed from their monitor because the stored manager was older. */
+  staleChannelsForceClosed: string[] = [];
+
+  constructor(readonly options: LightningNodeOptions) {
+    this.secp = options.secp ?? loadBestSecp256k1().backend;
+    this.network = options.network ?? 'regtest';
+    this.log = moduleLogger(options.logger ?? NULL_LOGGER, 'node');
+    this.timers = { ...DEFAULT_TIMERS, ...options.timers };
+  }
+
+  /** Seconds, from the configured clock. */
+  now(): number {
+    return Math.floor(this.options.now?.() ?? this.options.chain.now?.() ?? Date.now() / 1000);
+  }
+
+  /** Our node id (hex). */
+  get nodeId(): string {
+    return bytesToHex(this.keys.getNodeId());
+  }
+
+  get isRunning(): boolean {
+    return this.running;
+  }
+
+  // =============================================================== lifecycle
+
+  /**
+   * Builds every component from the data directory (or creates a fresh node), catches each up
+   * with the chain, checks the monitors against the manager, then starts the sockets and timers.
+   */
+  async start(): Promise<void> {
+    if (this.running) throw new NodeError('already running');
+    const o = this.options;
+    const raw = o.store ?? (o.dataDir ? await FilesystemKVStore.open(o.dataDir) : undefined);
+    if (!raw) throw new NodeError('give a dataDir or a store');
+    this.store = new NotifyingStore(raw, () => this.kick());
+    let seed = o.seed ?? (await raw.read('', '', SEED_KEY));
+    if (!seed) {
+      seed = randomBytes(32);
+      await raw.write('', '', SEED_KEY, seed);
+    } else if (!(await raw.read('', '', SEED_KEY))) await raw.write('', '', SEED_KEY, seed);
+    const entropy = o.entropy ?? { getSecureRandomBytes: () => randomBytes(32) };
+    this.keys = new KeysManager(seed, this.secp, entropy);
+    const chain = o.chain;
+    const logger = o.logger ?? NULL_LOGGER;
+
+    // Monitors first: they hold the funds' safety.
+    this.persister = new KVStoreMonitorPersister(this.store, { logger });
+    const ctx: MonitorContext = { secp: this.secp, signerProvider: this.keys, broadcaster: chain.broadcaster, feeEstimator: chain.feeEstimator, logger, ...(chain.filter ? { filter: chain.filter } : {}) };
+    this.chainMonitor = new ChainMonitor({ ...ctx, persister: this.persister });
+    const { monitors, errors } = await this.persister.readAllChannelMonitors(ctx);
+    if (errors.length) throw new NodeError(`stored monitors failed to load: ${errors.map((e) => `${e.name}: ${e.error.message}`).join('; ')}`);
+    for (const m of monitors) this.chainMonitor.loadExistingMonitor(m.monitor);
+
+    const cmOpts = {
+      chainHash: chain.chainHash, keys: this.keys, watch: this.chainMonitor, fees: chain.feeEstimator, broadcaster: chain.broadcaster,
+      bestBlock: chain.bestBlock(), config: o.config ?? {}, secp: this.secp, logger, now: () => this.now(),
+    };
+    const cmBytes = await raw.read('', '', MANAGER_KEY);
+    this.cm = cmBytes ? ChannelManager.deserialize(cmBytes, cmOpts) : new ChannelManager(cmOpts);
+
+    const walletBytes = await raw.read('', '', WALLET_KEY);
+    const walletKey = this.keys.destinationSecretKey();
+    this.wallet = walletBytes ? OnChainWallet.deserialize(walletBytes, this.secp, walletKey) : new OnChainWallet(this.secp, walletKey, chain.bestBlock());
+
+    const graphBytes = await raw.read('', '', GRAPH_KEY);
+    this.graph = graphBytes ? loadGraphSnapshot(graphBytes) : new NetworkGraph({ chainHash: chain.chainHash });
+    const scorerBytes = await raw.read('', '', SCORER_KEY);
+    this.scorer = scorerBytes ? ProbabilisticScorer.deserialize(scorerBytes, DEFAULT_SCORER_PARAMS) : new ProbabilisticScorer();
+    this.gossip = new P2PGossipSync({
+      graph: this.graph, verifier: new InlineVerifier(this.secp), logger, now: () => this.now(),
+      ...(chain.utxoLookup ? { utxoLookup: chain.utxoLookup } : {}), ...(chain.filter ? { chainFilter: chain.filter } : {}),
+    });
+    for (const k of await raw.list(PEERS_NAMESPACE, '')) {
+      const a = await readJson<{ address: string }>(raw, PEERS_NAMESPACE, k);
+      if (a) this.peerAddresses.set(k, a.address);
+    }
+
+    // Catch every component up with the chain (each from the block it last saw).
+    await this.subscribeChain(monitors.map((m) => m.monitor.bestBlock));
+    this.checkMonitors();
+
+    this.outbox = new PersistedOutbox(
+      this.cm,
+      async (bytes) => raw.write('', '', MANAGER_KEY, bytes),
+      async () => {
+        await this.persister.flush();
+        this.cm.processMonitorEvents();
+      },
+      (msg) => this.ownGossip(msg),
+      () => this.kick(),
+      (e) => this.log.error(`persisting the channel manager failed: ${(e as Error).message}`),
+    );
+    this.pm = new PeerManager({
+      crypto: { secp: this.secp, sym: defaultSymmetric() },
+      nodeKey: { publicKey: this.keys.getNodeId(), ecdh: (pub) => this.keys.ecdh(pub) },
+      entropy, channelHandler: this.outbox.handler, routingHandler: this.gossip, chainHashes: [chain.chainHash], logger,
+      onEvent: (e) => this.onPeerEvent(e),
+    });
+    this.running = true;
+    await this.outbox.persist();
+    if (o.listen) {
+      const l = await tcpListen(this.pm, o.listen.port, o.listen.host ?? '127.0.0.1', () => this.kick());
+      this.listening.push(`${o.listen.host ?? '127.0.0.1'}:${l.port}`);
+      this.closers.push(l.close);
+    }
+    if (o.webSocket) {
+      const ws = await listenWebSocket(this.pm, o.webSocket.port, o.webSocket.host ?? '127.0.0.1', { onEvent: () => this.kick() });
+      this.listening.push(`ws://${o.webSocket.host ?? '127.0.0.1'}:${ws.port}`);
+      this.closers.push(() => ws.close());
+    }
+    const every = (ms: number, f: () => void) => this.intervals.push(setInterval(() => this.guarded(f), ms));
+    every(this.timers.managerTickMs, () => this.cm.timerTickOccurred());
+    every(this.timers.peerTickMs, () => this.pm.timerTickOccurred());
+    every(this.timers.gossipTickMs, () => this.gossip.timerTickOccurred());
+    every(this.timers.monitorTickMs, () => {
+      this.chainMonitor.timerTick();
+      void this.reconnectPeers();
+    });
+    every(this.timers.snapshotMs, () => void this.persistSnapshots());
+    await this.onStarted?.();
+    this.kick();
+    void this.reconnectPeers();
+    this.log.info(`started ${this.nodeId} at height ${chain.bestBlock().height}${this.listening.length ? `, listening on ${this.listening.join(', ')}` : ''}`);
+  }
+
+  /** Stops timers and sockets and writes everything (manager, monitors, wallet, graph, scorer, payments). */
+  async stop(): Promise<void> {
+    if (!this.running) return;
+    await this.onStopping?.();
+    this.running = false;
+    for (const i of this.intervals) clearInterval(i);
+    this.intervals.length = 0;
+    if (this.forwardTimer) clearTimeout(this.forwardTimer);
+    for (const l of this.chainListeners) this.options.chain.unsubscribe(l);
+    this.chainListeners = [];
+    for (const c of this.closers) await c();
+    this.closers = [];
+    for (const id of this.pm.getPeerNodeIds()) this.pm.disconnectByNodeId(id, 'node stopping');
+    this.drainEvents();
+    await this.outbox.persist();
+    await this.persister.flush();
+    await this.store.write('', '', WALLET_KEY, this.wallet.serialize());
+    await this.persistSnapshots();
+    this.listening = [];
+    this.log.info(`stopped ${this.nodeId}`);
+  }
+
+  private async subscribeChain(monitorTips: BestBlock[]): Promise<void> {
+    const chain = this.options.chain;
+    const tip = chain.bestBlock();
+    const cmon = this.chainMonitor;
+    const cm = this.cm;
+    const wallet = this.wallet;
+    const watcher = this.gossip.chainWatcher;
+    const lowestMonitor = monitorTips.reduce<BestBlock | undefined>((a, b) => (!a || b.height < a.height ? b : a), undefined);
+    const listen = (l: Pick<Listen, 'blockConnected' | 'blockDisconnected'>): Listen => ({
+      blockConnected: (b, h) => l.blockConnected(b, h),
+      filteredBlockConnected: (hd: BlockHeader, txs: readonly TransactionData[], h: number) => l.blockConnected({ header: hd, transactions: txs.map((t) => t.tx) }, h),
+      blockDisconnected: (hd, h) => l.blockDisconnected(hd, h),
+    });
+    // The monitors see each block before the manager (LDK's order), then the wallet and gossip.
+    const parts: [Listen, BestBlock][] = [
+      [listen(cmon), lowestMonitor ?? tip],
+      [listen(cm), cm.currentBestBlock()],
+      [listen({ blockConnected: (b: Block, h: number) => { wallet.blockConnected(b, h); this.walletDirty = true; }, blockDisconnected: (hd, h) => { wallet.blockDisconnected(hd, h); this.walletDirty = true; } }), wallet.bestBlock as BestBlock],
+      [listen(watcher), tip],
+      [listen({ blockConnected: (_b: Block, h: number) => this.onBlock(h), blockDisconnected: () => this.kick() }), tip],
+    ];
+    for (const [l, at] of parts) {
+      await chain.subscribe(l, at);
+      this.chainListeners.push(l);
+    }
+  }
+
+  private onBlock(height: number): void {
+    this.emit({ type: 'BlockProcessed', height });
+    this.kick();
+  }
+
+  /** Restart check (LDK's on load): a stored manager older than a monitor is stale, so that channel is force-closed from the monitor. */
+  private checkMonitors(): void {
+    const known = this.cm.allChannels().filter((c) => c.s.phase === 'Funded' && c.s.monitorCreated).map((c) => ({ channelId: c.channelId, latestUpdateId: c.s.latestMonitorUpdateId }));
+    for (const mm of this.chainMonitor.checkAgainstChannelManager(known)) {
+      if (mm.type === 'MissingMonitor' || mm.type === 'MonitorBehind') {
+        throw new NodeError(`cannot resume channel ${bytesToHex(mm.channelId)}: ${mm.type} (manager at update ${mm.managerUpdateId}${'monitorUpdateId' in mm ? `, monitor at ${mm.monitorUpdateId}` : ''})`);
+      }
+      if (mm.type === 'MonitorAhead') {
+        this.log.warn(`stored channel manager is older than the monitor of ${bytesToHex(mm.channelId)}: force-closing it from the monitor`);
+        this.chainMonitor.getMonitor(mm.channelId)!.broadcastLatestHolderCommitment();
+        this.staleChannelsForceClosed.push(bytesToHex(mm.channelId));
+      }
+    }
+  }
+
+  // =============================================================== the event loop
+
+  /** Schedules one run of the event loop (coalesced). */
+  kick(): void {
+    if (!this.running || this.pumpScheduled) return;
+    this.pumpScheduled = true;
+    setImmediate(() => {
+      this.pumpScheduled = false;
+      if (this.running) this.guarded(() => this.pump());
+    });
+  }
+
+  private guarded(f: () => void): void {
+    try {
+      f();
+    } catch (e) {
+      this.log.error(`event loop: ${(e as Error).stack ?? e}`);
+    }
+  }
+
+  /** One run: dispatch the components' events, send messages, persist what changed. */
+  private pump(): void {
+    this.drainEvents();
+    this.pm.processEvents();
+    this.maybeAnnounceNode();
+    void this.outbox.persist();
+    if (this.walletDirty) {
+      this.walletDirty = false;
+      void this.store.write('', '', WALLET_KEY, this.wallet.serialize()).catch((e) => this.log.error(`wallet write failed: ${(e as Error).message}`));
+    }
+  }
+
+  private drainEvents(): void {
+    for (let round = 0; round < 8; round++) {
+      const ce = this.cm.getAndClearPendingEvents();
+      const me = this.chainMonitor.getAndClearPendingEvents();
+      for (const e of ce) this.guarded(() => this.handleChannelEvent(e));
+      for (const e of me) this.guarded(() => this.handleMonitorEvent(e));
+      if (!ce.length && !me.length) return;
+    }
+  }
+
+  private handleChannelEvent(e: ChannelEvent): void {
+    switch (e.type) {
+      case 'FundingGenerationReady': {
+        const feerate = this.options.chain.feeEstimator.getEstSatPer1000Weight('NonAnchorChannelFee');
+        let tx: Uint8Array;
+        try {
+          tx = this.wallet.createTransaction([{ valueSat: e.channelValueSat, scriptPubkey: e.outputScript }], feerate);
+        } catch (err) {
+          this.log.error(`cannot fund channel: ${(err as Error).message}`);
+          this.cm.closeChannel(e.temporaryChannelId, e.counterpartyNodeId);
+          return;
+        }
+        this.walletDirty = true;
+        this.cm.fundingTransactionGenerated(e.temporaryChannelId, e.counterpartyNodeId, tx);
+        return;
+      }
+      case 'ChannelPending':
+        this.emit({ type: 'ChannelPending', channelId: bytesToHex(e.channelId), counterpartyNodeId: bytesToHex(e.counterpartyNodeId), fundingTxid: txidToHex(e.fundingTxo.txid) });
+        this.emit({ type: 'OnChainTransaction', txid: txidToHex(e.fundingTxo.txid), kind: 'funding' });
+        return;
+      case 'ChannelReady':
+        this.emit({ type: 'ChannelReady', channelId: bytesToHex(e.channelId), counterpartyNodeId: bytesToHex(e.counterpartyNodeId), ...(e.shortChannelId !== undefined ? { shortChannelId: scidString(e.shortChannelId) } : {}) });
+        return;
+      case 'ChannelClosed':
+        this.emit({ type: 'ChannelClosed', channelId: bytesToHex(e.channelId), counterpartyNodeId: bytesToHex(e.counterpartyNodeId), reason: describeClosure(e.reason) });
+        return;
+      case 'DiscardFunding':
+        this.wallet.abandon(e.fundingTx);
+        this.walletDirty = true;
+        return;
+      case 'OpenChannelRequest':
+        this.cm.acceptInboundChannel(e.temporaryChannelId, e.counterpartyNodeId, BigInt(Date.now()));
+        return;
+      default:
+        this.onChannelEvent?.(e);
+    }
+  }
+
+  private handleMonitorEvent(e: MonitorUserEvent): void {
+    if (e.type === 'BumpTransaction') {
+      this.log.warn(`an anchor transaction needs a fee bump (target ${e.targetFeeratePerKw} sat/kw); this node's wallet does not do CPFP yet`);
+      return;
+    }
+    const toSweep = e.outputs.flatMap((d) =>
+      d.type === 'StaticPaymentOutput'
+        ? [{ outpoint: d.outpoint, output: d.output, signer: this.keys.deriveChannelSigner(d.channelValueSat, d.channelKeysId), csvDelay: d.csvDelay, ...(d.witnessScript ? { witnessScript: d.witnessScript } : {}) }]
+        : [],
+    );
+    // `StaticOutput`s pay our wallet's script already: the wallet holds them.
+    if (!toSweep.length) return;
+    const tx = this.wallet.sweepRemoteOutputs(toSweep, this.options.chain.feeEstimator);
+    this.walletDirty = true;
+    this.options.chain.broadcaster.broadcastTransactions([tx]);
+    this.emit({ type: 'OnChainTransaction', txid: txidToHex(txidOf(parseTx(tx))), kind: 'sweep' });
+  }
+
+  private onPeerEvent(e: PeerEvent): void {
+    if (e.type === 'connected') this.emit({ type: 'PeerConnected', nodeId: bytesToHex(e.nodeId), inbound: e.inbound });
+    else if (e.type === 'disconnected' && e.nodeId && !e.duringHandshake) this.emit({ type: 'PeerDisconnected', nodeId: bytesToHex(e.nodeId), reason: e.reason });
+  }
+
+  /** Gossip the manager broadcasts about our channels goes into our own graph too. */
+  private ownGossip(msg: KnownMessage): void {
+    try {
+      if (msg.type === 'channel_announcement') this.gossip.handleChannelAnnouncement(undefined, msg);
+      else if (msg.type === 'channel_update') this.gossip.handleChannelUpdate(undefined, msg);
+      else if (msg.type === 'node_announcement') this.gossip.handleNodeAnnouncement(undefined, msg);
+    } catch (e) {
+      this.log.debug(`own gossip not taken by our graph: ${(e as Error).message}`);
+    }
+  }
+
+  /** BOLT 7: a node with a public channel announces itself (alias, addresses); re-announced when the listener changes. */
+  private maybeAnnounceNode(): void {
+    const ours = this.keys.getNodeId();
+    if (!this.graph.node(ours) || this.graph.node(ours)!.channelCount === 0) return;
+    if (this.nodeAnnouncedAt && this.graph.node(ours)!.lastAnnouncement) return;
+    const t = Math.max(this.now(), this.nodeAnnouncedAt + 1);
+    const alias = new Uint8Array(32);
+    alias.set(new TextEncoder().encode((this.options.alias ?? '').slice(0, 32)));
+    const addresses: NodeAddress[] = this.listening.filter((a) => !a.startsWith('ws:')).map((a) => {
+      const [host, port] = a.split(':');
+      return { type: 'ipv4', addr: Uint8Array.from(host!.split('.').map(Number)), port: Number(port) } as NodeAddress;
+    });
+    const unsigned = makeMessage('node_announcement', {
+      signature: new Uint8Array(64), features: this.cm.providedNodeFeatures().toBytes(), timestamp: t, nodeId: ours,
+      rgbColor: Uint8Array.of(0x33, 0x66, 0x99), alias, addresses: encodeAddresses(addresses),
+    });
+    const signature = this.keys.signGossipMessage(sha256d(encodeMessage(unsigned).subarray(2 + 64)));
+    const msg = { ...unsigned, signature };
+    this.nodeAnnouncedAt = t;
+    this.ownGossip(msg);
+    this.outbox.broadcastOwn(msg);
+  }
+
+  // =============================================================== events
+
+  /** Calls `listener` with every event from now on; returns the unsubscribe function. */
+  subscribe(listener: Listener): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  protected emit(e: NodeEvent): void {
+    for (const l of [...this.listeners]) {
+      try {
+        l(e);
+      } catch (err) {
+        this.log.error(`event listener threw: ${(err as Error).message}`);
+      }
+    }
+  }
+
+  /** Resolves with the first event of `type` that satisfies `match`, or rejects after `timeoutMs`. */
+  waitFor<T extends NodeEvent['type']>(type: T, match: (e: NodeEventOf<T>) => boolean = () => true, timeoutMs = 30_000): Promise<NodeEventOf<T>> {
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => {
+        off();
+        reject(new NodeError(`timed out after ${timeoutMs} ms waiting for ${type}`));
+      }, timeoutMs);
+      const off = this.subscribe((e) => {
+        if (e.type === type && match(e as NodeEventOf<T>)) {
+          clearTimeout(timer);
+          off();
+          resolve(e as NodeEventOf<T>);
+        }
+      });
+    });
+  }
+
+  // =============================================================== peers and channels
+
+  /** Connects to a peer over TCP and resolves once the BOLT 1 `init` exchange is done. */
+  async connect(nodeId: string, host: string, port: number, timeoutMs = 10_000): Promise<void> {
+    this.requireRunning();
+    if (this.pm.getPeerNodeIds().some((id) => bytesToHex(id) === nodeId)) return;
+    const connected = this.waitFor('PeerConnected', (e) => e.nodeId === nodeId, timeoutMs);
+    connected.catch(() => undefined); // observed below; a failed dial must not leave it unhandled
+    await tcpConnect(this.pm, hexToBytes(nodeId), host, port, () => this.kick());
+    await connected;
+    const address = `${host}:${port}`;
+    if (this.peerAddresses.get(nodeId) !== address) {
+      this.peerAddresses.set(nodeId, address);
+      await writeJson(this.store, PEERS_NAMESPACE, nodeId, { address });
+    }
+  }
+
+  /** Peers connected now (hex node ids). */
+  listPeers(): string[] {
+    return this.pm.getPeerNodeIds().map(bytesToHex);
+  }
+
+  private async reconnectPeers(): Promise<void> {
+    if (!this.running) return;
+    const connected = new Set(this.listPeers());
+    const withChannels = new Set(this.cm.listChannels().map((c) => bytesToHex(c.counterpartyNodeId)));
+    for (const [id, address] of this.peerAddresses) {
+      if (connected.has(id) || !withChannels.has(id)) continue;
+      const i = address.lastIndexOf(':');
+      try {
+        await this.connect(id, address.slice(0, i), Number(address.slice(i + 1)), 5_000);
+      } catch (e) {
+        this.log.debug(`reconnecting to ${id} at ${address} failed: ${(e as Error).message}`);
+      }
+    }
+  }
+
+  /**
+   * Opens a channel of `amountSat` to a connected peer, funded from the wallet (BOLT 2 v1
+   * opening). Resolves once the funding transaction is signed by both sides and broadcast.
+   */
+  async openChannel(nodeId: string, amountSat: bigint, opts: { pushMsat?: bigint; announce?: boolean; timeoutMs?: number } = {}): Promise<{ channelId: string; fundingTxid: string }> {
+    this.requireRunning();
+    const peer = hexToBytes(nodeId);
+    const pending = this.waitFor('ChannelPending', (e) => e.counterpartyNodeId === nodeId, opts.timeoutMs ?? 30_000);
+    pending.catch(() => undefined);
+    this.cm.createChannel(peer, amountSat, opts.pushMsat ?? 0n, BigInt(Date.now()), opts.announce === undefined ? undefined : { announce: opts.announce });
+    this.kick();
+    const e = await pending;
+    return { channelId: e.channelId, fundingTxid: e.fundingTxid };
+  }
+
+  /**
+   * Closes a channel: cooperatively (BOLT 2 `shutdown` and a negotiated closing transaction),
+   * or with `force` by broadcasting our latest commitment (BOLT 5; our `to_local` is swept
+   * after the `to_self_delay` by the monitor).
+   */
+  closeChannel(channelId: string, opts: { force?: boolean } = {}): void {
+    this.requireRunning();
+    const ch = this.cm.listChannels().find((c) => bytesToHex(c.channelId) === channelId);
+    if (!ch) throw new NodeError(`no open channel ${channelId}`);
+    if (opts.force) this.cm.forceCloseChannel(ch.channelId, ch.counterpartyNodeId);
+    else this.cm.closeChannel(ch.channelId, ch.counterpartyNodeId);
+    this.kick();
+  }
+
+  /** Every channel not yet closed. */
+  listChannels(): NodeChannel[] {
+    return this.cm.listChannels().map((c) => channelView(c));
+  }
+
+  /** Identity and counts. */
+  getInfo(): NodeInfo {
+    const chans = this.cm.listChannels();
+    return {
+      nodeId: this.nodeId, alias: this.options.alias ?? '', network: this.network, blockHeight: this.options.chain.bestBlock().height,
+      listening: [...this.listening], peers: this.listPeers(), channels: chans.length, usableChannels: chans.filter((c) => c.isUsable).length,
+      graph: { nodes: this.graph.nodeCount, channels: this.graph.channelCount },
+    };
+  }
+
+  /** A new address of the wallet (its one P2WPKH script). */
+  walletScript(): Uint8Array {
+    return this.wallet.script;
+  }
+
+  /** Writes the graph snapshot and the scorer. */
+  async persistSnapshots(): Promise<void> {
+    await this.store.write('', '', GRAPH_KEY, saveGraphSnapshot(this.graph));
+    await this.store.write('', '', SCORER_KEY, this.scorer.serialize());
+  }
+
+  protected requireRunning(): void {
+    if (!this.running) throw new NodeError('the node is not running (call start())');
+  }
+
+  /** Runs `processPendingHtlcForwards` after the configured delay (one batch per delay). */
+  protected scheduleForwards(f: () => void): void {
+    if (this.forwardTimer) return;
+    this.forwardTimer = setTimeout(() => {
+      this.forwardTimer = undefined;
+      if (this.running) this.guarded(() => {
+        f();
+        this.kick();
+      });
+    }, this.timers.forwardDelayMs);
+  }
+}
+
+/** `block x tx x output` as BOLT 7 writes short channel ids. */
+export function scidString(scid: bigint): string {
+  return `${scid >> 40n}x${(scid >> 16n) & 0xffffffn}x${scid & 0xffffn}`;
+}

@@ -1,0 +1,105 @@
+/** Test helpers: LightningNodes on one MemoryChain, over real TCP on 127.0.0.1, with data directories in the OS temp dir. */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { DeterministicEntropySource, FixedFeeEstimator, MemoryChain, testSeed } from '@ln/test-kit';
+import { bytesToHex } from '@ln/crypto';
+import { parseTx, txidOf } from '@ln/transactions';
+import { LightningNode, memoryChainSource, type LightningNodeOptions } from '../../src/index.js';
+
+export const FAST_TIMERS = { managerTickMs: 500, peerTickMs: 5_000, gossipTickMs: 500, monitorTickMs: 300, snapshotMs: 60_000, forwardDelayMs: 5 };
+
+export interface TestNet {
+  chain: MemoryChain;
+  dirs: string[];
+  nodes: LightningNode[];
+  add(name: string, extra?: Partial<LightningNodeOptions>): Promise<LightningNode>;
+  /** A node built again on the same directory (after `stop()`). */
+  restart(node: LightningNode): Promise<LightningNode>;
+  mine(n?: number): Promise<void>;
+  close(): Promise<void>;
+}
+
+export function testNet(): TestNet {
+  const chain = new MemoryChain();
+  const fees = new FixedFeeEstimator(1000);
+  const source = memoryChainSource(chain, fees);
+  const ports = new Map<LightningNode, number>();
+  const net: TestNet = {
+    chain, dirs: [], nodes: [],
+    async add(name, extra = {}) {
+      const dir = mkdtempSync(join(tmpdir(), `ln-node-${name}-`));
+      net.dirs.push(dir);
+      const node = new LightningNode({
+        chain: source, dataDir: dir, seed: testSeed(name), entropy: new DeterministicEntropySource(testSeed(`${name}/entropy/${Date.now()}`)),
+        listen: { port: 0 }, alias: name, timers: FAST_TIMERS,
+        config: { channelHandshakeConfig: { ourToSelfDelay: 12, minimumDepth: 1, maxInboundHtlcValueInFlightPercent: 100 } },
+        ...extra,
+      });
+      await node.start();
+      ports.set(node, portOf(node));
+      net.nodes.push(node);
+      return node;
+    },
+    async restart(node) {
+      if (node.isRunning) await node.stop();
+      const port = ports.get(node)!;
+      const again = new LightningNode({ ...node.options, listen: { port }, entropy: new DeterministicEntropySource(testSeed(`${node.options.alias}/entropy/${Date.now()}`)) });
+      await again.start();
+      ports.set(again, port);
+      net.nodes[net.nodes.indexOf(node)] = again;
+      return again;
+    },
+    async mine(n = 1) {
+      chain.mine(n);
+      await settle();
+    },
+    async close() {
+      for (const n of net.nodes) await n.stop();
+      for (const d of net.dirs) rmSync(d, { recursive: true, force: true });
+    },
+  };
+  return net;
+}
+
+/** Lets sockets and timers run. */
+export function settle(ms = 30): Promise<void> {
+  return new Promise((r) => setTimeout(r, ms));
+}
+
+/** Polls `f` until it returns true (or throws after `timeoutMs`). */
+export async function until(f: () => boolean, what: string, timeoutMs = 10_000): Promise<void> {
+  const end = Date.now() + timeoutMs;
+  while (!f()) {
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await settle(10);
+  }
+}
+
+/** Port of a node's TCP listener. */
+export function portOf(n: LightningNode): number {
+  return Number(n.getInfo().listening[0]!.split(':')[1]);
+}
+
+/** Fees paid by every transaction mined so far (inputs minus outputs; faucet and coinbase transactions excluded), in satoshis. */
+export function minedFeesSat(chain: MemoryChain): bigint {
+  const outputs = new Map<string, bigint>();
+  let fees = 0n;
+  for (let h = 1; h <= chain.tipHeight; h++) {
+    const block = chain.getBlock(h)!;
+    block.transactions.forEach((raw, i) => {
+      const tx = parseTx(raw);
+      const txid = bytesToHex(txidOf(tx));
+      let inSum = 0n;
+      let known = i > 0;
+      for (const inp of tx.inputs) {
+        const v = outputs.get(`${bytesToHex(inp.prevout.txid)}:${inp.prevout.vout}`);
+        if (v === undefined) known = false;
+        else inSum += v;
+      }
+      tx.outputs.forEach((o, vout) => outputs.set(`${txid}:${vout}`, o.valueSat));
+      if (known) fees += inSum - tx.outputs.reduce((a, o) => a + o.valueSat, 0n);
+    });
+  }
+  return fees;
+}
