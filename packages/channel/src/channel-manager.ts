@@ -11,7 +11,7 @@ import {
   moduleLogger, NULL_LOGGER, type BestBlock, type Block, type BlockHeader, type BroadcasterInterface, type Confirm, type FeeEstimator, type KeysInterface,
   type Listen, type Logger, type OutPoint, type ModuleLogger, type RelevantTxid, type TransactionData, type Txid, type Watch,
 } from '@ln/chain-interfaces';
-import { bytesToHex, defaultSecp256k1, equalBytes, type Secp256k1 } from '@ln/crypto';
+import { bytesToHex, defaultSecp256k1, defaultSymmetric, equalBytes, type Secp256k1, type SymmetricCrypto } from '@ln/crypto';
 import { parseTx, txidOf, type EcdsaChannelSigner } from '@ln/transactions';
 import {
   Features, makeMessage, type AcceptChannel, type AcceptChannel2, type AnnouncementSignatures, type ChannelMessageHandler, type ChannelReady,
@@ -30,8 +30,14 @@ import { onChannelReestablish } from './channel/reestablish.js';
 import type { ChannelState, SideParams } from './channel/state.js';
 import {
   forgetUncommitted, onCommitmentSigned, onRevokeAndAck, onUpdateAddHtlc, onUpdateFailHtlc, onUpdateFailMalformedHtlc, onUpdateFee,
-  onUpdateFulfillHtlc, availableOutboundMsat, maybeSendCommitment, type HtlcHooks,
+  onUpdateFulfillHtlc, maybeSendCommitment, releaseHoldingCell, resolveIrrevocable, sendUpdateFee,
 } from './channel/updates.js';
+import { availableOutboundMsat } from './channel/limits.js';
+import { pruneSettled } from './channel/commitment.js';
+import { Payments } from './payments/payments.js';
+import type { PaymentsHost } from './payments/host.js';
+import type { PaymentPath, RecipientOnionFields } from './payments/types.js';
+import type { OutboundPayment } from './payments/outbound.js';
 import { userConfig, type UserConfig, type UserConfigOverrides } from './config.js';
 import { ApiError, ChannelError } from './errors.js';
 import type { ChannelEvent, ClosureReason } from './events.js';
@@ -51,6 +57,8 @@ export interface ChannelManagerOptions {
   readonly config?: UserConfigOverrides;
   readonly logger?: Logger;
   readonly secp?: Secp256k1;
+  /** Hashes, HMAC and ChaCha20 for the onion (default: `@ln/crypto`'s pure-JS implementation). */
+  readonly sym?: SymmetricCrypto;
   /** Clock for `channel_update` timestamps (seconds); defaults to the last block time. */
   readonly now?: () => number;
 }
@@ -74,13 +82,19 @@ export interface ChannelDetails {
   readonly balanceMsat: bigint;
   /** What we can send in a new HTLC now (after reserve and fees), msat. */
   readonly outboundCapacityMsat: bigint;
+  /** The most a single new HTLC may carry now (capacity, the peer's in-flight limit), msat. */
+  readonly nextOutboundHtlcLimitMsat: bigint;
+  /** The least a new HTLC must carry (the peer's `htlc_minimum_msat`), msat. */
+  readonly nextOutboundHtlcMinimumMsat: bigint;
+  /** Our forwarding policy's fee and CLTV delta for HTLCs coming in over this channel from the counterparty's side (their `channel_update`), when known. */
+  readonly counterpartyForwardingInfo?: { readonly feeBaseMsat: number; readonly feeProportionalMillionths: number; readonly cltvExpiryDelta: number };
   /** What the counterparty could send us (their balance less their reserve), msat. */
   readonly inboundCapacityMsat: bigint;
   readonly isClosing: boolean;
 }
 
-/** Format version of {@link ChannelManager.serialize}. */
-const SERIAL_VERSION = 1;
+/** Format version of {@link ChannelManager.serialize} (2 adds the payments state; 1 still loads). */
+const SERIAL_VERSION = 2;
 
 /** The seed's `ChannelManager`. */
 export class ChannelManager implements ChannelMessageHandler, Listen, Confirm {
@@ -94,8 +108,10 @@ export class ChannelManager implements ChannelMessageHandler, Listen, Confirm {
   private msgEvents: MessageSendEvent[] = [];
   private best: BestBlock;
   private lastBlockTime = 0;
-  /** Hooks of the payments layer (HTLC lock-in and resolution). */
-  htlcHooks: HtlcHooks | undefined;
+  /** The payments layer (sending, receiving, forwarding). */
+  private readonly payments: Payments;
+  /** Latest monitor update id of closed channels, so that late preimages still reach their monitors. */
+  private closedMonitors = new Map<string, { channelId: Uint8Array; latestMonitorUpdateId: bigint }>();
 
   constructor(private readonly opts: ChannelManagerOptions) {
     this.config = userConfig(opts.config);
@@ -113,7 +129,42 @@ export class ChannelManager implements ChannelMessageHandler, Listen, Confirm {
       event: (e) => self.events.push(e),
       broadcastTransaction: (tx) => opts.broadcaster.broadcastTransactions([tx]),
       peerSupports: (nodeId, f) => self.peers.get(bytesToHex(nodeId))?.supports(f) ?? false,
+      htlcHooks: () => self.payments,
+      monitorRestored: (ch) => {
+        resolveIrrevocable(ch);
+        pruneSettled(ch.s, true);
+        releaseHoldingCell(ch);
+      },
     };
+    const host: PaymentsHost = {
+      ctx: this.ctx,
+      onion: { secp: this.secp, sym: opts.sym ?? defaultSymmetric() },
+      channels: () => self.channels,
+      find: (id) => self.channel(id),
+      guard: (ch, f) => {
+        let err: string | undefined;
+        self.guard(ch, () => {
+          try {
+            f();
+          } catch (e) {
+            if (e instanceof ChannelError) err = e.message;
+            throw e;
+          }
+        });
+        return err;
+      },
+      random: () => opts.keys.getSecureRandomBytes(),
+      preimageToClosedChannel: (channelId, preimage) => self.preimageToClosedChannel(channelId, preimage),
+    };
+    this.payments = new Payments(host);
+  }
+
+  private preimageToClosedChannel(channelId: Uint8Array, preimage: Uint8Array): void {
+    const c = this.closedMonitors.get(bytesToHex(channelId));
+    if (!c) return;
+    c.latestMonitorUpdateId++;
+    const status = this.opts.watch.updateChannel({ channelId, updateId: c.latestMonitorUpdateId, steps: [{ type: 'PaymentPreimage', paymentPreimage: preimage }] });
+    if (status === 'UnrecoverableError') this.log.error(`the monitor of closed channel ${bytesToHex(channelId)} refused a preimage`);
   }
 
   /** Our node id. */
@@ -232,6 +283,78 @@ export class ChannelManager implements ChannelMessageHandler, Listen, Confirm {
     }
   }
 
+  // ================================================================ payments (BOLT 4)
+
+  /**
+   * Pays along caller-supplied paths (e.g. from `@ln/router`'s `findRoute`, with absolute
+   * `cltvExpiry`). The first hop of each path is our channel with that `shortChannelId`.
+   * `paymentId` (32 bytes) makes it idempotent: a second call with an id in use throws
+   * `PaymentSendError('duplicate_payment')`. Nothing is sent if any path is unusable.
+   * Results: `PaymentSent` + `PaymentPathSuccessful`, or `PaymentPathFailed` per failed part
+   * (retry with {@link ChannelManager.sendPaymentAlongPaths} or {@link ChannelManager.abandonPayment}),
+   * then `PaymentFailed`.
+   * @throws PaymentSendError
+   */
+  sendPayment(paths: readonly PaymentPath[], paymentHash: Uint8Array, onion: RecipientOnionFields, paymentId: Uint8Array): void {
+    this.payments.sendPayment(paths, paymentHash, onion, paymentId);
+  }
+
+  /** Keysend (bLIP 3, TLV 5482373484): pays with a preimage we choose (random if not given). Returns the payment hash. */
+  sendSpontaneousPayment(paths: readonly PaymentPath[], paymentPreimage: Uint8Array | undefined, onion: RecipientOnionFields, paymentId: Uint8Array): Uint8Array {
+    return this.payments.sendSpontaneousPayment(paths, paymentPreimage, onion, paymentId);
+  }
+
+  /** Adds parts to a pending payment (a retry after `PaymentPathFailed`: same hash, secret and total). @throws PaymentSendError */
+  sendPaymentAlongPaths(paymentId: Uint8Array, paths: readonly PaymentPath[]): void {
+    this.payments.out.retry(paymentId, paths);
+  }
+
+  /** No more retries for a payment: `PaymentFailed` (`UserAbandoned`) once no part is in flight. */
+  abandonPayment(paymentId: Uint8Array): void {
+    this.payments.out.abandon(paymentId);
+  }
+
+  /** Outbound payments not finished yet. */
+  listPendingPayments(): readonly OutboundPayment[] {
+    return this.payments.out.pending();
+  }
+
+  /**
+   * A payment hash and secret for an invoice (BOLT 11 `p` and `s`); we keep the preimage.
+   * HTLCs are accepted until `invoiceExpirySecs` from now (by the manager's clock) with at
+   * least `minFinalCltvExpiryDelta` blocks to go (default 18), for at least `amountMsat`.
+   */
+  createInboundPayment(amountMsat: bigint | undefined, invoiceExpirySecs: number, minFinalCltvExpiryDelta?: number): { paymentHash: Uint8Array; paymentSecret: Uint8Array } {
+    return this.payments.createInboundPayment(amountMsat, invoiceExpirySecs, minFinalCltvExpiryDelta);
+  }
+
+  /** Like {@link ChannelManager.createInboundPayment} for a hash whose preimage the caller holds (give it to `claimFunds`). Returns the payment secret. */
+  createInboundPaymentForHash(paymentHash: Uint8Array, amountMsat: bigint | undefined, invoiceExpirySecs: number, minFinalCltvExpiryDelta?: number): Uint8Array {
+    return this.payments.createInboundPaymentForHash(paymentHash, amountMsat, invoiceExpirySecs, minFinalCltvExpiryDelta);
+  }
+
+  /** Claims a `PaymentClaimable` payment: every HTLC of it is fulfilled (the monitors get the preimage first); `PaymentClaimed` follows. */
+  claimFunds(paymentPreimage: Uint8Array): void {
+    this.payments.claimFunds(paymentPreimage);
+  }
+
+  /** Refuses a claimable payment: its HTLCs fail back with `incorrect_or_unknown_payment_details`. */
+  failHtlcBackwards(paymentHash: Uint8Array): void {
+    this.payments.failHtlcBackwards(paymentHash);
+  }
+
+  /** Forwards the HTLCs announced by `PendingHTLCsForwardable` (or fails them back). */
+  processPendingHtlcForwards(): void {
+    this.payments.in.processForwards();
+  }
+
+  /** Funder only: proposes a new commitment feerate to the peer (`update_fee`). */
+  updateFee(channelId: Uint8Array, feeratePerKw: number): void {
+    const ch = this.channel(channelId);
+    if (!ch) throw new ApiError('no channel with that id');
+    this.guard(ch, () => sendUpdateFee(ch, feeratePerKw), true);
+  }
+
   /** Every channel not yet closed. */
   listChannels(): ChannelDetails[] {
     return this.channels.filter((c) => c.s.phase !== 'Closed').map((c) => this.details(c));
@@ -253,6 +376,9 @@ export class ChannelManager implements ChannelMessageHandler, Listen, Confirm {
       ...(s.fundingOutpoint ? { fundingTxo: s.fundingOutpoint } : {}), ...(s.shortChannelId !== undefined ? { shortChannelId: s.shortChannelId } : {}),
       confirmations: funded ? c.fundingDepth() : 0, balanceMsat: bal.toLocalMsat,
       outboundCapacityMsat: c.isUsable ? availableOutboundMsat(c) : 0n,
+      nextOutboundHtlcLimitMsat: c.isUsable ? minBig(availableOutboundMsat(c), s.theirParams!.maxHtlcValueInFlightMsat) : 0n,
+      nextOutboundHtlcMinimumMsat: s.theirParams?.htlcMinimumMsat ?? 0n,
+      ...(s.counterpartyForwardingPolicy ? { counterpartyForwardingInfo: s.counterpartyForwardingPolicy } : {}),
       inboundCapacityMsat: bal.toRemoteMsat > theirReserve ? bal.toRemoteMsat - theirReserve : 0n,
       isClosing: !!s.closing,
     };
@@ -287,6 +413,10 @@ export class ChannelManager implements ChannelMessageHandler, Listen, Confirm {
   /** Applies what monitors reported: completed updates release held messages; on-chain closes end channels. */
   processMonitorEvents(): void {
     for (const ev of this.opts.watch.releasePendingMonitorEvents()) {
+      if (ev.type === 'HtlcResolved') {
+        this.payments.monitorEvent(ev);
+        continue;
+      }
       const ch = this.channels.find((c) => equalBytes(c.channelId, ev.channelId));
       if (!ch) continue;
       switch (ev.type) {
@@ -299,15 +429,14 @@ export class ChannelManager implements ChannelMessageHandler, Listen, Confirm {
         case 'CommitmentTxConfirmed':
           if (ch.s.phase !== 'Closed') this.closeWith(ch, { type: 'CommitmentTxConfirmed' }, false);
           break;
-        case 'HtlcResolved':
-          break; // the payments layer consumes these through its own hook
       }
     }
   }
 
-  /** Call about once a minute: nothing time-critical lives here, but stale pre-funding channels are dropped. */
+  /** Call about once a minute: multi-part payments time out, idle outbound payments give up, finished payment ids are forgotten. */
   timerTickOccurred(): void {
     this.processMonitorEvents();
+    this.payments.tick();
   }
 
   // ================================================================ errors and closing
@@ -318,6 +447,10 @@ export class ChannelManager implements ChannelMessageHandler, Listen, Confirm {
 
   private remove(ch: Channel): void {
     this.channels = this.channels.filter((c) => c !== ch);
+    if (ch.s.monitorCreated) {
+      this.closedMonitors.set(bytesToHex(ch.channelId), { channelId: ch.channelId, latestMonitorUpdateId: ch.s.latestMonitorUpdateId });
+      this.payments.channelClosed(ch);
+    }
   }
 
   private sendError(nodeId: Uint8Array, channelId: Uint8Array, message: string): void {
@@ -485,7 +618,7 @@ export class ChannelManager implements ChannelMessageHandler, Listen, Confirm {
   }
 
   handleUpdateFulfillHtlc(theirNodeId: Uint8Array, msg: UpdateFulfillHtlc): void {
-    this.withChannel(theirNodeId, msg.channelId, 'update_fulfill_htlc', (ch) => onUpdateFulfillHtlc(ch, this.htlcHooks, msg.id, msg.paymentPreimage));
+    this.withChannel(theirNodeId, msg.channelId, 'update_fulfill_htlc', (ch) => onUpdateFulfillHtlc(ch, msg.id, msg.paymentPreimage));
   }
 
   handleUpdateFailHtlc(theirNodeId: Uint8Array, msg: UpdateFailHtlc): void {
@@ -497,11 +630,11 @@ export class ChannelManager implements ChannelMessageHandler, Listen, Confirm {
   }
 
   handleCommitmentSigned(theirNodeId: Uint8Array, msg: CommitmentSigned): void {
-    this.withChannel(theirNodeId, msg.channelId, 'commitment_signed', (ch) => onCommitmentSigned(ch, this.htlcHooks, msg.signature, msg.htlcSignature));
+    this.withChannel(theirNodeId, msg.channelId, 'commitment_signed', (ch) => onCommitmentSigned(ch, msg.signature, msg.htlcSignature));
   }
 
   handleRevokeAndAck(theirNodeId: Uint8Array, msg: RevokeAndAck): void {
-    this.withChannel(theirNodeId, msg.channelId, 'revoke_and_ack', (ch) => onRevokeAndAck(ch, this.htlcHooks, msg.perCommitmentSecret, msg.nextPerCommitmentPoint));
+    this.withChannel(theirNodeId, msg.channelId, 'revoke_and_ack', (ch) => onRevokeAndAck(ch, msg.perCommitmentSecret, msg.nextPerCommitmentPoint));
   }
 
   handleUpdateFee(theirNodeId: Uint8Array, msg: UpdateFee): void {
@@ -656,6 +789,7 @@ export class ChannelManager implements ChannelMessageHandler, Listen, Confirm {
     this.best = { blockHash: header.hash, height };
     this.lastBlockTime = Math.max(this.lastBlockTime, header.time);
     for (const ch of [...this.channels]) this.guard(ch, () => ch.bestBlockUpdated());
+    this.payments.in.blockConnected(height);
   }
 
   getRelevantTxids(): RelevantTxid[] {
@@ -682,6 +816,8 @@ export class ChannelManager implements ChannelMessageHandler, Listen, Confirm {
       best: { blockHash: this.best.blockHash as Uint8Array, height: this.best.height },
       lastBlockTime: this.lastBlockTime,
       channels: this.channels.filter((c) => c.s.phase === 'Funded' || c.s.phase === 'OutboundAwaitingFundingSigned').map((c) => c.s as unknown as StateValue),
+      payments: this.payments.toState(),
+      closedMonitors: [...this.closedMonitors.values()] as unknown as StateValue,
     });
   }
 
@@ -691,10 +827,15 @@ export class ChannelManager implements ChannelMessageHandler, Listen, Confirm {
    * disconnected; `peerConnected` starts their reestablishment.
    */
   static deserialize(bytes: Uint8Array, opts: ChannelManagerOptions): ChannelManager {
-    const v = decodeState(bytes) as unknown as { version: number; best: { blockHash: Uint8Array; height: number }; lastBlockTime: number; channels: ChannelState[] };
-    if (v.version !== SERIAL_VERSION) throw new ApiError(`unsupported ChannelManager format version ${v.version}`);
+    const v = decodeState(bytes) as unknown as {
+      version: number; best: { blockHash: Uint8Array; height: number }; lastBlockTime: number; channels: ChannelState[]; payments?: StateValue;
+      closedMonitors?: { channelId: Uint8Array; latestMonitorUpdateId: bigint }[];
+    };
+    if (v.version !== SERIAL_VERSION && v.version !== 1) throw new ApiError(`unsupported ChannelManager format version ${v.version}`);
     const cm = new ChannelManager({ ...opts, bestBlock: v.best as BestBlock });
     cm.lastBlockTime = v.lastBlockTime;
+    if (v.payments) cm.payments.fromState(v.payments);
+    for (const c of v.closedMonitors ?? []) cm.closedMonitors.set(bytesToHex(c.channelId), c);
     for (const s of v.channels) {
       s.connected = false;
       s.awaitingReestablish = false;
@@ -710,6 +851,10 @@ export class ChannelManager implements ChannelMessageHandler, Listen, Confirm {
     }
     return cm;
   }
+}
+
+function minBig(a: bigint, b: bigint): bigint {
+  return a < b ? a : b;
 }
 
 function fundingOutputScript(ch: Channel): Uint8Array {

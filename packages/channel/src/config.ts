@@ -60,6 +60,12 @@ export interface ChannelConfig {
   readonly forwardingFeeProportionalMillionths: number;
   /** `cltv_expiry_delta` we require on forwards. Default 72. */
   readonly cltvExpiryDelta: number;
+  /**
+   * `max_dust_htlc_exposure_msat` (BOLT 2 "Bounding exposure to trimmed in-flight HTLCs"): the
+   * most value in trimmed HTLCs we let either commitment carry; HTLCs beyond it are not sent,
+   * and received ones are failed once committed. Default 5,000,000 msat.
+   */
+  readonly maxDustHtlcExposureMsat: bigint;
 }
 
 /** The whole configuration of a `ChannelManager`. */
@@ -109,7 +115,7 @@ export const DEFAULT_USER_CONFIG: UserConfig = {
     maxDustLimitSatoshis: 2184n,
     forceAnnouncedChannelPreference: false,
   },
-  channelConfig: { forwardingFeeBaseMsat: 1000, forwardingFeeProportionalMillionths: 100, cltvExpiryDelta: 72 },
+  channelConfig: { forwardingFeeBaseMsat: 1000, forwardingFeeProportionalMillionths: 100, cltvExpiryDelta: 72, maxDustHtlcExposureMsat: 5_000_000n },
   acceptInboundChannels: true,
   manuallyAcceptInboundChannels: false,
 };

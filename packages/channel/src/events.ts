@@ -3,6 +3,7 @@
  * Each is a discriminated union member with a `type` field (LDK's `Event`).
  */
 import type { OutPoint } from '@ln/chain-interfaces';
+import type { PaymentFailureReason, PaymentPath } from './payments/types.js';
 
 /** Why a channel closed. */
 export type ClosureReason =
@@ -59,4 +60,67 @@ export type ChannelEvent =
       readonly channelCapacitySat?: bigint;
     }
   /** The funding transaction of a channel that closed before it was broadcast may be spent elsewhere. */
-  | { readonly type: 'DiscardFunding'; readonly channelId: Uint8Array; readonly fundingTx: Uint8Array };
+  | { readonly type: 'DiscardFunding'; readonly channelId: Uint8Array; readonly fundingTx: Uint8Array }
+  // ---------------------------------------------------------------- payments (BOLT 4)
+  /** An outbound payment succeeded: the preimage came back (the first part to succeed). */
+  | { readonly type: 'PaymentSent'; readonly paymentId: Uint8Array; readonly paymentHash: Uint8Array; readonly paymentPreimage: Uint8Array; readonly feePaidMsat: bigint }
+  /** One path (part) of an outbound payment succeeded. */
+  | { readonly type: 'PaymentPathSuccessful'; readonly paymentId: Uint8Array; readonly paymentHash: Uint8Array; readonly path: PaymentPath }
+  /**
+   * One path of an outbound payment failed. `errorHopIndex` is the index in `path.hops` of the
+   * node that reported the failure; `shortChannelId`/`failingNodeId` name what to blame (for a
+   * scorer). `paymentFailedPermanently` when the recipient rejected it (no retry can succeed).
+   */
+  | {
+      readonly type: 'PaymentPathFailed';
+      readonly paymentId: Uint8Array;
+      readonly paymentHash: Uint8Array;
+      readonly paymentFailedPermanently: boolean;
+      readonly failure?: PaymentPathFailure;
+      readonly errorHopIndex?: number;
+      readonly shortChannelId?: bigint;
+      readonly failingNodeId?: Uint8Array;
+      readonly path: PaymentPath;
+    }
+  /** An outbound payment is over without success: no part is in flight and no retry will be made. */
+  | { readonly type: 'PaymentFailed'; readonly paymentId: Uint8Array; readonly paymentHash: Uint8Array; readonly reason: PaymentFailureReason }
+  /** HTLCs paying us add up to the payment's total: call `claimFunds(preimage)` (or `failHtlcBackwards`). */
+  | {
+      readonly type: 'PaymentClaimable';
+      readonly paymentHash: Uint8Array;
+      readonly amountMsat: bigint;
+      readonly purpose: PaymentPurpose;
+      readonly viaChannelIds: readonly Uint8Array[];
+      /** The block height by which `claimFunds` must be called, or the HTLCs are failed back. */
+      readonly claimDeadline?: number;
+      readonly paymentMetadata?: Uint8Array;
+    }
+  /** We released the preimage for a claimable payment (the monitors have it). */
+  | { readonly type: 'PaymentClaimed'; readonly paymentHash: Uint8Array; readonly amountMsat: bigint; readonly purpose: PaymentPurpose }
+  /** HTLCs wait to be forwarded: call `processPendingHtlcForwards()` (soon, optionally after a short random delay). */
+  | { readonly type: 'PendingHTLCsForwardable' }
+  /** We forwarded a payment and it succeeded: the fee is ours. */
+  | { readonly type: 'PaymentForwarded'; readonly prevChannelId: Uint8Array; readonly nextChannelId?: Uint8Array; readonly feeEarnedMsat?: bigint; readonly outboundAmountForwardedMsat?: bigint; readonly claimedOnChain: boolean }
+  /** We failed an HTLC back: where it was going. */
+  | { readonly type: 'HTLCHandlingFailed'; readonly prevChannelId: Uint8Array; readonly failedNextDestination: HtlcDestination };
+
+/** What a failing node said (BOLT 4 "Failure Messages"), decoded. */
+export interface PaymentPathFailure {
+  readonly code: number;
+  readonly name: string;
+  readonly data: Record<string, unknown>;
+}
+
+/** How an incoming payment was asked for. */
+export type PaymentPurpose =
+  /** Through an invoice (`createInboundPayment*`): `paymentPreimage` is known when we created the hash. */
+  | { readonly type: 'InvoicePayment'; readonly paymentPreimage?: Uint8Array; readonly paymentSecret: Uint8Array }
+  /** Keysend: the sender chose the preimage. */
+  | { readonly type: 'SpontaneousPayment'; readonly paymentPreimage: Uint8Array };
+
+/** Where an HTLC we failed back was headed (`HTLCHandlingFailed`). */
+export type HtlcDestination =
+  | { readonly type: 'NextHop'; readonly nodeId?: Uint8Array; readonly channelId: Uint8Array }
+  | { readonly type: 'UnknownNextHop'; readonly requestedScid: bigint }
+  | { readonly type: 'InvalidOnion' }
+  | { readonly type: 'FailedPayment'; readonly paymentHash: Uint8Array };

@@ -19,5 +19,9 @@ export type { ChannelState, ChannelPhase, SideParams, HtlcRecord, HtlcRemoval, F
 export { checkOpenChannel, checkAcceptChannel, checkInitialAmounts, MAX_ACCEPTED_HTLCS_LIMIT, MIN_DUST_LIMIT_SAT } from './channel/open.js';
 export { dustThresholdSat, isValidShutdownScript } from './channel/closing.js';
 export {
-  sendAddHtlc, sendFulfillHtlc, sendFailHtlc, sendFailMalformedHtlc, sendUpdateFee, availableOutboundMsat, hasPendingHtlcs, BADONION, type HtlcHooks,
+  sendAddHtlc, sendFulfillHtlc, sendFailHtlc, sendFailMalformedHtlc, sendUpdateFee, hasPendingHtlcs, type HtlcHooks,
 } from './channel/updates.js';
+export { availableOutboundMsat, outboundAddProblem, dustExposureMsat } from './channel/limits.js';
+export * from './payments/types.js';
+export type { OutboundPayment, OutboundPart } from './payments/outbound.js';
+export type { InboundPaymentRecord, ClaimableSet, ClaimablePart, PendingForward } from './payments/inbound.js';

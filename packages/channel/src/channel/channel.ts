@@ -101,6 +101,7 @@ export class Channel {
     const held = this.held;
     this.held = [];
     for (const m of held) this.ctx.send(this.peer, m);
+    if (this.s.phase === 'Funded') this.ctx.monitorRestored(this);
   }
 
   private pendingEvent(): void {

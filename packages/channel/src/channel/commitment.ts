@@ -134,10 +134,12 @@ export function htlcDataOf(info: CommitmentInfo): HtlcData[] {
  * Folds HTLCs and fee updates that no commitment we may still rebuild depends on into the
  * base balances, so the log stays as small as the set of live updates.
  */
-export function pruneSettled(s: ChannelState): void {
+export function pruneSettled(s: ChannelState, keepUnnotifiedFailures = false): void {
   const keep: HtlcRecord[] = [];
   for (const h of s.htlcs) {
-    const done = h.removeLocal !== undefined && h.removeLocal <= s.holderCtn && h.removeRemote !== undefined && h.removeRemote <= s.counterpartyOldestCtn;
+    let done = h.removeLocal !== undefined && h.removeLocal <= s.holderCtn && h.removeRemote !== undefined && h.removeRemote <= s.counterpartyOldestCtn;
+    // A failed outbound HTLC stays until the payments layer has heard of it (it fails the payment or the HTLC upstream).
+    if (done && keepUnnotifiedFailures && h.outbound && h.removal?.kind !== 'fulfill' && !h.notified) done = false;
     if (!done) {
       keep.push(h);
       continue;

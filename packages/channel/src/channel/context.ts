@@ -9,6 +9,8 @@ import type { EcdsaChannelSigner } from '@ln/transactions';
 import type { ChannelAnnouncement, ChannelUpdate, KnownMessage } from '@ln/wire';
 import type { UserConfig } from '../config.js';
 import type { ChannelEvent } from '../events.js';
+import type { Channel } from './channel.js';
+import type { HtlcHooks } from './updates.js';
 
 /** The manager's services, as a channel sees them. */
 export interface ChannelContext {
@@ -31,6 +33,10 @@ export interface ChannelContext {
   broadcastGossip(msg: ChannelAnnouncement | ChannelUpdate): void;
   event(e: ChannelEvent): void;
   broadcastTransaction(tx: Uint8Array): void;
+  /** The payments layer's hooks, if one is attached. */
+  htlcHooks(): HtlcHooks | undefined;
+  /** Every update a channel handed to the monitor is durable again: resume what waited for it. */
+  monitorRestored(ch: Channel): void;
   /** Whether the peer's `init` supports a feature (BOLT 9 name). */
   peerSupports(nodeId: Uint8Array, feature: string): boolean;
 }

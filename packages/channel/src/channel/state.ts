@@ -70,6 +70,10 @@ export interface HtlcRecord {
   removeRemote?: bigint;
   /** Opaque data of the layer above (payments): where the HTLC came from or goes. */
   meta?: Uint8Array;
+  /** The payments layer was told this HTLC is irrevocably committed (inbound) or irrevocably failed (outbound). */
+  notified?: boolean;
+  /** Inbound: a reason to fail it as soon as it is committed (BOLT 2 dust exposure: "SHOULD fail this HTLC once it's committed"). */
+  failOnLock?: string;
 }
 
 /** A feerate change (`update_fee`) and the commitments it applies from. */

@@ -5,24 +5,26 @@
  * the message that commits to it leaves.
  */
 import { equalBytes, sha256 } from '@ln/crypto';
-import { commitmentFeeSat, ANCHOR_OUTPUT_VALUE_SAT, isHtlcTrimmed } from '@ln/transactions';
 import { makeMessage } from '@ln/wire';
 import { ChannelError } from '../errors.js';
 import type { Channel } from './channel.js';
-import { commitmentBalances, commitmentFeerate, pruneSettled, secretIndex, type Side } from './commitment.js';
+import { commitmentBalances, pruneSettled, secretIndex } from './commitment.js';
+import { dustExposureExceeded, funderFeeMsat, inFlight, outboundAddProblem } from './limits.js';
 import type { HoldingCellUpdate, HtlcRecord } from './state.js';
 
 /** BOLT 2: `update_fail_malformed_htlc.failure_code` must have the BADONION bit. */
 export const BADONION = 0x8000;
 
-/** What the payments layer hears from a channel's update log. */
+/** What the payments layer hears from a channel's update log (set on the `ChannelContext`). */
 export interface HtlcHooks {
-  /** An inbound HTLC is irrevocably committed on both sides: decide to forward, claim or fail it. */
+  /** An inbound HTLC is irrevocably committed on both sides (and the monitor has it): decide to forward, claim or fail it. */
   inboundLockedIn(ch: Channel, h: HtlcRecord): void;
   /** The counterparty fulfilled our outbound HTLC (the preimage can be used upstream at once). */
   outboundFulfilled(ch: Channel, h: HtlcRecord, preimage: Uint8Array): void;
-  /** Our outbound HTLC failed and is irrevocably removed. */
+  /** Our outbound HTLC failed and its removal is irrevocably committed. */
   outboundFailed(ch: Channel, h: HtlcRecord): void;
+  /** An add waiting in the holding cell can no longer be sent (the channel changed meanwhile): fail it back. */
+  holdingCellAddFailed(ch: Channel, u: Extract<HoldingCellUpdate, { type: 'add' }>, reason: string): void;
 }
 
 function nextRemote(ch: Channel): bigint {
@@ -36,62 +38,21 @@ export function awaitingRevoke(ch: Channel): boolean {
   return ch.s.counterpartyLatestCtn > ch.s.counterpartyOldestCtn;
 }
 
-/** Live HTLCs in one direction on `side`'s next commitment, and their total. */
-function inFlight(ch: Channel, side: Side, outbound: boolean): { count: number; totalMsat: bigint } {
-  const n = side === 'local' ? nextLocal(ch) : nextRemote(ch);
-  let count = 0;
-  let totalMsat = 0n;
-  for (const h of ch.s.htlcs) {
-    if (h.outbound !== outbound) continue;
-    const add = side === 'local' ? h.addLocal : h.addRemote;
-    const rem = side === 'local' ? h.removeLocal : h.removeRemote;
-    const pendingAdd = add === undefined && (outbound ? side === 'local' : side === 'remote'); // proposed, not yet on this side
-    if ((add !== undefined && add <= n && !(rem !== undefined && rem <= n)) || pendingAdd) {
-      count++;
-      totalMsat += h.amountMsat;
-    }
-  }
-  return { count, totalMsat };
-}
-
-/** The fee the funder pays on `side`'s next commitment with `extraHtlcs` more non-dust HTLCs. */
-function funderFeeMsat(ch: Channel, side: Side, extraHtlcs: number): bigint {
-  const n = side === 'local' ? nextLocal(ch) : nextRemote(ch);
-  const rate = commitmentFeerate(ch.s, side, n);
-  const dust = side === 'local' ? ch.s.ourParams.dustLimitSat : ch.s.theirParams!.dustLimitSat;
-  const { htlcs } = commitmentBalances(ch.s, side, n);
-  const nonDust = htlcs.filter((h) => !isHtlcTrimmed(side === 'local' ? h.outbound : !h.outbound, h.amountMsat, dust, rate, ch.s.anchors)).length;
-  return (commitmentFeeSat(rate, nonDust + extraHtlcs, ch.s.anchors) + (ch.s.anchors ? 2n * ANCHOR_OUTPUT_VALUE_SAT : 0n)) * 1000n;
-}
-
-/** Our spendable balance for a new outbound HTLC right now (msat), after reserve and fees. */
-export function availableOutboundMsat(ch: Channel): bigint {
-  const { toLocalMsat } = commitmentBalances(ch.s, 'remote', nextRemote(ch));
-  let pendingOut = 0n;
-  for (const h of ch.s.htlcs) if (h.outbound && h.addRemote === undefined) pendingOut += h.amountMsat;
-  for (const u of ch.s.holdingCell) if (u.type === 'add') pendingOut += u.amountMsat;
-  let avail = toLocalMsat - pendingOut - ch.s.theirParams!.channelReserveSat * 1000n;
-  if (ch.s.isOutbound) avail -= funderFeeMsat(ch, 'remote', 1);
-  return avail > 0n ? avail : 0n;
-}
-
 // ------------------------------------------------------------------------- our updates
 
-/** Adds an outbound HTLC (held in the holding cell while we await a `revoke_and_ack`). Returns its id, or `undefined` if held. */
+/**
+ * Adds an outbound HTLC (BOLT 2 `update_add_htlc`, sending node): checked against the peer's
+ * limits, our balance after reserve and fees, and the dust exposure bound, then sent or queued
+ * in the holding cell while we await a `revoke_and_ack` or a monitor update.
+ * @throws ChannelError (`ignore`) naming the rule that forbids it.
+ */
 export function sendAddHtlc(ch: Channel, amountMsat: bigint, paymentHash: Uint8Array, cltvExpiry: number, onion: Uint8Array, meta?: Uint8Array): void {
-  const s = ch.s;
   if (!ch.isUsable) throw ChannelError.ignore('channel is not usable (not ready, closing or disconnected)');
-  if (amountMsat < s.theirParams!.htlcMinimumMsat) throw ChannelError.ignore(`amount ${amountMsat} msat is below the peer's htlc_minimum_msat ${s.theirParams!.htlcMinimumMsat}`);
-  const fl = inFlight(ch, 'remote', true);
-  const held = s.holdingCell.filter((u) => u.type === 'add') as Extract<HoldingCellUpdate, { type: 'add' }>[];
-  if (fl.count + held.length + 1 > s.theirParams!.maxAcceptedHtlcs) throw ChannelError.ignore(`the peer accepts at most ${s.theirParams!.maxAcceptedHtlcs} HTLCs`);
-  const heldTotal = held.reduce((a, u) => a + u.amountMsat, 0n);
-  if (fl.totalMsat + heldTotal + amountMsat > s.theirParams!.maxHtlcValueInFlightMsat) {
-    throw ChannelError.ignore(`the peer's max_htlc_value_in_flight_msat ${s.theirParams!.maxHtlcValueInFlightMsat} would be exceeded`);
-  }
-  if (amountMsat > availableOutboundMsat(ch)) throw ChannelError.ignore(`insufficient balance: ${availableOutboundMsat(ch)} msat available, ${amountMsat} needed`);
+  if (cltvExpiry >= 500_000_000) throw ChannelError.ignore(`cltv_expiry ${cltvExpiry} is not a block height`);
+  const problem = outboundAddProblem(ch, amountMsat);
+  if (problem) throw ChannelError.ignore(problem.message);
   const u: HoldingCellUpdate = { type: 'add', amountMsat, paymentHash, cltvExpiry, onion, ...(meta ? { meta } : {}) };
-  if (mustHold(ch)) s.holdingCell.push(u);
+  if (mustHold(ch)) ch.s.holdingCell.push(u);
   else applyLocalUpdate(ch, u);
 }
 
@@ -103,6 +64,8 @@ function mustHold(ch: Channel): boolean {
 export function sendFulfillHtlc(ch: Channel, htlcId: bigint, preimage: Uint8Array): void {
   const h = inboundLive(ch, htlcId);
   if (!equalBytes(sha256(preimage), h.paymentHash)) throw ChannelError.ignore(`preimage does not match the payment hash of HTLC ${htlcId}`);
+  // The monitor learns the preimage before the peer does: it must be able to claim on chain.
+  ch.updateMonitor([{ type: 'PaymentPreimage', paymentPreimage: preimage }]);
   queueLocal(ch, { type: 'fulfill', htlcId, preimage });
 }
 
@@ -121,7 +84,14 @@ export function sendFailMalformedHtlc(ch: Channel, htlcId: bigint, sha256OfOnion
 /** Funder only: changes the commitment feerate (`update_fee`). */
 export function sendUpdateFee(ch: Channel, feeratePerKw: number): void {
   if (!ch.s.isOutbound) throw ChannelError.ignore('only the funder sends update_fee');
-  if (!ch.isUsable && !ch.s.closing) throw ChannelError.ignore('channel is not usable');
+  if (ch.s.phase !== 'Funded' || !ch.s.channelReadyReceived) throw ChannelError.ignore('channel is not ready');
+  if (feeratePerKw < 253) throw ChannelError.ignore(`feerate_per_kw ${feeratePerKw} is below the 253 sat/kw floor`);
+  // BOLT 2: the funder must afford the new fee on both commitments while keeping its reserve.
+  for (const side of ['local', 'remote'] as const) {
+    const { toLocalMsat } = commitmentBalances(ch.s, side, side === 'local' ? nextLocal(ch) : nextRemote(ch));
+    const fee = funderFeeMsat(ch, side, 0, feeratePerKw);
+    if (toLocalMsat - fee < ch.s.theirParams!.channelReserveSat * 1000n) throw ChannelError.ignore(`we cannot afford feerate ${feeratePerKw} on the ${side} commitment`);
+  }
   queueLocal(ch, { type: 'fee', feeratePerKw });
 }
 
@@ -196,26 +166,32 @@ export function maybeSendCommitment(ch: Channel): void {
 
 /** Releases the holding cell (after a `revoke_and_ack`, a monitor completion or a reconnect), then signs. */
 export function releaseHoldingCell(ch: Channel): void {
-  if (mustHold(ch)) return;
+  if (mustHold(ch) || ch.s.holdingCell.length === 0) return;
   const cell = ch.s.holdingCell;
   ch.s.holdingCell = [];
-  for (const u of cell) {
-    try {
-      if (u.type === 'add') {
-        // Re-check the add against the state now; a failure goes back to the payer.
-        if (u.amountMsat > availableOutboundMsat(ch) + u.amountMsat && !ch.isUsable) throw ChannelError.ignore('channel no longer usable');
-      }
-      applyLocalUpdate(ch, u);
-    } catch (e) {
-      ch.ctx.log.warn(`holding cell update dropped: ${(e as Error).message}`);
-    }
+  // Removals and fee first, so that the adds are checked against the balance they leave.
+  const adds = cell.filter((u) => u.type === 'add') as Extract<HoldingCellUpdate, { type: 'add' }>[];
+  for (const u of cell) if (u.type !== 'add') applyLocalUpdate(ch, u);
+  for (const u of adds) {
+    const problem = ch.isUsable ? outboundAddProblem(ch, u.amountMsat) : { message: 'channel no longer usable' };
+    if (problem) {
+      ch.ctx.log.warn(`holding cell add dropped: ${problem.message}`);
+      ch.ctx.htlcHooks()?.holdingCellAddFailed(ch, u, problem.message);
+    } else applyLocalUpdate(ch, u);
   }
   maybeSendCommitment(ch);
 }
 
 // ------------------------------------------------------------------------- their updates
 
-/** `update_add_htlc` receiver checks (BOLT 2). */
+/**
+ * `update_add_htlc`, receiving node (BOLT 2): every rule that fails the channel — amount 0 or
+ * below our `htlc_minimum_msat`, more than our `max_accepted_htlcs` or
+ * `max_htlc_value_in_flight_msat`, a sender that cannot afford it while keeping its reserve
+ * (and, as funder, the commitment fee with anchors), `cltv_expiry` not a block height, a wrong
+ * `id`. An HTLC that would push our dust exposure over `max_dust_htlc_exposure_msat` is accepted
+ * but marked to be failed once committed (BOLT 2: "SHOULD fail this HTLC once it's committed").
+ */
 export function onUpdateAddHtlc(ch: Channel, m: { id: bigint; amountMsat: bigint; paymentHash: Uint8Array; cltvExpiry: number; onionRoutingPacket: Uint8Array }): void {
   const s = ch.s;
   if (!(s.phase === 'Funded' && s.channelReadySent && s.channelReadyReceived)) throw ChannelError.close('update_add_htlc before channel_ready');
@@ -229,13 +205,15 @@ export function onUpdateAddHtlc(ch: Channel, m: { id: bigint; amountMsat: bigint
   if (fl.totalMsat + m.amountMsat > s.ourParams.maxHtlcValueInFlightMsat) throw ChannelError.close(`HTLCs in flight would exceed max_htlc_value_in_flight_msat ${s.ourParams.maxHtlcValueInFlightMsat}`);
   // Their balance on our next commitment must cover the HTLC, their reserve and (if funder) the fee.
   const { toRemoteMsat } = commitmentBalances(s, 'local', nextLocal(ch));
-  let pending = 0n;
-  for (const h of s.htlcs) if (!h.outbound && h.addLocal === undefined) pending += h.amountMsat;
-  let left = toRemoteMsat - pending - m.amountMsat;
+  let left = toRemoteMsat - m.amountMsat;
   if (!s.isOutbound) left -= funderFeeMsat(ch, 'local', 1);
   if (left < s.ourParams.channelReserveSat * 1000n) throw ChannelError.close(`the peer cannot afford this HTLC while keeping its channel reserve and the fee (${left} msat left)`);
+  const dustSide = dustExposureExceeded(ch, m.amountMsat, false);
   s.nextInboundHtlcId++;
-  s.htlcs.push({ id: m.id, outbound: false, amountMsat: m.amountMsat, paymentHash: m.paymentHash, cltvExpiry: m.cltvExpiry, onion: m.onionRoutingPacket, addLocal: nextLocal(ch) });
+  s.htlcs.push({
+    id: m.id, outbound: false, amountMsat: m.amountMsat, paymentHash: m.paymentHash, cltvExpiry: m.cltvExpiry, onion: m.onionRoutingPacket, addLocal: nextLocal(ch),
+    ...(dustSide ? { failOnLock: 'dust_exposure' } : {}),
+  });
 }
 
 function outboundCommitted(ch: Channel, id: bigint, what: string): HtlcRecord {
@@ -247,13 +225,14 @@ function outboundCommitted(ch: Channel, id: bigint, what: string): HtlcRecord {
   return h;
 }
 
-export function onUpdateFulfillHtlc(ch: Channel, hooks: HtlcHooks | undefined, id: bigint, preimage: Uint8Array): void {
+/** `update_fulfill_htlc`: the preimage goes to the monitor first, then upstream at once (BOLT 2 "Forwarding HTLCs"). */
+export function onUpdateFulfillHtlc(ch: Channel, id: bigint, preimage: Uint8Array): void {
   const h = outboundCommitted(ch, id, 'update_fulfill_htlc');
   if (!equalBytes(sha256(preimage), h.paymentHash)) throw ChannelError.close(`update_fulfill_htlc ${id}: preimage does not match the payment hash`);
   h.removal = { kind: 'fulfill', preimage };
   h.removeLocal = nextLocal(ch);
   ch.updateMonitor([{ type: 'PaymentPreimage', paymentPreimage: preimage }]);
-  hooks?.outboundFulfilled(ch, h, preimage);
+  ch.ctx.htlcHooks()?.outboundFulfilled(ch, h, preimage);
 }
 
 export function onUpdateFailHtlc(ch: Channel, id: bigint, reason: Uint8Array): void {
@@ -277,6 +256,7 @@ export function onUpdateFee(ch: Channel, feeratePerKw: number): void {
   if (feeratePerKw < Math.max(253, min)) throw ChannelError.close(`update_fee feerate_per_kw ${feeratePerKw} is too small (we want at least ${Math.max(253, min)})`);
   if (feeratePerKw > max) throw ChannelError.close(`update_fee feerate_per_kw ${feeratePerKw} is unreasonably large (more than ${max})`);
   s.feeUpdates.push({ feeratePerKw, local: nextLocal(ch) });
+  // BOLT 2: "if the sender cannot afford the new fee rate on the receiving node's current commitment transaction: SHOULD fail the channel".
   const { toRemoteMsat } = commitmentBalances(s, 'local', nextLocal(ch));
   if (toRemoteMsat < funderFeeMsat(ch, 'local', 0)) throw ChannelError.close(`the funder cannot afford feerate ${feeratePerKw}`);
 }
@@ -284,7 +264,7 @@ export function onUpdateFee(ch: Channel, feeratePerKw: number): void {
 // ------------------------------------------------------------------------- the dance
 
 /** `commitment_signed`: check it, hand the new holder commitment to the monitor, then revoke the old one. */
-export function onCommitmentSigned(ch: Channel, hooks: HtlcHooks | undefined, sig: Uint8Array, htlcSigs: Uint8Array[]): void {
+export function onCommitmentSigned(ch: Channel, sig: Uint8Array, htlcSigs: Uint8Array[]): void {
   const s = ch.s;
   if (s.phase !== 'Funded' || !s.channelReadyReceived) throw ChannelError.close('commitment_signed before the channel is ready');
   const n = nextLocal(ch);
@@ -296,10 +276,10 @@ export function onCommitmentSigned(ch: Channel, hooks: HtlcHooks | undefined, si
   s.holderCommitmentSig = sig;
   s.holderHtlcSigs = htlcSigs;
   ch.updateMonitor([{ type: 'LatestHolderCommitment', commitment: ch.holderCommitmentData(info, sig, htlcSigs) }]);
-  sendRevoke(ch, hooks);
+  sendRevoke(ch);
 }
 
-function sendRevoke(ch: Channel, hooks: HtlcHooks | undefined): void {
+function sendRevoke(ch: Channel): void {
   const s = ch.s;
   const secret = ch.signer.releaseCommitmentSecret(secretIndex(s.holderCtn - 1n));
   const nextPoint = ch.signer.getPerCommitmentPoint(secretIndex(s.holderCtn + 1n));
@@ -312,8 +292,8 @@ function sendRevoke(ch: Channel, hooks: HtlcHooks | undefined): void {
   for (const f of s.feeUpdates) if (f.local !== undefined && f.local <= s.holderCtn && f.remote === undefined) f.remote = at;
   s.lastSentWasRevoke = true;
   ch.send(makeMessage('revoke_and_ack', { channelId: s.channelId, perCommitmentSecret: secret, nextPerCommitmentPoint: nextPoint }));
-  resolveIrrevocable(ch, hooks);
-  pruneSettled(s);
+  resolveIrrevocable(ch);
+  pruneSettled(s, ch.ctx.htlcHooks() !== undefined);
   maybeSendCommitment(ch);
 }
 
@@ -328,7 +308,7 @@ export function lastRevokeMessage(ch: Channel) {
 }
 
 /** `revoke_and_ack`: check the secret, give it to the monitor, lock in our updates, release the holding cell. */
-export function onRevokeAndAck(ch: Channel, hooks: HtlcHooks | undefined, secret: Uint8Array, nextPoint: Uint8Array): void {
+export function onRevokeAndAck(ch: Channel, secret: Uint8Array, nextPoint: Uint8Array): void {
   const s = ch.s;
   if (!awaitingRevoke(ch)) throw ChannelError.close('revoke_and_ack without a pending commitment_signed');
   const point = ch.ctx.secp.publicKeyCreate(secret);
@@ -346,26 +326,28 @@ export function onRevokeAndAck(ch: Channel, hooks: HtlcHooks | undefined, secret
     if (!h.outbound && h.removeRemote !== undefined && h.removeRemote <= s.counterpartyOldestCtn && h.removeLocal === undefined) h.removeLocal = at;
   }
   for (const f of s.feeUpdates) if (f.remote !== undefined && f.remote <= s.counterpartyOldestCtn && f.local === undefined) f.local = at;
-  resolveIrrevocable(ch, hooks);
-  pruneSettled(s);
+  resolveIrrevocable(ch);
+  pruneSettled(s, ch.ctx.htlcHooks() !== undefined);
   releaseHoldingCell(ch);
 }
 
 /**
- * Tells the payments layer about HTLCs that just became irrevocable: inbound adds present in
- * both sides' current commitments, outbound failures removed from both.
+ * Tells the payments layer about HTLCs that became irrevocable (BOLT 2 "Forwarding HTLCs"):
+ * inbound adds present in both sides' current commitments with the older ones revoked, and
+ * outbound failures removed from both. Waits while a monitor update is in progress, so that
+ * nothing is forwarded or failed upstream on a state the monitor may not have yet.
  */
-function resolveIrrevocable(ch: Channel, hooks: HtlcHooks | undefined): void {
-  if (!hooks) return;
+export function resolveIrrevocable(ch: Channel): void {
+  const hooks = ch.ctx.htlcHooks();
+  if (!hooks || ch.monitorPending || ch.s.phase !== 'Funded') return;
   const s = ch.s;
-  for (const h of s.htlcs) {
-    const meta = h as HtlcRecord & { _notified?: boolean };
-    if (!h.outbound && !h.removal && h.addLocal !== undefined && h.addLocal <= s.holderCtn && h.addRemote !== undefined && h.addRemote <= s.counterpartyOldestCtn && !meta._notified) {
-      meta._notified = true;
+  for (const h of [...s.htlcs]) {
+    if (h.notified) continue;
+    if (!h.outbound && !h.removal && h.addLocal !== undefined && h.addLocal <= s.holderCtn && h.addRemote !== undefined && h.addRemote <= s.counterpartyOldestCtn) {
+      h.notified = true;
       hooks.inboundLockedIn(ch, h);
-    }
-    if (h.outbound && h.removal && h.removal.kind !== 'fulfill' && h.removeLocal !== undefined && h.removeLocal <= s.holderCtn && h.removeRemote !== undefined && h.removeRemote <= s.counterpartyOldestCtn && !meta._notified) {
-      meta._notified = true;
+    } else if (h.outbound && h.removal && h.removal.kind !== 'fulfill' && h.removeLocal !== undefined && h.removeLocal <= s.holderCtn && h.removeRemote !== undefined && h.removeRemote <= s.counterpartyOldestCtn) {
+      h.notified = true;
       hooks.outboundFailed(ch, h);
     }
   }

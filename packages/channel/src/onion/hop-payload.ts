@@ -5,6 +5,9 @@
 import { DecodeError, bytes, decodeTlvs, encodeTlvs, point, restBytes, shortChannelId, struct, tlv, tu32, tu64, type TlvValues } from '@ln/wire';
 import { OnionError } from './errors.js';
 
+/** The TLV type carrying a keysend preimage in the final hop's payload (bLIP 3, an even type). */
+export const KEYSEND_TLV_TYPE = 5482373484n;
+
 /** The BOLT 4 `payload` TLV schema. */
 export const HOP_PAYLOAD_TLVS = {
   amtToForward: tlv(2, tu64),
@@ -15,6 +18,8 @@ export const HOP_PAYLOAD_TLVS = {
   currentPathKey: tlv(12, point),
   paymentMetadata: tlv(16, restBytes),
   totalAmountMsat: tlv(18, tu64),
+  /** Spontaneous payments ("keysend", bLIP 3): the payment preimage, chosen by the sender. */
+  keysendPreimage: tlv(KEYSEND_TLV_TYPE, bytes(32)),
 };
 
 /** The raw TLV records of a hop payload. */
@@ -33,10 +38,13 @@ export interface FinalPayload {
   readonly kind: 'final';
   readonly amtToForward: bigint;
   readonly outgoingCltvValue: number;
-  readonly paymentSecret: Uint8Array;
-  /** The whole payment's amount (multi-part payments, BOLT 4 "Basic Multi-Part Payments"). */
+  /** From `payment_data`; absent when the recipient gave none (e.g. keysend). */
+  readonly paymentSecret?: Uint8Array;
+  /** The whole payment's amount (multi-part payments, BOLT 4 "Basic Multi-Part Payments"); `amt_to_forward` when `payment_data` is absent. */
   readonly totalMsat: bigint;
   readonly paymentMetadata?: Uint8Array;
+  /** A keysend preimage (TLV {@link KEYSEND_TLV_TYPE}). */
+  readonly keysendPreimage?: Uint8Array;
 }
 
 /** A decoded hop payload, with the TLV type that was wrong when the payload is invalid (for `invalid_onion_payload`). */
@@ -50,8 +58,9 @@ export function encodeHopPayload(p: HopPayload): Uint8Array {
   return encodeTlvs(HOP_PAYLOAD_TLVS, {
     amtToForward: p.amtToForward,
     outgoingCltvValue: p.outgoingCltvValue,
-    paymentData: { paymentSecret: p.paymentSecret, totalMsat: p.totalMsat },
+    ...(p.paymentSecret ? { paymentData: { paymentSecret: p.paymentSecret, totalMsat: p.totalMsat } } : {}),
     ...(p.paymentMetadata ? { paymentMetadata: p.paymentMetadata } : {}),
+    ...(p.keysendPreimage ? { keysendPreimage: p.keysendPreimage } : {}),
   });
 }
 
@@ -68,7 +77,9 @@ export class InvalidOnionPayload extends OnionError {
 /**
  * Decodes and checks a hop payload (BOLT 4 "Requirements" of the reader, non-blinded):
  * `amt_to_forward` and `outgoing_cltv_value` must be present; an intermediate hop needs
- * `short_channel_id`; the final hop (`isFinal`, learned from the onion) needs `payment_data`.
+ * `short_channel_id` and no `payment_data`; the final hop (`isFinal`, learned from the onion)
+ * no `short_channel_id`, and `total_msat` defaults to `amt_to_forward` without `payment_data`
+ * (whether a payment secret is required is the recipient's decision, not the decoder's).
  */
 export function decodeHopPayload(payload: Uint8Array, isFinal: boolean): HopPayload {
   let t: HopPayloadTlvs;
@@ -85,15 +96,17 @@ export function decodeHopPayload(payload: Uint8Array, isFinal: boolean): HopPayl
   }
   if (!isFinal) {
     if (t.shortChannelId === undefined) throw new InvalidOnionPayload('missing short_channel_id on an intermediate hop', 6n);
+    if (t.paymentData !== undefined) throw new InvalidOnionPayload('payment_data on an intermediate hop', 8n);
     return { kind: 'forward', amtToForward: t.amtToForward, outgoingCltvValue: t.outgoingCltvValue, shortChannelId: t.shortChannelId };
   }
-  if (!t.paymentData) throw new InvalidOnionPayload('missing payment_data (payment_secret) on the final hop', 8n);
+  if (t.shortChannelId !== undefined) throw new InvalidOnionPayload('short_channel_id on the final hop', 6n);
   return {
     kind: 'final',
     amtToForward: t.amtToForward,
     outgoingCltvValue: t.outgoingCltvValue,
-    paymentSecret: t.paymentData.paymentSecret,
-    totalMsat: t.paymentData.totalMsat,
-    paymentMetadata: t.paymentMetadata,
+    totalMsat: t.paymentData?.totalMsat ?? t.amtToForward,
+    ...(t.paymentData ? { paymentSecret: t.paymentData.paymentSecret } : {}),
+    ...(t.paymentMetadata ? { paymentMetadata: t.paymentMetadata } : {}),
+    ...(t.keysendPreimage ? { keysendPreimage: t.keysendPreimage } : {}),
   };
 }

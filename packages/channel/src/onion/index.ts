@@ -10,5 +10,5 @@ export type { DecodedFailure } from './failure.js';
 export { computeHopSecrets, generateKey, generateCipherStream } from './keys.js';
 export type { OnionCrypto, OnionKeyType, HopSecrets } from './keys.js';
 export { OnionError, type OnionErrorCode } from './errors.js';
-export { HOP_PAYLOAD_TLVS, encodeHopPayload, decodeHopPayload, InvalidOnionPayload, type HopPayload, type ForwardPayload, type FinalPayload, type HopPayloadTlvs } from './hop-payload.js';
+export { HOP_PAYLOAD_TLVS, KEYSEND_TLV_TYPE, encodeHopPayload, decodeHopPayload, InvalidOnionPayload, type HopPayload, type ForwardPayload, type FinalPayload, type HopPayloadTlvs } from './hop-payload.js';
 export { FAILURES, BADONION, PERM, NODE, UPDATE, encodeFailureMessage, decodeFailureMessage, failureFlags, type FailureMessage, type FailureFields } from './failure-messages.js';

@@ -7,13 +7,16 @@
 import {
   type ChannelMonitorInit, type ChannelMonitorUpdate, type FeeEstimator, type ChannelMonitorUpdateStatus, type MonitorEvent, type Watch,
 } from '@ln/chain-interfaces';
-import { bytesToHex, defaultSecp256k1, equalBytes } from '@ln/crypto';
+import { bytesToHex, equalBytes } from '@ln/crypto';
+import { loadBestSecp256k1, nodeSymmetric } from '@ln/crypto/node';
 import { KeysManager, p2wpkh, serializeTx, type Transaction } from '@ln/transactions';
 import { DeterministicEntropySource, MemoryChain, ScriptedFeeEstimator, testSeed } from '@ln/test-kit';
 import { decodeMessage, encodeMessage, makeMessage, type ChannelAnnouncement, type ChannelUpdate, type NodeAnnouncement, type KnownMessage, type MessageSendEvent } from '@ln/wire';
 import { ChannelManager, type ChannelEvent, type UserConfigOverrides } from '../../src/index.js';
 
-const secp = defaultSecp256k1();
+/** The fastest backend available (native on this machine): the protocol is the same on every backend, the tests just run faster. */
+export const secp = loadBestSecp256k1('native').backend;
+export const sym = nodeSymmetric;
 
 /** 2,500 sat/kw for everything, with realistic bounds on what a peer may propose. */
 export function defaultFees(): ScriptedFeeEstimator {
@@ -58,6 +61,14 @@ export class TestWatch implements Watch {
       return 'InProgress';
     }
     return 'Completed';
+  }
+  /** Queues a monitor event (e.g. `HtlcResolved` as a real monitor would report it). */
+  pushEvent(e: MonitorEvent): void {
+    this.pending.push(e);
+  }
+  /** Every update step handed over for a channel, in order. */
+  steps(channelId: Uint8Array): ChannelMonitorUpdate['steps'][number][] {
+    return (this.updates.get(bytesToHex(channelId)) ?? []).flatMap((u) => u.steps);
   }
   completeAll(): void {
     for (const p of this.inProgress) this.pending.push({ type: 'Completed', channelId: p.channelId, monitorUpdateId: p.updateId });
@@ -113,7 +124,7 @@ export class Harness {
   private makeManager(node: TestNode, bytes?: Uint8Array): ChannelManager {
     const opts = {
       chainHash: this.chain.chainHash, keys: node.keys, watch: node.watch, fees: node.fees, broadcaster: this.chain.broadcaster,
-      bestBlock: { blockHash: this.chain.tip.hash, height: this.chain.tipHeight }, config: node.config, secp,
+      bestBlock: { blockHash: this.chain.tip.hash, height: this.chain.tipHeight }, config: node.config, secp, sym,
     };
     return bytes ? ChannelManager.deserialize(bytes, opts) : new ChannelManager(opts);
   }
