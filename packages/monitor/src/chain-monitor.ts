@@ -65,12 +65,20 @@ export class ChainMonitor implements Watch, Listen, Confirm, PersistCompletionSi
     return this.persisted(entry, 0n, this.opts.persister.persistNewChannel(entry.name, monitor));
   }
 
-  /** Applies an update (strictly in order) and persists it. A gap or a replay is refused (`UnrecoverableError`), never applied. */
+  /**
+   * Applies an update (strictly in order) and persists it. A gap or a replay is refused
+   * (`UnrecoverableError`), never applied — except a force-close-only update from a manager
+   * that is behind the monitor (see {@link ChannelMonitor.applyStaleForceClose}).
+   */
   updateChannel(update: ChannelMonitorUpdate): ChannelMonitorUpdateStatus {
     const entry = this.entries.get(bytesToHex(update.channelId));
     if (!entry) {
       this.log.error(`updateChannel: no monitor for channel ${bytesToHex(update.channelId)}`);
       return 'UnrecoverableError';
+    }
+    if (update.updateId <= entry.monitor.latestUpdateId && entry.monitor.applyStaleForceClose(update)) {
+      // A stale manager force-closing (see ChannelMonitor.applyStaleForceClose): persist the whole monitor.
+      return this.persisted(entry, entry.monitor.latestUpdateId, this.opts.persister.updatePersistedChannel(entry.name, undefined, entry.monitor));
     }
     try {
       entry.monitor.update(update);

@@ -149,6 +149,40 @@ export class ChannelMonitor implements Listen, Confirm {
     if (fx.preimageAdded && this.view().fundingSpend) this.refresh();
   }
 
+  /**
+   * A force-close from a channel manager that is behind this monitor (LDK's
+   * `CLOSED_CHANNEL_UPDATE_ID`): after a restart with a stale `ChannelManager`
+   * (`MonitorAhead`), the manager's next update id is one the monitor already applied, so
+   * {@link ChannelMonitor.update} would refuse it as a replay. An update holding only
+   * `ChannelForceClosed` steps whose id is not above {@link ChannelMonitor.latestUpdateId} is
+   * accepted here instead: it changes no channel state, only stops further commitment updates
+   * and (with `shouldBroadcast`) broadcasts the monitor's latest commitment, which is newer than
+   * anything the manager knows. Returns whether the update was of that kind (and applied).
+   */
+  applyStaleForceClose(update: ChannelMonitorUpdate): boolean {
+    if (!equalBytes(update.channelId, this.channelId) || update.updateId > this.st.latestUpdateId) return false;
+    if (!update.steps.length || !update.steps.every((s) => s.type === 'ChannelForceClosed')) return false;
+    this.st.forceClosed = true;
+    this.changed = true;
+    this.log.warn(`force-close update ${update.updateId} from a manager behind this monitor (at update ${this.st.latestUpdateId})`, { channelId: this.channelId });
+    if (update.steps.some((s) => s.type === 'ChannelForceClosed' && s.shouldBroadcast)) this.broadcastLatestHolderCommitment();
+    return true;
+  }
+
+  /**
+   * Our latest commitment transaction, signed, without broadcasting it or changing any state
+   * (LDK's `unsafe_get_latest_holder_commitment_txn`). For tests and for recovery tools only:
+   * once a newer commitment is signed and this one revoked, broadcasting it hands the
+   * counterparty every output (BOLT 5 justice). Throws if it cannot be rebuilt or signed.
+   */
+  unsafeGetLatestHolderCommitmentTx(): { raw: Uint8Array; txid: Txid; commitmentNumber: bigint } {
+    const hc = this.st.holderCurrent;
+    const rebuilt = this.cache.holderCommitment(this.ctx.secp, this.st.channel, hc);
+    if (!rebuilt) throw new Error(`cannot rebuild our commitment ${hc.commitmentNumber}`);
+    const signed = signHolderCommitment(this.st.channel, hc, rebuilt.built, this.signer());
+    return { raw: signed.raw, txid: signed.txid, commitmentNumber: hc.commitmentNumber };
+  }
+
   // ---------------------------------------------------------------- chain
 
   blockConnected(block: Block, height: number): void {
