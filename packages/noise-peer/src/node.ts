@@ -53,9 +53,10 @@ export class TcpDescriptor implements SocketDescriptor {
 function wire(pm: PeerManager, socket: Socket, descriptor: TcpDescriptor, onEvent?: () => void): void {
   socket.setNoDelay(true);
   socket.on('data', (chunk: Buffer) => {
-    const pause = pm.readEvent(descriptor, new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.length));
+    // Pause before processEvents: its flush may already resume reading (sendData with
+    // resumeRead), and pausing after that would leave the socket paused for good.
+    if (pm.readEvent(descriptor, new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.length))) socket.pause();
     pm.processEvents();
-    if (pause) socket.pause();
     onEvent?.();
   });
   socket.on('close', () => {
@@ -103,8 +104,16 @@ export async function connect(pm: PeerManager, theirNodeId: Uint8Array, host: st
     socket.once('connect', () => resolve());
     socket.once('error', reject);
   });
+  socket.removeAllListeners('error');
   const d = new TcpDescriptor(socket, pm);
-  const actOne = pm.newOutboundConnection(theirNodeId, d);
+  let actOne: Uint8Array;
+  try {
+    actOne = pm.newOutboundConnection(theirNodeId, d);
+  } catch (e) {
+    // Refused (too many pending handshakes, a bad key): do not leave the socket open.
+    socket.destroy();
+    throw e;
+  }
   wire(pm, socket, d, onEvent);
   d.sendData(actOne, false);
   return d;

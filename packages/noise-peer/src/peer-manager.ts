@@ -16,7 +16,7 @@ import {
 import { NoiseError } from './errors.js';
 import { ACT_ONE_SIZE, ACT_THREE_SIZE, ACT_TWO_SIZE, NoiseHandshake } from './handshake.js';
 import type { NoiseCrypto, StaticKey } from './keys.js';
-import type { NoiseTransport } from './transport.js';
+import { MAX_MESSAGE_SIZE, type NoiseTransport } from './transport.js';
 
 /**
  * A socket, as the user wires it. `sendData` writes as much as it can and returns how many
@@ -40,6 +40,20 @@ export interface PeerLimits {
   readonly pauseReadBytes: number;
   /** Queued outbound bytes above which the peer is disconnected as not reading (default 8 MiB). */
   readonly maxOutboundBytes: number;
+  /**
+   * Received bytes we hold for a peer and have not processed, above which it is disconnected
+   * (default 1 MiB). We stop processing a peer's messages while its outbound queue is above
+   * `pauseReadBytes` (so answering its pings cannot grow that queue without bound); what it
+   * sends meanwhile waits here, and a socket that keeps delivering after `readEvent` asked it
+   * to pause ends here. At rest at most one partial frame (65535 + 34 bytes) is held.
+   */
+  readonly maxInboundBytes: number;
+  /**
+   * Timer ticks we wait for a pong while the peer shows it is alive (it sent us a message, or
+   * took bytes of the backlog it had at the previous tick) before disconnecting it anyway
+   * (default 4). A peer that shows neither is disconnected at the first tick without a pong.
+   */
+  readonly maxPongWaitTicks: number;
 }
 
 export const DEFAULT_PEER_LIMITS: PeerLimits = {
@@ -48,6 +62,8 @@ export const DEFAULT_PEER_LIMITS: PeerLimits = {
   gossipDropBytes: 256 * 1024,
   pauseReadBytes: 1024 * 1024,
   maxOutboundBytes: 8 * 1024 * 1024,
+  maxInboundBytes: 1024 * 1024,
+  maxPongWaitTicks: 4,
 };
 
 /** What the `PeerManager` needs. */
@@ -96,6 +112,14 @@ interface Peer {
   awaitingPong: boolean;
   handshakeTicks: number;
   gossipDropped: number;
+  /** Re-entrancy guards: a descriptor may call back into the manager from `sendData`. */
+  processing: boolean;
+  flushing: boolean;
+  /** Liveness since the last timer tick: a message received, bytes taken by the socket. */
+  receivedSinceTick: boolean;
+  takenSinceTick: number;
+  backlogAtTick: number;
+  pongWaitTicks: number;
 }
 
 const EMPTY = new Uint8Array(0);
@@ -141,8 +165,15 @@ export class PeerManager {
 
   private newPeer(descriptor: SocketDescriptor, inbound: boolean): Peer {
     if (this.peers.has(descriptor)) throw new Error('descriptor already registered');
-    if (this.pendingHandshakes() >= this.limits.maxPendingHandshakes) throw new Error('too many connections in the handshake');
-    const peer: Peer = { descriptor, inbound, buffer: new Uint8Array(0), queue: [], queuedBytes: 0, readPaused: false, awaitingPong: false, handshakeTicks: 0, gossipDropped: 0 };
+    if (this.pendingHandshakes() >= this.limits.maxPendingHandshakes) {
+      const why = `too many connections in the handshake (${this.limits.maxPendingHandshakes})`;
+      this.log.warn(`refusing ${inbound ? 'inbound' : 'outbound'} connection: ${why}`);
+      throw new Error(why);
+    }
+    const peer: Peer = {
+      descriptor, inbound, buffer: EMPTY, queue: [], queuedBytes: 0, readPaused: false, awaitingPong: false, handshakeTicks: 0, gossipDropped: 0,
+      processing: false, flushing: false, receivedSinceTick: false, takenSinceTick: 0, backlogAtTick: 0, pongWaitTicks: 0,
+    };
     this.peers.set(descriptor, peer);
     return peer;
   }
@@ -164,14 +195,13 @@ export class PeerManager {
 
   /**
    * Bytes read from a socket. Returns `true` when the caller should pause reading from it
-   * (its outbound buffer is full) until `sendData` is called with `resumeRead`.
+   * (its outbound buffer is full) until `sendData` is called with `resumeRead`. The manager
+   * never keeps a reference to `data` after returning.
    */
   readEvent(descriptor: SocketDescriptor, data: Uint8Array): boolean {
     const peer = this.peers.get(descriptor);
     if (!peer) return false;
-    // Only a partial frame is ever kept between reads (at most one message, 65535 + 34 bytes,
-    // or a partial act), so what a peer can make us buffer is bounded; the common case of no
-    // leftover takes the caller's bytes without a copy.
+    // The common case of no leftover takes the caller's bytes without a copy.
     if (peer.buffer.length === 0) peer.buffer = data;
     else {
       const buf = new Uint8Array(peer.buffer.length + data.length);
@@ -179,16 +209,38 @@ export class PeerManager {
       buf.set(data, peer.buffer.length);
       peer.buffer = buf;
     }
-    try {
-      this.advance(peer);
-    } catch (e) {
-      this.disconnect(peer, e instanceof NoiseError || e instanceof DecodeError ? `${e.name}: ${e.message}` : `error: ${(e as Error).message}`);
+    if (peer.buffer.length > this.limits.maxInboundBytes) {
+      this.disconnect(peer, `peer sends faster than we process (${peer.buffer.length} bytes received and unprocessed)`);
       return false;
     }
+    this.process(peer);
+    // Never keep a view of the caller's read buffer.
+    if (peer.buffer.length && peer.buffer.buffer === data.buffer) peer.buffer = peer.buffer.slice();
     if (!this.peers.has(descriptor)) return false;
-    this.flush(peer);
-    peer.readPaused = peer.queuedBytes > this.limits.pauseReadBytes;
     return peer.readPaused;
+  }
+
+  /** Handles what is buffered from the peer (as far as its outbound queue allows), then flushes. */
+  private process(peer: Peer): void {
+    if (peer.processing) return;
+    peer.processing = true;
+    try {
+      // Handling stops while the outbound queue is over the pause limit; if the socket then
+      // takes the queue at once, go on (nothing else would call us back for these bytes).
+      for (;;) {
+        const held = peer.buffer.length;
+        this.advance(peer);
+        if (!this.peers.has(peer.descriptor)) return;
+        this.flush(peer);
+        if (peer.queuedBytes > this.limits.pauseReadBytes || peer.buffer.length === 0 || peer.buffer.length === held) break;
+      }
+    } catch (e) {
+      this.disconnect(peer, e instanceof NoiseError || e instanceof DecodeError ? `${e.name}: ${e.message}` : `error: ${(e as Error).message}`);
+      return;
+    } finally {
+      peer.processing = false;
+    }
+    peer.readPaused = peer.queuedBytes > this.limits.pauseReadBytes;
   }
 
   private advance(peer: Peer): void {
@@ -197,12 +249,12 @@ export class PeerManager {
       if (hs.state === 'responder_awaiting_act1') {
         if (peer.buffer.length < ACT_ONE_SIZE) return;
         const actTwo = hs.processActOne(peer.buffer.subarray(0, ACT_ONE_SIZE));
-        peer.buffer = peer.buffer.slice(ACT_ONE_SIZE);
+        peer.buffer = peer.buffer.subarray(ACT_ONE_SIZE);
         this.sendRaw(peer, actTwo);
       } else if (hs.state === 'responder_awaiting_act3') {
         if (peer.buffer.length < ACT_THREE_SIZE) return;
         const r = hs.processActThree(peer.buffer.subarray(0, ACT_THREE_SIZE));
-        peer.buffer = peer.buffer.slice(ACT_THREE_SIZE);
+        peer.buffer = peer.buffer.subarray(ACT_THREE_SIZE);
         peer.transport = r.transport;
         peer.nodeId = r.remoteStaticKey;
         peer.handshake = undefined;
@@ -210,19 +262,23 @@ export class PeerManager {
       } else if (hs.state === 'initiator_awaiting_act2') {
         if (peer.buffer.length < ACT_TWO_SIZE) return;
         const r = hs.processActTwo(peer.buffer.subarray(0, ACT_TWO_SIZE));
-        peer.buffer = peer.buffer.slice(ACT_TWO_SIZE);
+        peer.buffer = peer.buffer.subarray(ACT_TWO_SIZE);
         this.sendRaw(peer, r.actThree);
         peer.transport = r.transport;
         peer.handshake = undefined;
         this.sendInit(peer);
       } else return;
     }
-    const { messages, consumed } = peer.transport!.decryptStream(peer.buffer);
-    // Copy the leftover (never keep a view of the caller's read buffer).
-    peer.buffer = consumed === peer.buffer.length ? EMPTY : peer.buffer.slice(consumed);
-    for (const m of messages) {
-      if (!this.peers.has(peer.descriptor)) return;
-      this.handleMessage(peer, m);
+    // One message at a time, stopping while the peer's outbound queue is over the pause
+    // limit: the rest waits in `buffer` (bounded by `maxInboundBytes`) until it drains.
+    // `peer.buffer` stays current at each step, so bytes a re-entrant `readEvent` appends are kept.
+    const transport = peer.transport!;
+    while (peer.buffer.length && peer.queuedBytes <= this.limits.pauseReadBytes && this.peers.has(peer.descriptor)) {
+      const { messages, consumed } = transport.decryptStream(peer.buffer, 1);
+      peer.buffer = consumed === peer.buffer.length ? EMPTY : peer.buffer.subarray(consumed);
+      if (messages.length === 0) break;
+      peer.receivedSinceTick = true;
+      this.handleMessage(peer, messages[0]!);
     }
   }
 
@@ -354,7 +410,13 @@ export class PeerManager {
       peer.gossipDropped++;
       return;
     }
-    this.sendRaw(peer, peer.transport.encryptMessage(encodeMessage(msg)));
+    const bytes = encodeMessage(msg);
+    if (bytes.length > MAX_MESSAGE_SIZE) {
+      // A handler's bug, not the peer's: drop the message, keep the connection, say so.
+      this.log.error(`not sending ${msg.type} of ${bytes.length} bytes: BOLT 8 messages are at most ${MAX_MESSAGE_SIZE}`, { peerId: peer.nodeId });
+      return;
+    }
+    this.sendRaw(peer, peer.transport.encryptMessage(bytes));
     this.config.onEvent?.({ type: 'message', direction: 'out', nodeId: peer.nodeId!, msg });
     if (peer.queuedBytes > this.limits.maxOutboundBytes) this.disconnect(peer, `peer is not reading (${peer.queuedBytes} bytes queued)`);
   }
@@ -365,24 +427,40 @@ export class PeerManager {
   }
 
   private flush(peer: Peer): void {
-    while (peer.queue.length) {
-      const chunk = peer.queue[0]!;
-      const resume = peer.readPaused && peer.queuedBytes - chunk.length <= this.limits.pauseReadBytes;
-      const n = peer.descriptor.sendData(chunk, resume);
-      if (resume && n > 0) peer.readPaused = false;
-      peer.queuedBytes -= n;
-      if (n < chunk.length) {
-        peer.queue[0] = chunk.subarray(n);
-        return;
+    if (peer.flushing) return;
+    peer.flushing = true;
+    try {
+      while (peer.queue.length && this.peers.has(peer.descriptor)) {
+        const chunk = peer.queue[0]!;
+        const resume = peer.readPaused && peer.queuedBytes - chunk.length <= this.limits.pauseReadBytes;
+        const n = peer.descriptor.sendData(chunk, resume);
+        if (resume && n > 0) peer.readPaused = false;
+        peer.queuedBytes -= n;
+        peer.takenSinceTick += n;
+        if (n < chunk.length) {
+          peer.queue[0] = chunk.subarray(n);
+          return;
+        }
+        peer.queue.shift();
       }
-      peer.queue.shift();
+    } finally {
+      peer.flushing = false;
     }
   }
 
-  /** The socket can take more data: sends what is queued. */
+  /** Flushes; once the outbound queue is under the pause limit again, handles what the peer sent meanwhile. */
+  private pump(peer: Peer): void {
+    this.flush(peer);
+    if (peer.transport && peer.buffer.length && peer.queuedBytes <= this.limits.pauseReadBytes && this.peers.has(peer.descriptor)) this.process(peer);
+  }
+
+  /**
+   * The socket can take more data: sends what is queued and, once the queue is under the
+   * pause limit, handles the messages held back while it was over.
+   */
   writeBufferSpaceAvail(descriptor: SocketDescriptor): void {
     const peer = this.peers.get(descriptor);
-    if (peer) this.flush(peer);
+    if (peer) this.pump(peer);
   }
 
   /**
@@ -393,6 +471,8 @@ export class PeerManager {
   sendToPeer(nodeId: Uint8Array, msg: WireMessage): boolean {
     const p = this.byNodeId.get(hex(nodeId));
     if (!p) return false;
+    const size = encodeMessage(msg).length;
+    if (size > MAX_MESSAGE_SIZE) throw new NoiseError('message_too_long', `${msg.type} of ${size} bytes exceeds the BOLT 8 maximum of ${MAX_MESSAGE_SIZE}`);
     this.sendMessage(p, msg);
     if (this.peers.has(p.descriptor)) this.flush(p);
     return true;
@@ -401,6 +481,14 @@ export class PeerManager {
   /** Outbound bytes queued for a peer and not yet taken by its socket (for monitoring and tests). */
   queuedOutboundBytes(nodeId: Uint8Array): number | undefined {
     return this.byNodeId.get(hex(nodeId))?.queuedBytes;
+  }
+
+  /**
+   * Received bytes held for a connected peer and not yet processed: a partial frame, or
+   * messages held back while its outbound queue is full (for monitoring and tests).
+   */
+  bufferedInboundBytes(nodeId: Uint8Array): number | undefined {
+    return this.byNodeId.get(hex(nodeId))?.buffer.length;
   }
 
   /** The socket closed (from either side). Idempotent. */
@@ -460,7 +548,7 @@ export class PeerManager {
       const p = this.byNodeId.get(hex(nodeId));
       if (p?.transport) this.sendMessage(p, { type: 'unknown', typeNumber: type, required: type % 2 === 0, payload });
     }
-    for (const p of this.peers.values()) this.flush(p);
+    for (const p of [...this.peers.values()]) this.pump(p);
   }
 
   /**
@@ -473,11 +561,18 @@ export class PeerManager {
         if (++p.handshakeTicks > this.limits.handshakeTimeoutTicks) this.disconnect(p, 'handshake or init not completed in time');
         continue;
       }
+      const draining = p.backlogAtTick > 0 && p.takenSinceTick > 0;
+      const alive = p.receivedSinceTick || draining;
+      p.receivedSinceTick = false;
+      p.takenSinceTick = 0;
+      p.backlogAtTick = p.queuedBytes;
       if (p.awaitingPong) {
-        this.disconnect(p, 'no pong to our ping');
+        if (!alive) this.disconnect(p, 'no pong to our ping');
+        else if (++p.pongWaitTicks > this.limits.maxPongWaitTicks) this.disconnect(p, `no pong to our ping in ${p.pongWaitTicks} ticks`);
         continue;
       }
       p.awaitingPong = true;
+      p.pongWaitTicks = 0;
       this.sendMessage(p, makeMessage('ping', { numPongBytes: 0, ignored: new Uint8Array(0) }));
       this.flush(p);
     }

@@ -80,12 +80,13 @@ export class NoiseTransport {
   /**
    * Decrypts as many complete messages as `buffer` holds; returns them and the number of bytes
    * consumed (a partial message stays for the next call). A decrypted length is remembered, so
-   * a frame split across calls is decrypted exactly once.
+   * a frame split across calls is decrypted exactly once. At most `maxMessages` are decrypted
+   * (the caller can stop between messages, e.g. while its peer's outbound queue is full).
    */
-  decryptStream(buffer: Uint8Array): { messages: Uint8Array[]; consumed: number } {
+  decryptStream(buffer: Uint8Array, maxMessages = Infinity): { messages: Uint8Array[]; consumed: number } {
     const messages: Uint8Array[] = [];
     let at = 0;
-    for (;;) {
+    while (messages.length < maxMessages) {
       if (this.pendingLength === undefined) {
         if (buffer.length - at < LENGTH_HEADER_SIZE) break;
         this.pendingLength = this.decryptLength(buffer.subarray(at, at + LENGTH_HEADER_SIZE));

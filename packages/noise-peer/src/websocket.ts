@@ -130,9 +130,10 @@ function wire(pm: PeerManager, d: WebSocketDescriptor, opts: WebSocketAdapterOpt
       ws.close(1000);
       return closed();
     }
-    const pause = pm.readEvent(d, bytes);
+    // Pause before processEvents: its flush may already resume reading (sendData with
+    // resumeRead), and pausing after that would leave the socket paused for good.
+    if (pm.readEvent(d, bytes)) ws.pause?.();
     pm.processEvents();
-    if (pause) ws.pause?.();
     opts.onEvent?.();
   });
   ws.addEventListener('close', closed);

@@ -51,20 +51,23 @@ export interface TestPeer {
   received: Map<string, number>;
   pongLengths: number[];
   secret: Uint8Array;
+  /** The channel handler: push `MessageSendEvent`s into `pending` to have the manager send them. */
+  channel: ChannelMessageHandler & { pending: MessageSendEvent[] };
 }
 
 /** A PeerManager with a recording logger and event log. */
-export function testPeer(fill?: number, opts: { limits?: Partial<PeerLimits>; features?: Features; chainHashes?: Uint8Array[] } = {}): TestPeer {
+export function testPeer(fill?: number, opts: { limits?: Partial<PeerLimits>; features?: Features; chainHashes?: Uint8Array[]; onEvent?: (e: PeerEvent) => void } = {}): TestPeer {
   const secret = fill === undefined ? randomish() : new Uint8Array(32).fill(fill);
   const logs: LogRecord[] = [];
   const events: PeerEvent[] = [];
   const received = new Map<string, number>();
   const pongLengths: number[] = [];
+  const channel = acceptingChannelHandler(opts.features);
   const pm = new PeerManager({
     crypto: { secp, sym: nobleSymmetric },
     nodeKey: staticKeyFromSecret(secp, secret),
     entropy: { getSecureRandomBytes: randomish },
-    channelHandler: acceptingChannelHandler(opts.features),
+    channelHandler: channel,
     routingHandler: new IgnoringMessageHandler(),
     logger: { log: (r) => logs.push(r) },
     limits: opts.limits,
@@ -76,9 +79,10 @@ export function testPeer(fill?: number, opts: { limits?: Partial<PeerLimits>; fe
         if (e.msg.type === 'pong') pongLengths.push(e.msg.ignored.length);
       }
       events.push(e);
+      opts.onEvent?.(e);
     },
   });
-  return { pm, logs, events, received, pongLengths, secret };
+  return { pm, logs, events, received, pongLengths, secret, channel };
 }
 
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
