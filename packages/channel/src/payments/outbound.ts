@@ -8,7 +8,7 @@
 import { equalBytes, sha256 } from '@ln/crypto';
 import { DecodeError } from '@ln/wire';
 import { sendAddHtlc } from '../channel/updates.js';
-import { availableOutboundMsat } from '../channel/limits.js';
+import { availableOutboundMsat, outboundAddProblem } from '../channel/limits.js';
 import type { Channel } from '../channel/channel.js';
 import type { HtlcRecord } from '../channel/state.js';
 import { ChannelError } from '../errors.js';
@@ -79,6 +79,8 @@ export class OutboundPayments {
         if (p.hops[i]!.cltvExpiry > p.hops[i - 1]!.cltvExpiry) throw new PaymentSendError('invalid_path', `hop ${i} has a later cltv_expiry than hop ${i - 1}`);
       }
       const ch = this.firstHopChannel(p);
+      const problem = outboundAddProblem(ch, p.hops[0]!.amountMsat);
+      if (problem) throw new PaymentSendError('insufficient_capacity', `channel ${ch.s.shortChannelId}: ${problem.message}`);
       use.set(ch, (use.get(ch) ?? 0n) + p.hops[0]!.amountMsat);
     }
     for (const [ch, amt] of use) {
