@@ -38,6 +38,8 @@ import { GRAPH_KEY, MANAGER_KEY, NotifyingStore, PEERS_NAMESPACE, readJson, SCOR
 import { OnChainWallet } from './wallet.js';
 import { channelView, describeClosure, type NodeChannel } from './views.js';
 import { NodeError } from './errors.js';
+import { NodePayments, type PaymentPolicy, type PaymentRecord, type PaymentResult } from './payments.js';
+import { nodeBalances, type NodeBalances } from './balances.js';
 
 /** How often the node calls each component's timer, in milliseconds. */
 export interface NodeTimers {
@@ -83,6 +85,8 @@ export interface LightningNodeOptions {
   readonly timers?: Partial<NodeTimers>;
   /** Clock in seconds; default the chain source's, else the system clock. */
   readonly now?: () => number;
+  /** Retry budget and fee limit of payments. */
+  readonly payments?: Partial<PaymentPolicy>;
 }
 
 /** A node's identity and state at a glance. */
@@ -115,6 +119,8 @@ export class LightningNode {
   private forwardTimer: ReturnType<typeof setTimeout> | undefined;
   private walletDirty = false;
   private nodeAnnouncedAt = 0;
+  private announcedChannelCount = 0;
+  private reannounceTicks = 0;
   private listening: string[] = [];
   private peerAddresses = new Map<string, string>();
   /** Resolved once the components are built (`start()` finished). */
@@ -129,10 +135,7 @@ export class LightningNode {
   pm!: PeerManager;
   wallet!: OnChainWallet;
   outbox!: PersistedOutbox;
-  /** Hooks of the payments layer (set by {@link LightningNode} itself when payments are wired). */
-  protected onChannelEvent: ((e: ChannelEvent) => void) | undefined;
-  protected onStarted: (() => Promise<void>) | undefined;
-  protected onStopping: (() => Promise<void>) | undefined;
+  payments!: NodePayments;
   /** Restart findings: channels force-closed from their monitor because the stored manager was older. */
   staleChannelsForceClosed: string[] = [];
 
@@ -206,6 +209,15 @@ export class LightningNode {
       graph: this.graph, verifier: new InlineVerifier(this.secp), logger, now: () => this.now(),
       ...(chain.utxoLookup ? { utxoLookup: chain.utxoLookup } : {}), ...(chain.filter ? { chainFilter: chain.filter } : {}),
     });
+    this.payments = new NodePayments(
+      {
+        cm: this.cm, graph: this.graph, scorer: this.scorer, keys: this.keys, store: this.store, secp: this.secp, log: this.log, network: this.network === 'testnet4' ? 'testnet' : this.network,
+        now: () => this.now(), blockHeight: () => this.options.chain.bestBlock().height, entropy: () => entropy.getSecureRandomBytes(),
+        emit: (e) => this.emit(e), scheduleForwards: (f) => this.scheduleForwards(f), kick: () => this.kick(),
+      },
+      o.payments,
+    );
+    await this.payments.load();
     for (const k of await raw.list(PEERS_NAMESPACE, '')) {
       const a = await readJson<{ address: string }>(raw, PEERS_NAMESPACE, k);
       if (a) this.peerAddresses.set(k, a.address);
@@ -247,13 +259,16 @@ export class LightningNode {
     const every = (ms: number, f: () => void) => this.intervals.push(setInterval(() => this.guarded(f), ms));
     every(this.timers.managerTickMs, () => this.cm.timerTickOccurred());
     every(this.timers.peerTickMs, () => this.pm.timerTickOccurred());
-    every(this.timers.gossipTickMs, () => this.gossip.timerTickOccurred());
+    every(this.timers.gossipTickMs, () => {
+      this.gossip.timerTickOccurred();
+      this.maybeAnnounceNode(true);
+      this.kick();
+    });
     every(this.timers.monitorTickMs, () => {
       this.chainMonitor.timerTick();
       void this.reconnectPeers();
     });
     every(this.timers.snapshotMs, () => void this.persistSnapshots());
-    await this.onStarted?.();
     this.kick();
     void this.reconnectPeers();
     this.log.info(`started ${this.nodeId} at height ${chain.bestBlock().height}${this.listening.length ? `, listening on ${this.listening.join(', ')}` : ''}`);
@@ -262,7 +277,7 @@ export class LightningNode {
   /** Stops timers and sockets and writes everything (manager, monitors, wallet, graph, scorer, payments). */
   async stop(): Promise<void> {
     if (!this.running) return;
-    await this.onStopping?.();
+    this.payments.stop();
     this.running = false;
     for (const i of this.intervals) clearInterval(i);
     this.intervals.length = 0;
@@ -277,6 +292,7 @@ export class LightningNode {
     await this.persister.flush();
     await this.store.write('', '', WALLET_KEY, this.wallet.serialize());
     await this.persistSnapshots();
+    await this.payments.flush();
     this.listening = [];
     this.log.info(`stopped ${this.nodeId}`);
   }
@@ -404,7 +420,7 @@ export class LightningNode {
         this.cm.acceptInboundChannel(e.temporaryChannelId, e.counterpartyNodeId, BigInt(Date.now()));
         return;
       default:
-        this.onChannelEvent?.(e);
+        this.payments.handleEvent(e);
     }
   }
 
@@ -442,11 +458,21 @@ export class LightningNode {
     }
   }
 
-  /** BOLT 7: a node with a public channel announces itself (alias, addresses); re-announced when the listener changes. */
-  private maybeAnnounceNode(): void {
+  /**
+   * BOLT 7: a node with a public channel announces itself (alias, addresses). It announces
+   * again (with a newer timestamp) when its number of public channels changes, and on the next
+   * two gossip ticks after that: a node that did not know our channel yet rejected the
+   * previous announcement (BOLT 7 receivers ignore a node without channels), and relays only
+   * what they accepted.
+   */
+  private maybeAnnounceNode(onTick = false): void {
     const ours = this.keys.getNodeId();
-    if (!this.graph.node(ours) || this.graph.node(ours)!.channelCount === 0) return;
-    if (this.nodeAnnouncedAt && this.graph.node(ours)!.lastAnnouncement) return;
+    const count = this.graph.node(ours)?.channelCount ?? 0;
+    if (count === 0) return;
+    if (count !== this.announcedChannelCount) {
+      this.announcedChannelCount = count;
+      this.reannounceTicks = 2;
+    } else if (!(onTick && this.reannounceTicks > 0 && this.reannounceTicks--)) return;
     const t = Math.max(this.now(), this.nodeAnnouncedAt + 1);
     const alias = new Uint8Array(32);
     alias.set(new TextEncoder().encode((this.options.alias ?? '').slice(0, 32)));
@@ -544,11 +570,24 @@ export class LightningNode {
   async openChannel(nodeId: string, amountSat: bigint, opts: { pushMsat?: bigint; announce?: boolean; timeoutMs?: number } = {}): Promise<{ channelId: string; fundingTxid: string }> {
     this.requireRunning();
     const peer = hexToBytes(nodeId);
+    let tempId = '';
+    let off = () => {};
+    const aborted = new Promise<never>((_, reject) => {
+      off = this.subscribe((e) => {
+        if (e.type === 'ChannelClosed' && e.channelId === tempId) reject(new NodeError(`the channel was not opened: ${e.reason}`, 'open_failed'));
+      });
+    });
     const pending = this.waitFor('ChannelPending', (e) => e.counterpartyNodeId === nodeId, opts.timeoutMs ?? 30_000);
     pending.catch(() => undefined);
-    this.cm.createChannel(peer, amountSat, opts.pushMsat ?? 0n, BigInt(Date.now()), opts.announce === undefined ? undefined : { announce: opts.announce });
-    this.kick();
-    const e = await pending;
+    aborted.catch(() => undefined);
+    let e: NodeEventOf<'ChannelPending'>;
+    try {
+      tempId = bytesToHex(this.cm.createChannel(peer, amountSat, opts.pushMsat ?? 0n, BigInt(Date.now()), opts.announce === undefined ? undefined : { announce: opts.announce }));
+      this.kick();
+      e = await Promise.race([pending, aborted]);
+    } finally {
+      off();
+    }
     return { channelId: e.channelId, fundingTxid: e.fundingTxid };
   }
 
@@ -579,6 +618,45 @@ export class LightningNode {
       listening: [...this.listening], peers: this.listPeers(), channels: chans.length, usableChannels: chans.filter((c) => c.isUsable).length,
       graph: { nodes: this.graph.nodeCount, channels: this.graph.channelCount },
     };
+  }
+
+  // =============================================================== payments
+
+  /** A BOLT 11 invoice for `amountMsat` (any amount when omitted). */
+  createInvoice(amountMsat: bigint | undefined, description = '', expirySecs = 3600): { invoice: string; paymentHash: string } {
+    this.requireRunning();
+    return this.payments.createInvoice(amountMsat, description, expirySecs);
+  }
+
+  /**
+   * Pays a BOLT 11 invoice: routes over the graph with our channels as first hops and the
+   * invoice's hints, splits into parts when needed (`basic_mpp`), retries failed parts on other
+   * paths, and resolves with the outcome (never rejects for a failed payment; it rejects for an
+   * invoice that cannot be paid at all).
+   */
+  async payInvoice(invoice: string, opts: { amountMsat?: bigint; policy?: Partial<PaymentPolicy> } = {}): Promise<PaymentResult> {
+    this.requireRunning();
+    return this.payments.payInvoice(invoice, opts);
+  }
+
+  /** Pays `amountMsat` to `nodeId` without an invoice (keysend). */
+  async keysend(nodeId: string, amountMsat: bigint, opts: { policy?: Partial<PaymentPolicy> } = {}): Promise<PaymentResult> {
+    this.requireRunning();
+    return this.payments.keysend(hexToBytes(nodeId), amountMsat, opts);
+  }
+
+  /** Every payment, outbound and inbound, newest first. */
+  listPayments(): PaymentRecord[] {
+    return this.payments.list();
+  }
+
+  /**
+   * What the node owns: the wallet, channel balances (ours on our current commitment), and
+   * what monitors of closed or closing channels still have to claim on chain for us (outputs
+   * that already pay the wallet are counted there, not twice).
+   */
+  balances(): NodeBalances {
+    return nodeBalances(this.cm, this.chainMonitor, this.wallet);
   }
 
   /** A new address of the wallet (its one P2WPKH script). */

@@ -103,3 +103,16 @@ export function minedFeesSat(chain: MemoryChain): bigint {
   }
   return fees;
 }
+
+/** Whether `node`'s graph holds `channels` channels with both directions' policies and `nodes` announced nodes. */
+export function graphComplete(node: LightningNode, channels: number, nodes = 0): boolean {
+  let full = 0;
+  node.graph.forEachChannel((c) => {
+    if (c.policies[0] && c.policies[1]) full++;
+  });
+  let announced = 0;
+  node.graph.forEachNode((id) => {
+    if (node.graph.node(id)?.lastAnnouncement !== undefined) announced++;
+  });
+  return full === channels && (nodes === 0 || announced >= nodes);
+}
