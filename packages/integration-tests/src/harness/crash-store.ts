@@ -5,11 +5,24 @@
  * Writes and removes become durable in the order they were issued (one microtask later, like
  * a fast disk). {@link CrashableStore.crashAtWrite} arms a crash: the `n`-th write from now is
  * made durable (or, with `keepCrashingWrite: false`, lost), and from then on nothing else is:
- * later writes stay pending forever and the store reports {@link CrashableStore.crashed}.
+ * that write and later ones reject with {@link ProcessKilled} (nobody in the dead process hears
+ * of their completion) and the store reports {@link CrashableStore.crashed}.
  * {@link CrashableStore.durableCopy} gives a fresh store with exactly what survived, to
  * restart from.
  */
 import { validateKvName, type KVStore } from '@ln/chain-interfaces';
+
+/**
+ * What a write issued by a dead process settles with (so nothing awaiting it hangs; the dead
+ * node's objects are discarded anyway). It never became durable, or (for the crashing write with
+ * `keepCrashingWrite`) did without anyone being told.
+ */
+export class ProcessKilled extends Error {
+  override readonly name = 'ProcessKilled';
+  constructor() {
+    super('the process was killed');
+  }
+}
 
 const keyOf = (p: string, s: string, k: string) => `${p}/${s}/${k}`;
 
@@ -86,11 +99,11 @@ export class CrashableStore implements KVStore {
   private mutate(kind: WriteRecord['kind'], key: string, bytes: number, apply: () => void): Promise<void> {
     const index = ++this.issued;
     this.log.push({ index, kind, key, bytes });
-    if (this.crashed) return new Promise<void>(() => {}); // the process is dead: never durable
+    if (this.crashed) return Promise.reject(new ProcessKilled()); // the process is dead: never durable
     if (this.crashAt && index === this.crashAt.index) {
       if (this.crashAt.keep) apply();
       this.crashNow();
-      return new Promise<void>(() => {});
+      return Promise.reject(new ProcessKilled());
     }
     apply();
     return Promise.resolve();

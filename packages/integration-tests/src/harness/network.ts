@@ -65,6 +65,8 @@ export class Network {
   /** Return false to drop a message (a lossy link); it is logged in {@link Network.dropped}. */
   filter: ((from: HarnessNode, to: HarnessNode, msg: KnownMessage) => boolean) | undefined;
   readonly secp: Secp256k1;
+  /** `settle` calls `processPendingHtlcForwards` on `PendingHTLCsForwardable` (default true). */
+  autoForward = true;
   private readonly links = new Set<string>();
 
   constructor(secp: Secp256k1 = loadBestSecp256k1().backend) {
@@ -183,6 +185,15 @@ export class Network {
       }
       for (const n of this.nodes) if (!n.dead && touched.has(n)) await n.persistManager();
       for (const n of this.nodes) n.drainEvents();
+      // As a node's event handler would: forward HTLCs when the manager asks.
+      if (this.autoForward) {
+        for (const n of this.nodes) {
+          if (n.dead || !n.events.some((e) => e.type === 'PendingHTLCsForwardable')) continue;
+          n.events = n.events.filter((e) => e.type !== 'PendingHTLCsForwardable');
+          n.cm.processPendingHtlcForwards();
+          touched.add(n);
+        }
+      }
       delivered += moved;
       if (touched.size === 0) return delivered;
     }

@@ -228,7 +228,12 @@ export class HarnessNode {
     // stored: it could not be resumed from (it keeps no copy of the update to replay).
     if (this.chainMonitor.listMonitors().some((m) => this.chainMonitor.pendingUpdates(m.channelId).length)) return false;
     this.cm.processMonitorEvents();
-    await this.store.write(MANAGER_NAMESPACE, '', MANAGER_KEY, this.cm.serialize());
+    try {
+      await this.store.write(MANAGER_NAMESPACE, '', MANAGER_KEY, this.cm.serialize());
+    } catch (e) {
+      if (this.dead) return false; // killed during the write
+      throw e;
+    }
     return true;
   }
 
