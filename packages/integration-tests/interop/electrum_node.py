@@ -41,7 +41,7 @@ import traceback
 sys.path = [p for p in sys.path if p not in ('', os.getcwd())]
 
 from electrum import constants, util  # noqa: E402
-from electrum.invoices import PR_PAID, pr_tooltips  # noqa: E402
+from electrum.invoices import PR_PAID, Invoice, pr_tooltips  # noqa: E402
 from electrum.lnchannel import ChannelState  # noqa: E402
 from electrum.lnutil import LOCAL, REMOTE, format_short_channel_id  # noqa: E402
 from electrum.logging import configure_logging  # noqa: E402
@@ -216,6 +216,8 @@ class Harness:
 
     async def cmd_pay(self, invoice, timeout=60):
         lnaddr = self.ln._check_invoice(invoice)
+        # As Electrum's `lnpay` command: the invoice is saved to the wallet, then paid.
+        self.wallet.save_invoice(Invoice.from_bech32(invoice))
         success, log = await asyncio.wait_for(self.ln.pay_invoice(invoice), timeout)
         preimage = self.ln.get_preimage(lnaddr.paymenthash)
         return {

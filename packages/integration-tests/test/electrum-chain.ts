@@ -25,7 +25,9 @@ export interface World {
 /** Starts everything: 101 blocks, Electrum synced, both wallets funded with confirmed coins. */
 export async function startWorld(): Promise<World> {
   const electrumVersion = requireElectrum();
-  const chain = new MemoryChain({ startTime: Math.floor(Date.now() / 1000) - 200 * 600 });
+  // Block times close to the wall clock: Electrum refuses to accept HTLCs while its tip is more
+  // than 8 hours old (blockchain.is_tip_stale, lnpeer.maybe_fulfill_htlc).
+  const chain = new MemoryChain({ startTime: Math.floor(Date.now() / 1000) - 3600, blockIntervalSeconds: 10 });
   chain.mine(101);
   const server = new ElectrumServer(chain);
   const port = await server.start();

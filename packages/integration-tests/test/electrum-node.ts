@@ -1,7 +1,7 @@
 /**
  * Our node for the Electrum interop tests, composed from the real parts: @ln/noise-peer's
  * `PeerManager` on the Node TCP adapter, @ln/channel's `ChannelManager`, @ln/monitor's
- * `ChainMonitor` (persisting to an in-memory `KVStore`), @ln/gossip's `P2PGossipSync` as the
+ * `ChainMonitor` (persisting to an in-memory `KVStore`), @ln/invoice for BOLT 11, @ln/gossip's `P2PGossipSync` as the
  * routing handler, keys from @ln/transactions' `KeysManager`, and test-kit's `MemoryChain`
  * (the chain Electrum reads through `ElectrumServer`). A small on-chain wallet (one P2WPKH
  * key, faucet coins) funds the channels we open and signs them for real.
@@ -14,10 +14,12 @@ import { ChannelManager, type ChannelEvent, type UserConfigOverrides } from '@ln
 import { bytesToHex, nobleSymmetric, sha256, signatureToDer } from '@ln/crypto';
 import { loadNativeSecp256k1 } from '@ln/crypto/node';
 import { NetworkGraph, P2PGossipSync } from '@ln/gossip';
+import { decodeInvoice, encodeInvoice, type Invoice } from '@ln/invoice';
 import { ChainMonitor, KVStoreMonitorPersister } from '@ln/monitor';
 import { PeerManager, type PeerEvent } from '@ln/noise-peer';
 import { connect, listen } from '@ln/noise-peer/node';
 import { DeterministicEntropySource, MemoryChain, MemoryKVStore, ScriptedFeeEstimator, testSeed } from '@ln/test-kit';
+import { Features } from '@ln/wire';
 import { KeysManager, p2pkh, p2wpkh, segwitV0Sighash, serializeTx, SIGHASH_ALL, type Transaction } from '@ln/transactions';
 
 export const secp = loadNativeSecp256k1();
@@ -63,6 +65,8 @@ export class OurNode {
     this.cm = new ChannelManager({
       chainHash: chain.chainHash, keys: this.keys, watch: this.monitor, fees: this.fees, broadcaster: chain.broadcaster,
       bestBlock: { blockHash: chain.tip.hash, height: chain.tipHeight }, config, logger, secp,
+      // Invoices carry wall-clock timestamps (Electrum checks them against its clock).
+      now: () => Math.floor(Date.now() / 1000),
     });
     chain.subscribe(this.monitor as unknown as Listen);
     chain.subscribe(this.cm);
@@ -113,9 +117,51 @@ export class OurNode {
         this.fundingTxs.set(bytesToHex(e.temporaryChannelId), tx);
         this.cm.fundingTransactionGenerated(e.temporaryChannelId, e.counterpartyNodeId, tx);
       }
+      if (e.type === 'PendingHTLCsForwardable') this.cm.processPendingHtlcForwards();
+      // Payments to our invoices are claimed at once (we created their preimages).
+      if (e.type === 'PaymentClaimable' && e.purpose.type === 'InvoicePayment' && e.purpose.paymentPreimage) this.cm.claimFunds(e.purpose.paymentPreimage);
     }
     this.monitor.getAndClearPendingEvents();
     this.pm.processEvents();
+  }
+
+  /**
+   * A BOLT 11 invoice for `amountMsat` (regtest), from `createInboundPayment`, signed by our
+   * node key through `KeysManager.signInvoice`.
+   */
+  createInvoice(amountMsat: bigint, description: string, minFinalCltvExpiryDelta = 18): { invoice: string; paymentHash: Uint8Array; paymentSecret: Uint8Array } {
+    const expirySeconds = 3600;
+    const { paymentHash, paymentSecret } = this.cm.createInboundPayment(amountMsat, expirySeconds, minFinalCltvExpiryDelta);
+    const invoice = encodeInvoice(
+      {
+        network: 'regtest', amountMsat, timestamp: Math.floor(Date.now() / 1000), paymentHash, paymentSecret, description, expirySeconds, minFinalCltvExpiryDelta,
+        features: Features.empty().withRequired('var_onion_optin').withRequired('payment_secret').withOptional('basic_mpp'),
+      },
+      (hash) => this.keys.signInvoice(hash),
+    );
+    return { invoice, paymentHash, paymentSecret };
+  }
+
+  /**
+   * Pays a BOLT 11 invoice of a direct peer over our channel `shortChannelId` (one hop: the
+   * composition layer would ask a router for longer paths). Returns the decoded invoice and
+   * the payment id; `PaymentSent` or `PaymentFailed` follows.
+   */
+  payInvoice(bolt11: string, shortChannelId: bigint): { invoice: Invoice; paymentId: Uint8Array } {
+    const invoice = decodeInvoice(bolt11, { secp });
+    if (invoice.network !== 'regtest') throw new Error(`invoice for ${invoice.network}`);
+    if (invoice.amountMsat === undefined) throw new Error('invoice without an amount');
+    // A few blocks of slack over the payee's min_final_cltv_expiry_delta, for blocks found while the HTLC travels.
+    const cltvExpiry = this.cm.currentBestBlock().height + invoice.minFinalCltvExpiryDelta + 3;
+    const paymentId = sha256(invoice.paymentHash);
+    this.cm.sendPayment(
+      [{ hops: [{ nodeId: invoice.payeeNodeId, shortChannelId, amountMsat: invoice.amountMsat, cltvExpiry }] }],
+      invoice.paymentHash,
+      { paymentSecret: invoice.paymentSecret, totalMsat: invoice.amountMsat, ...(invoice.paymentMetadata ? { paymentMetadata: invoice.paymentMetadata } : {}) },
+      paymentId,
+    );
+    this.step();
+    return { invoice, paymentId };
   }
 
   /** Faucet coins to our wallet key (mine a block to confirm them). */

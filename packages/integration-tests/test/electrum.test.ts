@@ -10,13 +10,14 @@
  *  2. Electrum funds a channel to us (with a push); channel_ready both sides after 3 blocks.
  *  3. We reconnect by dialling Electrum's listener: channel_reestablish both ways.
  *  4. We fund a channel to Electrum (with a push); channel_ready both sides.
- *  5. Electrum closes its channel cooperatively; amounts checked on chain.
- *  6. We close ours cooperatively; amounts checked on chain.
+ *  5. We pay Electrum's BOLT 11 invoice; Electrum pays ours.
+ *  6. Electrum closes its channel cooperatively; amounts checked on chain.
+ *  7. We close ours cooperatively; amounts checked on chain.
  *
  * python3-electrum missing is a failure, not a skip (`.ci/run` installs it).
  */
 import { txidToHex } from '@ln/chain-interfaces';
-import { bytesToHex } from '@ln/crypto';
+import { bytesToHex, sha256 } from '@ln/crypto';
 import { Features } from '@ln/wire';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
@@ -138,6 +139,90 @@ step('we fund a channel to Electrum (400,000 sat, push 50,000 sat): channel_read
   assert.is(BigInt(e.local_msat), O_PUSH_SAT * 1000n, 'Electrum holds the push');
   assert.is(d.balanceMsat, (O_FUND_SAT - O_PUSH_SAT) * 1000n);
   assert.is(e.is_initiator, false);
+});
+
+// Electrum (regtest) funds at 45,000 sat/kw, where an HTLC-success tx costs 31,635 sat: an
+// HTLC under ~32,200 sat is trimmed on that channel and counts against
+// max_dust_htlc_exposure_msat (5,000 sat by default), which our node enforces. So the payment
+// over Electrum's channel is above it (a real HTLC output on both commitments), and a small
+// one (trimmed, dust) goes over ours at 2,500 sat/kw.
+const PAY_TO_ELECTRUM_SAT = 50_000n;
+const DUST_PAYMENT_SAT = 2_000n;
+const PAY_TO_US_SAT = 70_000n;
+
+/** Our balance (msat) in each of our open channels with Electrum, by channel id. */
+const ourBalances = (W: World) => new Map(W.ours.cm.listChannels().map((c) => [bytesToHex(c.channelId), c.balanceMsat]));
+async function electrumBalances(W: World): Promise<Map<string, { local: bigint; remote: bigint }>> {
+  const list = await W.electrum.call('channels');
+  return new Map(list.filter((c: any) => c.state === 'OPEN').map((c: any) => [c.channel_id, { local: BigInt(c.local_msat), remote: BigInt(c.remote_msat) }]));
+}
+
+async function payElectrum(amountSat: bigint, chan: string, other: string, memo: string): Promise<void> {
+  const W = world();
+  const { electrum, ours, electrumId } = W;
+  const ob = ourBalances(W);
+  const eb = await electrumBalances(W);
+  const inv = await electrum.call('add_invoice', { amount_sat: Number(amountSat), memo });
+  assert.ok(inv.invoice.startsWith('lnbcrt'), inv.invoice);
+  const scid = ours.cm.listChannels().find((c) => bytesToHex(c.channelId) === chan)!.shortChannelId!;
+  const { invoice, paymentId } = ours.payInvoice(inv.invoice, scid);
+  assert.is(bytesToHex(invoice.payeeNodeId), electrumId, 'our decoder recovers Electrum as the payee');
+  assert.is(invoice.amountMsat, amountSat * 1000n);
+  assert.is(invoice.description, memo);
+  assert.is(bytesToHex(invoice.paymentHash), inv.payment_hash);
+  const id = bytesToHex(paymentId);
+  await until(() => ours.eventsOf('PaymentSent').some((e) => bytesToHex(e.paymentId) === id) || ours.eventsOf('PaymentFailed').length > 0, 20_000, 'PaymentSent', W);
+  const failures = ours.eventsOf('PaymentPathFailed').map((e) => ({ failure: e.failure, hop: e.errorHopIndex, permanent: e.paymentFailedPermanently }));
+  assert.equal(ours.eventsOf('PaymentFailed').map((e) => e.reason), [], `no payment failed: ${JSON.stringify(failures, (_k, v) => (typeof v === 'bigint' ? String(v) : v instanceof Uint8Array ? bytesToHex(v) : v))}\n${W.electrum.fullLog().split('\n').filter((l) => /htlc|HTLC|fail|onion/i.test(l)).slice(-30).join('\n')}`);
+  const sent = ours.eventsOf('PaymentSent').find((e) => bytesToHex(e.paymentId) === id)!;
+  assert.is(bytesToHex(sha256(sent.paymentPreimage)), inv.payment_hash, 'the preimage Electrum released hashes to the invoice\'s payment hash');
+  assert.is(sent.feePaidMsat, 0n, 'a direct payment pays no fee');
+  const paid = await electrum.call('wait_paid', { payment_hash: inv.payment_hash, timeout: 20 });
+  assert.is(paid.status, 'Paid');
+  // The HTLC is removed from both commitments once the dance settles.
+  await until(() => ourBalances(W).get(chan) === ob.get(chan)! - amountSat * 1000n, 10_000, 'our balance down by the amount', W);
+  let ea = await electrumBalances(W);
+  for (let i = 0; i < 100 && ea.get(chan)!.local !== eb.get(chan)!.local + amountSat * 1000n; i++) {
+    await new Promise((res) => setTimeout(res, 50));
+    ea = await electrumBalances(W);
+  }
+  assert.is(ea.get(chan)!.local, eb.get(chan)!.local + amountSat * 1000n, 'Electrum\'s balance up by the amount');
+  assert.is(ea.get(chan)!.remote, eb.get(chan)!.remote - amountSat * 1000n);
+  assert.is(ea.get(other)!.local, eb.get(other)!.local, 'the other channel did not move');
+}
+
+step('we pay Electrum\'s BOLT 11 invoice (50,000 sat) over the channel Electrum funded (an HTLC output on both commitments): PaymentSent with the preimage, Electrum marks it paid, both sides move the amount', () =>
+  payElectrum(PAY_TO_ELECTRUM_SAT, chan1, chan2, 'ln-ts pays Electrum'));
+
+step('we pay Electrum\'s BOLT 11 invoice (2,000 sat) over our channel: a trimmed (dust) HTLC, settled the same way', () =>
+  payElectrum(DUST_PAYMENT_SAT, chan2, chan1, 'ln-ts pays Electrum a little'));
+
+step('Electrum pays our BOLT 11 invoice (70,000 sat): PaymentClaimable, claimFunds, PaymentClaimed; Electrum gets the preimage; both sides move the amount', async () => {
+  const W = world();
+  const { electrum, ours } = W;
+  const ob = ourBalances(W);
+  const eb = await electrumBalances(W);
+  const { invoice, paymentHash } = ours.createInvoice(PAY_TO_US_SAT * 1000n, 'Electrum pays ln-ts');
+  assert.match(invoice, /^lnbcrt700u1/);
+  const r = await electrum.call('pay', { invoice, timeout: 60 });
+  assert.ok(r.success, `Electrum's payment succeeded: ${JSON.stringify(r.log)}`);
+  assert.is(r.payment_hash, bytesToHex(paymentHash));
+  assert.is(bytesToHex(sha256(hexToU8(r.preimage))), bytesToHex(paymentHash), 'Electrum got the preimage of our payment hash');
+  const claimable = ours.eventsOf('PaymentClaimable').find((e) => bytesToHex(e.paymentHash) === bytesToHex(paymentHash))!;
+  assert.ok(claimable, 'PaymentClaimable');
+  assert.is(claimable.amountMsat, PAY_TO_US_SAT * 1000n);
+  assert.is(claimable.purpose.type, 'InvoicePayment');
+  await until(() => ours.eventsOf('PaymentClaimed').some((e) => bytesToHex(e.paymentHash) === bytesToHex(paymentHash)), 10_000, 'PaymentClaimed', W);
+  const sum = (m: Map<string, bigint>) => [...m.values()].reduce((a, b) => a + b, 0n);
+  await until(() => sum(ourBalances(W)) === sum(ob) + PAY_TO_US_SAT * 1000n, 10_000, 'our balance up by the amount', W);
+  let ea = await electrumBalances(W);
+  const eSum = (m: Map<string, { local: bigint }>) => [...m.values()].reduce((a, b) => a + b.local, 0n);
+  for (let i = 0; i < 100 && eSum(ea) !== eSum(eb) - PAY_TO_US_SAT * 1000n; i++) {
+    await new Promise((res) => setTimeout(res, 50));
+    ea = await electrumBalances(W);
+  }
+  assert.is(eSum(ea), eSum(eb) - PAY_TO_US_SAT * 1000n, 'Electrum\'s balance down by the amount (no fee to a direct peer)');
+  for (const [id, b] of ourBalances(W)) assert.is(b + ea.get(id)!.local, ours.cm.listChannels().find((c) => bytesToHex(c.channelId) === id)!.channelValueSat * 1000n - 0n, `channel ${id.slice(0, 8)}: both sides agree on the split`);
 });
 
 step('Electrum closes its channel cooperatively: closing tx on chain pays us exactly our balance, the rest to Electrum less the fee', async () => {
