@@ -846,9 +846,12 @@ export class ChannelManager implements ChannelMessageHandler, Listen, Confirm {
       // Revoked secrets stay revoked in the re-derived signer.
       if (s.holderCtn > 0n) signer.releaseCommitmentSecret((1n << 48n) - 1n - (s.holderCtn - 1n));
       const ch = new Channel(cm.ctx, s, signer);
+      // A restart is a disconnection: updates not covered by a commitment_signed are forgotten (BOLT 2).
+      if (s.phase === 'Funded') forgetUncommitted(ch);
       ch.peerDisconnected();
       cm.channels.push(ch);
     }
+    cm.payments.restored();
     return cm;
   }
 }

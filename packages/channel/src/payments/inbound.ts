@@ -246,6 +246,11 @@ export class InboundHtlcs {
     const sum = set.parts.reduce((a, x) => a + x.amtToForward, 0n);
     if (sum < set.totalMsat) return;
     set.complete = true;
+    this.announceClaimable(set);
+  }
+
+  /** Raises `PaymentClaimable` for a complete set. */
+  announceClaimable(set: ClaimableSet): void {
     const minExpiry = Math.min(...set.parts.map((x) => x.cltvExpiry));
     const viaChannelIds: Uint8Array[] = [];
     for (const x of set.parts) if (!viaChannelIds.some((c) => equalBytes(c, x.channelId))) viaChannelIds.push(x.channelId);

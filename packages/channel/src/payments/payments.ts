@@ -203,6 +203,12 @@ export class Payments implements HtlcHooks {
     };
   }
 
+  /** After a restart: what still waits for the user is announced again (forwards to process, payments to claim). */
+  restored(): void {
+    if (this.in.forwards.length) this.host.ctx.event({ type: 'PendingHTLCsForwardable' });
+    for (const set of this.in.claimable.values()) if (set.complete) this.in.announceClaimable(set);
+  }
+
   /** Restores {@link Payments.toState}. */
   fromState(v: StateValue): void {
     const st = v as unknown as {
