@@ -48,10 +48,28 @@ export interface RouteParams {
   /** The payer's channels; when given, they replace the graph's channels of the payer. */
   readonly firstHops?: readonly FirstHop[];
   readonly routeHints?: readonly (readonly RouteHintHop[])[];
-  /** Penalizes hops (e.g. a `ProbabilisticScorer`); the search minimizes fees plus penalties. The payer's own first hop is not scored. */
+  /**
+   * Penalizes hops (e.g. a `ProbabilisticScorer`); the search minimizes fees plus penalties. The
+   * payer's own first hop is not scored; a hop other parts already use is scored for the sum.
+   */
   readonly scorer?: Score;
-  /** Liquidity already taken by other parts of the same payment, per `scid × 2 + direction`, msat (used by {@link findMultiPathRoute}). */
+  /**
+   * Liquidity already taken by other parts of the same payment, msat, keyed by
+   * {@link usedLiquidityKey} (`scid × 4 + direction`, direction 2 for a first hop); used by
+   * {@link findMultiPathRoute}.
+   */
   readonly usedLiquidityMsat?: ReadonlyMap<bigint, number>;
+  /**
+   * The payee's features (raw BOLT 9 bytes, from the invoice's `9` field). When given without
+   * `basic_mpp` (bit 16/17), {@link findMultiPathRoute} returns one path only (BOLT 4 "Basic
+   * Multi-Part Payments": the writer may send more than one HTLC only if the invoice offers it).
+   */
+  readonly payeeFeatures?: Uint8Array;
+}
+
+/** The key of a hop in {@link RouteParams.usedLiquidityMsat}: `scid × 4 + direction` (0/1 the BOLT 7 direction bit, 2 a first hop). */
+export function usedLiquidityKey(shortChannelId: bigint, direction: 0 | 1 | 2): bigint {
+  return shortChannelId * 4n + BigInt(direction);
 }
 
 /** A hop of a route: the channel into `nodeId`, what `nodeId` receives over it and the HTLC's expiry. */
@@ -112,7 +130,9 @@ interface ExtraEdge {
   /** A first hop of the payer (no fee, no CLTV delta charged). */
   first: boolean;
   /** Key part for used liquidity: the direction bit, or 2 for the payer's first hops. */
-  dir: number;
+  dir: 0 | 1 | 2;
+  /** Liquidity other parts of the payment took (msat). */
+  used: number;
 }
 
 function lesserId(a: Uint8Array, b: Uint8Array): boolean {
@@ -121,6 +141,20 @@ function lesserId(a: Uint8Array, b: Uint8Array): boolean {
 }
 
 const keyOf = (b: Uint8Array) => Array.from(b, (x) => x.toString(16).padStart(2, '0')).join('');
+
+/** A query resolved to indices before any search: the two ends, the extra edges, the exclusions, used liquidity. */
+interface Query {
+  readonly payer: number;
+  readonly payee: number;
+  readonly extraNodeIds: Uint8Array[];
+  readonly extraIn: Map<number, ExtraEdge[]>;
+  readonly excludedNodes: Set<number>;
+  readonly excludedChannels: Set<bigint>;
+  /** No first hops were given: the graph's channels of the payer are used. */
+  readonly useGraphFirstHops: boolean;
+  /** Whether {@link Router}'s per-edge used-liquidity array holds this query's values. */
+  readonly hasUsed: boolean;
+}
 
 /** Reusable search state for one {@link RoutingGraph}: allocate once, route many times. */
 export class Router {
@@ -134,6 +168,10 @@ export class Router {
   private nextEdge: Int32Array;
   private generation = 0;
   private heap: IndexHeap;
+  /** Liquidity other parts of the payment took, per edge, valid where `usedStamp` is `usedGeneration`. */
+  private readonly usedEdge: Float64Array;
+  private readonly usedStamp: Int32Array;
+  private usedGeneration = 0;
 
   constructor(readonly graph: RoutingGraph) {
     const n = graph.nodeCount + 64;
@@ -146,6 +184,8 @@ export class Router {
     this.nextNode = new Int32Array(n);
     this.nextEdge = new Int32Array(n);
     this.heap = new IndexHeap(graph.edgeCount + n + 16);
+    this.usedEdge = new Float64Array(graph.edgeCount);
+    this.usedStamp = new Int32Array(graph.edgeCount);
   }
 
   private ensure(n: number): void {
@@ -166,13 +206,9 @@ export class Router {
     this.heap = new IndexHeap(this.graph.edgeCount + n * 2 + 16);
   }
 
-  /** Finds the cheapest route; throws {@link RouteError} when there is none. */
-  findRoute(p: RouteParams): Route {
+  /** Resolves node ids, hints, first hops, exclusions and used liquidity of a query. */
+  private prepare(p: RouteParams): Query {
     const g = this.graph;
-    if (p.amountMsat <= 0n) throw new RouteError('invalid_params', 'amount must be positive');
-    const finalDelta = p.finalCltvExpiryDelta ?? 18;
-    const maxCltv = p.maxTotalCltvExpiryDelta ?? 1008;
-    const maxLen = p.maxPathLength ?? 20;
     // Extra nodes (hint nodes and payer/payee unknown to the graph) get indices past the graph's.
     const extraIds = new Map<string, number>();
     const extraNodeIds: Uint8Array[] = [];
@@ -191,32 +227,147 @@ export class Router {
     const payer = idx(p.payer);
     const payee = idx(p.payee);
     if (payer === payee) throw new RouteError('invalid_params', 'payer and payee are the same node');
+    const used = p.usedLiquidityMsat && p.usedLiquidityMsat.size > 0 ? p.usedLiquidityMsat : undefined;
+    const usedOf = (scid: bigint, dir: 0 | 1 | 2) => (used ? (used.get(usedLiquidityKey(scid, dir)) ?? 0) : 0);
     const extraIn = new Map<number, ExtraEdge[]>();
     const addExtra = (to: number, e: ExtraEdge) => (extraIn.get(to) ?? extraIn.set(to, []).get(to)!).push(e);
     for (const hint of p.routeHints ?? []) {
       hint.forEach((h, k) => {
         const toId = k + 1 < hint.length ? hint[k + 1]!.pubkey : p.payee;
         const to = idx(toId);
+        const dir = lesserId(h.pubkey, toId) ? 0 : 1;
         addExtra(to, {
-          dir: lesserId(h.pubkey, toId) ? 0 : 1,
-          from: idx(h.pubkey), scid: h.shortChannelId, base: h.feeBaseMsat, ppm: h.feeProportionalMillionths, cltv: h.cltvExpiryDelta,
+          dir, from: idx(h.pubkey), scid: h.shortChannelId, base: h.feeBaseMsat, ppm: h.feeProportionalMillionths, cltv: h.cltvExpiryDelta,
           min: Number(h.htlcMinimumMsat ?? 0n), max: h.htlcMaximumMsat === undefined ? Infinity : Number(h.htlcMaximumMsat), first: false,
+          used: usedOf(h.shortChannelId, dir),
         });
       });
     }
     for (const f of p.firstHops ?? []) {
-      addExtra(idx(f.counterparty), { dir: 2, from: payer, scid: f.shortChannelId, base: 0, ppm: 0, cltv: 0, min: Number(f.htlcMinimumMsat ?? 0n), max: Number(f.outboundCapacityMsat), first: true });
+      addExtra(idx(f.counterparty), {
+        dir: 2, from: payer, scid: f.shortChannelId, base: 0, ppm: 0, cltv: 0, min: Number(f.htlcMinimumMsat ?? 0n), max: Number(f.outboundCapacityMsat), first: true,
+        used: usedOf(f.shortChannelId, 2),
+      });
     }
     this.ensure(g.nodeCount + extraNodeIds.length + 1);
-    const excludedNodes = new Set((p.excludedNodes ?? []).map((id) => idx(id)));
-    const excludedChannels = new Set(p.excludedChannels ?? []);
-    const useGraphFirstHops = p.firstHops === undefined;
+    if (used) {
+      const ug = ++this.usedGeneration;
+      for (const [k, v] of used) {
+        const dir = Number(k % 4n);
+        if (dir > 1) continue;
+        const e = g.edgeIndex(k / 4n, dir as 0 | 1);
+        if (e === undefined) continue;
+        this.usedEdge[e] = v;
+        this.usedStamp[e] = ug;
+      }
+    }
+    return {
+      payer, payee, extraNodeIds, extraIn,
+      excludedNodes: new Set((p.excludedNodes ?? []).map((id) => idx(id))),
+      excludedChannels: new Set(p.excludedChannels ?? []),
+      useGraphFirstHops: p.firstHops === undefined,
+      hasUsed: used !== undefined,
+    };
+  }
+
+  /** What edge `e` can still carry: its capacity (min of capacity and htlc_maximum) less what other parts took. */
+  private available(q: Query, e: number): number {
+    const max = this.graph.edgeMaxMsat[e]!;
+    return q.hasUsed && this.usedStamp[e] === this.usedGeneration ? max - this.usedEdge[e]! : max;
+  }
+
+  /**
+   * An upper bound of what all paths together can deliver: the smaller of what the payee can
+   * receive over its channels (and hint channels) and what the payer can send over its own
+   * (first hops when given), after exclusions and liquidity other parts took. No search.
+   */
+  capacityBoundMsat(p: RouteParams): number {
+    const g = this.graph;
+    const q = this.prepare(p);
+    let into = 0;
+    if (q.payee < g.nodeCount) {
+      for (let e = g.inStart[q.payee]!, end = g.inStart[q.payee + 1]!; e < end; e++) {
+        const u = g.edgeFrom[e]!;
+        if (u === q.payer ? !q.useGraphFirstHops : q.excludedNodes.has(u)) continue;
+        if (q.excludedChannels.size && q.excludedChannels.has(g.edgeScid[e]!)) continue;
+        into += Math.max(0, this.available(q, e));
+      }
+    }
+    let out = q.useGraphFirstHops && q.payer < g.nodeCount ? g.nodeOutMsat[q.payer]! : 0;
+    for (const [to, xs] of q.extraIn) {
+      for (const x of xs) {
+        if (q.excludedChannels.has(x.scid)) continue;
+        const cap = Math.max(0, x.max - x.used);
+        if (to === q.payee && !(x.from !== q.payer && q.excludedNodes.has(x.from))) into += cap;
+        if (x.from === q.payer) out += cap;
+      }
+    }
+    return Math.min(into, out);
+  }
+
+  /**
+   * The widest path's bottleneck: the most any single path from payer to payee can carry
+   * (min over its hops of what the channel can still carry), honouring exclusions, first hops,
+   * hints and used liquidity but not fees, htlc minimums, CLTV or path length, so an upper bound
+   * of one path's amount (0 when the payee cannot be reached). One search, from the payee.
+   */
+  maxPathCapacityMsat(p: RouteParams): number {
+    const g = this.graph;
+    const q = this.prepare(p);
+    const { payer, payee } = q;
+    const gen = ++this.generation;
+    const { amt, heap } = this;
+    heap.clear();
+    amt[payee] = Infinity;
+    this.gen[payee] = gen;
+    heap.push(payee, -Infinity);
+    const reach = (u: number, c: number) => {
+      if (c <= 0 || (u !== payer && q.excludedNodes.has(u))) return;
+      if (this.gen[u] !== gen || (this.done[u] !== gen && c > amt[u]!)) {
+        this.gen[u] = gen;
+        this.done[u] = 0;
+        amt[u] = c;
+        heap.push(u, -c);
+      }
+    };
+    while (heap.size > 0) {
+      const key = heap.topKey();
+      const v = heap.pop();
+      if (this.done[v] === gen || -key < amt[v]!) continue;
+      this.done[v] = gen;
+      if (v === payer) return amt[v]!;
+      const b = amt[v]!;
+      if (v < g.nodeCount) {
+        for (let e = g.inStart[v]!, end = g.inStart[v + 1]!; e < end; e++) {
+          const u = g.edgeFrom[e]!;
+          if (u === payer && !q.useGraphFirstHops) continue;
+          if (q.excludedChannels.size && q.excludedChannels.has(g.edgeScid[e]!)) continue;
+          const c = this.available(q, e);
+          reach(u, c < b ? c : b);
+        }
+      }
+      for (const x of q.extraIn.get(v) ?? []) {
+        if (q.excludedChannels.has(x.scid)) continue;
+        reach(x.from, Math.min(b, x.max - x.used));
+      }
+    }
+    return 0;
+  }
+
+  /** Finds the cheapest route; throws {@link RouteError} when there is none. */
+  findRoute(p: RouteParams): Route {
+    const g = this.graph;
+    if (p.amountMsat <= 0n) throw new RouteError('invalid_params', 'amount must be positive');
+    const finalDelta = p.finalCltvExpiryDelta ?? 18;
+    const maxCltv = p.maxTotalCltvExpiryDelta ?? 1008;
+    const maxLen = p.maxPathLength ?? 20;
+    const q = this.prepare(p);
+    const { payer, payee, excludedNodes, excludedChannels, useGraphFirstHops, extraIn, extraNodeIds } = q;
 
     const gen = ++this.generation;
-    const { amt, cost, cltv, hops, nextNode, nextEdge, heap } = this;
+    const { amt, cost, cltv, hops, nextNode, nextEdge, heap, usedEdge, usedStamp } = this;
+    const ug = q.hasUsed ? this.usedGeneration : -1;
     const scorer = p.scorer;
-    const used = p.usedLiquidityMsat;
-    const usedOf = (scid: bigint, dir: number) => (used ? (used.get(scid * 2n + BigInt(dir)) ?? 0) : 0);
     heap.clear();
     const amount = Number(p.amountMsat);
     amt[payee] = amount;
@@ -268,14 +419,16 @@ export class Router {
         for (let e = g.inStart[v]!, end = g.inStart[v + 1]!; e < end; e++) {
           const u = g.edgeFrom[e]!;
           if (u === payer && !useGraphFirstHops) continue;
-          if (a < g.edgeHtlcMin[e]! || a > g.edgeMaxMsat[e]! - (used ? usedOf(g.edgeScid[e]!, g.edgeDir[e]!) : 0)) continue;
+          const taken = usedStamp[e] === ug ? usedEdge[e]! : 0;
+          if (a < g.edgeHtlcMin[e]! || a > g.edgeMaxMsat[e]! - taken) continue;
           if (excludedChannels.size && excludedChannels.has(g.edgeScid[e]!)) continue;
-          const penalty = scorer && u !== payer ? scorer.channelPenaltyMsat(g.edgeScid[e]!, g.edgeDir[e]! as 0 | 1, a, g.edgeMaxMsat[e]!) : 0;
+          // The scorer sees what this part adds to what other parts already send over the channel.
+          const penalty = scorer && u !== payer ? scorer.channelPenaltyMsat(g.edgeScid[e]!, g.edgeDir[e]! as 0 | 1, a + taken, g.edgeMaxMsat[e]!) : 0;
           relax(u, v, e, a, g.edgeFeeBase[e]!, g.edgeFeePpm[e]!, g.edgeCltv[e]!, false, penalty);
         }
       }
       for (const x of extraIn.get(v) ?? []) {
-        if (a < x.min || a > x.max - (used ? usedOf(x.scid, x.dir) : 0) || excludedChannels.has(x.scid)) continue;
+        if (a < x.min || a > x.max - x.used || excludedChannels.has(x.scid)) continue;
         extraEdges.push(x);
         relax(x.from, v, -extraEdges.length, a, x.base, x.ppm, x.cltv, x.first, 0);
       }
@@ -284,7 +437,7 @@ export class Router {
 
     // Walk forward from the payer and recompute amounts exactly in bigint.
     const nodeIdOf = (i: number) => (i < g.nodeCount ? g.nodeIds[i]! : extraNodeIds[i - g.nodeCount]!);
-    const path: { node: number; scid: bigint; base: number; ppm: number; delta: number; min: number; max: number; dir: 0 | 1 }[] = [];
+    const path: { node: number; scid: bigint; base: number; ppm: number; delta: number; min: number; max: number; avail: number; dir: 0 | 1 }[] = [];
     for (let u = payer; u !== payee; u = nextNode[u]!) {
       const e = nextEdge[u]!;
       const x = e < 0 ? extraEdges[-e - 1]! : undefined;
@@ -296,6 +449,7 @@ export class Router {
         delta: x ? x.cltv : g.edgeCltv[e]!,
         min: x ? x.min : g.edgeHtlcMin[e]!,
         max: x ? x.max : g.edgeMaxMsat[e]!,
+        avail: x ? x.max - x.used : this.available(q, e),
         dir: x ? (lesserId(nodeIdOf(u), nodeIdOf(nextNode[u]!)) ? 0 : 1) : (g.edgeDir[e]! as 0 | 1),
       });
     }
@@ -310,7 +464,7 @@ export class Router {
         amountIn = out[i + 1]!.amountMsat + fee;
         cltvIn = out[i + 1]!.cltvExpiry - height + path[i + 1]!.delta;
       }
-      if (Number(amountIn) < hop.min || Number(amountIn) > hop.max) throw new RouteError('no_route', 'route failed the exact amount check');
+      if (Number(amountIn) < hop.min || Number(amountIn) > hop.avail) throw new RouteError('no_route', 'route failed the exact amount check');
       out[i] = {
         nodeId: nodeIdOf(hop.node), shortChannelId: hop.scid, amountMsat: amountIn, feeMsat: fee, cltvExpiry: height + cltvIn,
         direction: hop.dir, capacityMsat: BigInt(Number.isFinite(hop.max) ? hop.max : Number.MAX_SAFE_INTEGER),

@@ -1,10 +1,10 @@
 /**
  * Multi-path payments (BOLT 4 "Basic Multi-Part Payments"): when no single path can carry the
  * amount — or, with a scorer, when one path is unlikely to succeed — the amount is split into
- * parts routed one after another, each part seeing the liquidity the earlier parts took.
- * The parts sum exactly to the amount.
+ * parts, each sized by the widest path still open and routed over the liquidity the earlier
+ * parts left. The parts sum exactly to the amount.
  */
-import { RouteError, type Route, type RouteParams, type Router } from './find-route.js';
+import { RouteError, usedLiquidityKey, type Route, type RouteParams, type Router } from './find-route.js';
 import type { Score } from './scorer.js';
 
 /** Options of {@link findMultiPathRoute}. */
@@ -27,8 +27,17 @@ export interface MultiPathRoute {
   readonly totalFeeMsat: bigint;
 }
 
+/** Whether raw BOLT 9 feature bytes (big-endian bit order) set bit 16 or 17, `basic_mpp`. */
+export function offersBasicMpp(features: Uint8Array): boolean {
+  const bit = (i: number) => {
+    const at = features.length - 1 - (i >> 3);
+    return at >= 0 && (features[at]! & (1 << (i & 7))) !== 0;
+  };
+  return bit(16) || bit(17);
+}
+
 /** Success probability of a route under a scorer that can tell it, else `undefined`. */
-function routeProbability(scorer: Score | undefined, r: Route): number | undefined {
+export function routeProbability(scorer: Score | undefined, r: Route): number | undefined {
   const sp = (scorer as { successProbability?: (scid: bigint, dir: 0 | 1, amt: number, cap: number) => number } | undefined)?.successProbability;
   if (!sp) return undefined;
   let p = 1;
@@ -39,59 +48,110 @@ function routeProbability(scorer: Score | undefined, r: Route): number | undefin
   return p;
 }
 
-function split(router: Router, p: RouteParams, maxParts: number, minPart: bigint, initialPart = p.amountMsat): Route[] | undefined {
+/** Records what a part takes from each channel it crosses. */
+function take(used: Map<bigint, number>, p: RouteParams, r: Route): void {
+  r.hops.forEach((h, i) => {
+    const k = usedLiquidityKey(h.shortChannelId, i === 0 && p.firstHops ? 2 : h.direction);
+    used.set(k, (used.get(k) ?? 0) + Number(h.amountMsat));
+  });
+}
+
+const isNoRoute = (e: unknown) => e instanceof RouteError && e.code === 'no_route';
+
+/**
+ * Splits the amount into at most `maxParts` parts. Each round asks for the widest path still
+ * open (one search: its bottleneck `w` bounds what any one path can carry now and later, so
+ * when the rest exceeds `w ×` the parts left, no split exists and the search stops) and routes
+ * a part of `rest / k`, `k = ceil(rest / 0.97w)` the number of equal parts such paths would
+ * need (3% left for fees), shrinking by halves when fees, htlc limits or CLTV rule it out.
+ */
+function split(router: Router, p: RouteParams, maxParts: number, minPart: bigint): Route[] | undefined {
   const used = new Map<bigint, number>();
   const parts: Route[] = [];
   let remaining = p.amountMsat;
-  let size = initialPart;
+  /** A part size that leaves nothing below `minPart` behind, or undefined. */
+  const fit = (t: bigint): bigint | undefined => {
+    if (t >= remaining) return remaining;
+    if (remaining - t < minPart) t = remaining - minPart;
+    return t >= minPart && t > 0n ? t : undefined;
+  };
   while (remaining > 0n) {
-    if (parts.length >= maxParts) return undefined;
-    const part = size > remaining ? remaining : size;
-    try {
-      const r = router.findRoute({ ...p, amountMsat: part, usedLiquidityMsat: used });
-      parts.push(r);
-      r.hops.forEach((h, i) => {
-        const k = h.shortChannelId * 2n + BigInt(i === 0 && p.firstHops ? 2 : h.direction);
-        used.set(k, (used.get(k) ?? 0) + Number(h.amountMsat));
-      });
-      remaining -= part;
-    } catch (e) {
-      if (!(e instanceof RouteError) || e.code !== 'no_route') throw e;
-      const half = (part + 1n) / 2n;
-      if (half < minPart || half === part) return undefined;
-      size = half;
+    const left = maxParts - parts.length;
+    if (left <= 0) return undefined;
+    const q: RouteParams = { ...p, usedLiquidityMsat: used };
+    const w = router.maxPathCapacityMsat(q);
+    const rest = Number(remaining);
+    if (!(w > 0) || rest > w * left) return undefined;
+    // As many equal parts as the widest path needs (with 3% room for fees), at most `left`.
+    const k = Math.min(left, Math.ceil(rest / (w * 0.97)));
+    let target = fit(k <= 1 ? remaining : BigInt(Math.ceil(rest / k)));
+    let r: Route | undefined;
+    for (let attempt = 0; attempt < 6 && target !== undefined && !r; attempt++) {
+      try {
+        r = router.findRoute({ ...q, amountMsat: target });
+      } catch (e) {
+        if (!isNoRoute(e)) throw e;
+        target = fit(target / 2n);
+      }
     }
+    if (!r || target === undefined) return undefined;
+    parts.push(r);
+    take(used, p, r);
+    remaining -= target;
   }
   return parts;
 }
 
-/** Routes `p.amountMsat` over one or more paths; throws `RouteError('no_route')` when even splitting fails. */
+/** Two parts of half the amount each (the second over what the first left), or undefined. */
+function halves(router: Router, p: RouteParams, minPart: bigint): Route[] | undefined {
+  const a = (p.amountMsat + 1n) / 2n;
+  const b = p.amountMsat - a;
+  if (b < minPart) return undefined;
+  try {
+    const used = new Map<bigint, number>();
+    const first = router.findRoute({ ...p, amountMsat: a });
+    take(used, p, first);
+    return [first, router.findRoute({ ...p, amountMsat: b, usedLiquidityMsat: used })];
+  } catch (e) {
+    if (!isNoRoute(e)) throw e;
+    return undefined;
+  }
+}
+
+/**
+ * Routes `p.amountMsat` over one or more paths; throws `RouteError('no_route')` when no set of
+ * at most `maxParts` paths is found. Cost: an amount beyond what the payee can receive or the
+ * payer send is refused without a search; one that fits is one search; a split costs about
+ * two searches a part (the widest path, then the cheapest path for the part).
+ */
 export function findMultiPathRoute(router: Router, p: RouteParams, opts: MultiPathOptions = {}): MultiPathRoute {
-  const maxParts = opts.maxParts ?? 8;
+  if (p.amountMsat <= 0n) throw new RouteError('invalid_params', 'amount must be positive');
+  const mppAllowed = p.payeeFeatures === undefined || offersBasicMpp(p.payeeFeatures);
+  const maxParts = mppAllowed ? (opts.maxParts ?? 8) : 1;
+  if (!(maxParts >= 1)) throw new RouteError('invalid_params', 'maxParts must be at least 1');
   const minPart = opts.minPartMsat ?? 10_000n;
   const wrap = (paths: Route[]): MultiPathRoute => ({
     paths,
     totalAmountMsat: p.amountMsat,
     totalFeeMsat: paths.reduce((a, r) => a + r.totalFeeMsat, 0n),
   });
+  const bound = router.capacityBoundMsat(p);
+  if (Number(p.amountMsat) > bound) throw new RouteError('no_route', `the payee can receive, or the payer send, at most ${Math.floor(bound)} msat over its channels`);
   let single: Route | undefined;
   try {
     single = router.findRoute(p);
   } catch (e) {
-    if (!(e instanceof RouteError) || e.code !== 'no_route') throw e;
+    if (!isNoRoute(e)) throw e;
   }
   if (single) {
     const prob = routeProbability(p.scorer, single);
     if (prob === undefined || prob >= (opts.minSuccessProbability ?? 0.5) || maxParts < 2) return wrap([single]);
-    // Unlikely as one part: try two halves and keep them if together they are likelier.
-    const halves = split(router, p, 2, minPart, (p.amountMsat + 1n) / 2n);
-    if (halves && halves.length === 2) {
-      const ph = halves.reduce((a, r) => a * (routeProbability(p.scorer, r) ?? 1), 1);
-      if (ph > prob) return wrap(halves);
-    }
+    // Unlikely as one part: two halves, kept if together they are likelier.
+    const two = halves(router, p, minPart);
+    if (two && two.reduce((a, r) => a * (routeProbability(p.scorer, r) ?? 1), 1) > prob) return wrap(two);
     return wrap([single]);
   }
-  const parts = split(router, p, maxParts, minPart);
-  if (!parts) throw new RouteError('no_route', `no set of at most ${maxParts} paths carries ${p.amountMsat} msat`);
+  const parts = maxParts >= 2 ? split(router, p, maxParts, minPart) : undefined;
+  if (!parts) throw new RouteError('no_route', maxParts >= 2 ? `no set of at most ${maxParts} paths carries ${p.amountMsat} msat` : 'no single route carries the amount, and the payee does not offer basic_mpp');
   return wrap(parts);
 }

@@ -29,6 +29,18 @@ export class RoutingGraph {
   edgeMaxMsat!: Float64Array;
   /** The BOLT 7 direction bit of the edge: 0 if sent by the channel's `node_id_1`. */
   edgeDir!: Uint8Array;
+  /** Per node, the sum of what its outgoing edges can carry (msat): an upper bound of what it can send. */
+  nodeOutMsat!: Float64Array;
+  private byChannel?: Map<bigint, number>;
+
+  /** The edge of a channel direction, if usable (the index is built on first use). */
+  edgeIndex(scid: bigint, dir: 0 | 1): number | undefined {
+    if (!this.byChannel) {
+      this.byChannel = new Map();
+      for (let e = 0; e < this.edgeCount; e++) this.byChannel.set(this.edgeScid[e]! * 2n + BigInt(this.edgeDir[e]!), e);
+    }
+    return this.byChannel.get(scid * 2n + BigInt(dir));
+  }
 
   /** Index of a node id, interning it when `create`. */
   nodeIndex(id: Uint8Array, create = false): number | undefined {
@@ -93,6 +105,7 @@ export class RoutingGraph {
     g.edgeHtlcMin = new Float64Array(m);
     g.edgeMaxMsat = new Float64Array(m);
     g.edgeDir = new Uint8Array(m);
+    g.nodeOutMsat = new Float64Array(n);
     for (let e = 0; e < m; e++) {
       const k = fill[to[e]!]!++;
       g.edgeFrom[k] = from[e]!;
@@ -103,6 +116,7 @@ export class RoutingGraph {
       g.edgeHtlcMin[k] = hmin[e]!;
       g.edgeMaxMsat[k] = hmax[e]!;
       g.edgeDir[k] = dirs[e]!;
+      g.nodeOutMsat[from[e]!]! += hmax[e]!;
     }
     return g;
   }

@@ -90,7 +90,15 @@ export class ProbabilisticScorer implements Score {
 
   /** The probability that `amount` fits through the channel direction. */
   successProbability(scid: bigint, dir: 0 | 1, amountMsat: number, capacityMsat: number): number {
-    const { min, max } = this.liquidityBounds(scid, dir, capacityMsat);
+    // Called for every edge the router looks at: no allocation when nothing was learned.
+    let min = 0;
+    let max = capacityMsat;
+    const b = this.bounds.size === 0 ? undefined : this.bounds.get(key(scid, dir));
+    if (b) {
+      const f = Math.pow(0.5, Math.max(0, this.now - b.lastUpdated) / this.params.liquidityOffsetHalfLifeSeconds);
+      min = Math.min(b.minOffset * f, capacityMsat);
+      max = Math.max(0, capacityMsat - b.maxOffset * f);
+    }
     if (amountMsat <= min) return 1;
     if (amountMsat > max) return 0;
     return (max - amountMsat + 1) / (max - min + 1);

@@ -14,8 +14,11 @@ function viewOf(g: GraphSnapshot) {
 }
 
 /** An independent checker: recomputes every hop forward from the snapshot's own policies. */
+const channelMaps = new WeakMap<GraphSnapshot, Map<bigint, GraphSnapshot['channels'][number]>>();
+const channelsOf = (g: GraphSnapshot) => channelMaps.get(g) ?? channelMaps.set(g, new Map(g.channels.map((c) => [c.scid, c]))).get(g)!;
+
 function checkRoute(g: GraphSnapshot, payer: number, payee: number, amount: bigint, finalDelta: number, r: Route): void {
-  const byScid = new Map(g.channels.map((c) => [c.scid, c]));
+  const byScid = channelsOf(g);
   let prev = payer;
   const nodesOnPath: number[] = [];
   for (let i = 0; i < r.hops.length; i++) {
@@ -44,6 +47,23 @@ function checkRoute(g: GraphSnapshot, payer: number, payee: number, amount: bigi
   assert.is(new Set(nodesOnPath).size, nodesOnPath.length, 'no node twice');
   assert.ok(r.hops.length <= 20 && r.totalCltvExpiryDelta <= 1008);
   assert.is(r.totalAmountMsat, amount + r.totalFeeMsat);
+}
+
+/** Nodes that can send (an enabled outgoing direction) and nodes that can receive. */
+function endpoints(g: GraphSnapshot): { senders: number[]; receivers: number[] } {
+  const senders: number[] = [];
+  const receivers: number[] = [];
+  const out = new Uint8Array(g.nodes.length);
+  const inn = new Uint8Array(g.nodes.length);
+  for (const c of g.channels) {
+    if (c.policies[0]) (out[c.node1] = 1), (inn[c.node2] = 1);
+    if (c.policies[1]) (out[c.node2] = 1), (inn[c.node1] = 1);
+  }
+  for (let i = 0; i < g.nodes.length; i++) {
+    if (out[i]) senders.push(i);
+    if (inn[i]) receivers.push(i);
+  }
+  return { senders, receivers };
 }
 
 function runQueries(g: GraphSnapshot, queries: number, seed: number) {
@@ -112,6 +132,59 @@ test('mainnet 2026: multi-path payments of 0.5 to 5 BTC to well-connected nodes 
     }
   }
   assert.ok(split >= 3, `expected several payments to be split, got ${split}`);
+});
+
+test('mainnet 2026: 300 seeded MPP + scorer queries (50k to 10M sat): parts sum exactly, each passes the checker, at most 8, channels not overdrawn; refusals without a search are true', () => {
+  const g = loadClnGossmap2026();
+  const router = new Router(RoutingGraph.fromView(viewOf(g)));
+  const { senders, receivers } = endpoints(g);
+  const inSat = new Array<bigint>(g.nodes.length).fill(0n);
+  const outSat = new Array<bigint>(g.nodes.length).fill(0n);
+  for (const c of g.channels) {
+    for (const dir of [0, 1] as const) {
+      const pol = c.policies[dir];
+      if (!pol) continue;
+      const [from, to] = dir === 0 ? [c.node1, c.node2] : [c.node2, c.node1];
+      const cap = pol.htlcMaximumMsat < c.capacitySat * 1000n ? pol.htlcMaximumMsat : c.capacitySat * 1000n;
+      inSat[to]! += cap;
+      outSat[from]! += cap;
+    }
+  }
+  const scorer = new ProbabilisticScorer();
+  let x = 99;
+  const rnd = () => ((x = (x * 1103515245 + 12345) >>> 0) / 0x100000000);
+  let routed = 0;
+  let split = 0;
+  let refused = 0;
+  for (let q = 0; q < 300; q++) {
+    const payer = senders[Math.floor(rnd() * senders.length)]!;
+    const payee = receivers[Math.floor(rnd() * receivers.length)]!;
+    const amount = BigInt(Math.floor(10 ** (3 + rnd() * 2.3))) * 50_000n;
+    if (payer === payee) continue;
+    try {
+      const m = findMultiPathRoute(router, { payer: g.nodes[payer]!.nodeId, payee: g.nodes[payee]!.nodeId, amountMsat: amount, scorer }, { maxParts: 8 });
+      assert.ok(m.paths.length >= 1 && m.paths.length <= 8, 'cap on parts');
+      assert.is(m.paths.reduce((a, r) => a + r.hops[r.hops.length - 1]!.amountMsat, 0n), amount, 'parts sum exactly');
+      assert.is(m.totalFeeMsat, m.paths.reduce((a, r) => a + r.totalFeeMsat, 0n));
+      const perChannel = new Map<bigint, bigint>();
+      for (const r of m.paths) {
+        checkRoute(g, payer, payee, r.hops[r.hops.length - 1]!.amountMsat, 18, r);
+        for (const h of r.hops) perChannel.set(h.shortChannelId, (perChannel.get(h.shortChannelId) ?? 0n) + h.amountMsat);
+      }
+      const byScid = channelsOf(g);
+      for (const [scid, total] of perChannel) assert.ok(total <= byScid.get(scid)!.capacitySat * 1000n, `channel ${scid}: the parts together fit its capacity`);
+      routed++;
+      if (m.paths.length > 1) split++;
+    } catch (e) {
+      if (!(e instanceof RouteError)) throw e;
+      if (/at most \d+ msat/.test(e.message)) {
+        refused++;
+        assert.ok(amount > inSat[payee]! || amount > outSat[payer]!, 'refused without a search only when the payee cannot receive or the payer cannot send it');
+      }
+    }
+  }
+  console.log(`    MPP: ${routed} routed (${split} split), ${refused} refused by the capacity bound`);
+  assert.ok(routed >= 60 && split >= 10, `expected many routed and split payments, got ${routed} / ${split}`);
 });
 
 test('2021 listchannels snapshot (absurd fees included): 200 random queries, routes checked, nothing overflows', () => {
