@@ -65,6 +65,12 @@ export interface RouteParams {
    * Multi-Part Payments": the writer may send more than one HTLC only if the invoice offers it).
    */
   readonly payeeFeatures?: Uint8Array;
+  /**
+   * The most the route may cost in fees (msat). Searches prune paths over it; with a scorer,
+   * when the scored search finds nothing within it, the fee-only search (exact) is tried.
+   * For {@link findMultiPathRoute}, a budget for all parts together.
+   */
+  readonly maxFeeMsat?: bigint;
 }
 
 /** The key of a hop in {@link RouteParams.usedLiquidityMsat}: `scid × 4 + direction` (0/1 the BOLT 7 direction bit, 2 a first hop). */
@@ -356,8 +362,19 @@ export class Router {
 
   /** Finds the cheapest route; throws {@link RouteError} when there is none. */
   findRoute(p: RouteParams): Route {
-    const g = this.graph;
     if (p.amountMsat <= 0n) throw new RouteError('invalid_params', 'amount must be positive');
+    if (p.maxFeeMsat !== undefined && p.maxFeeMsat < 0n) throw new RouteError('invalid_params', 'maxFeeMsat must not be negative');
+    try {
+      return this.search(p);
+    } catch (e) {
+      // The scored search keeps one label a node, so a dearer-but-cheaper-in-fees path can be lost to the budget: retry on fees alone.
+      if (!(e instanceof RouteError && e.code === 'no_route' && p.scorer && p.maxFeeMsat !== undefined)) throw e;
+      return this.search({ ...p, scorer: undefined });
+    }
+  }
+
+  private search(p: RouteParams): Route {
+    const g = this.graph;
     const finalDelta = p.finalCltvExpiryDelta ?? 18;
     const maxCltv = p.maxTotalCltvExpiryDelta ?? 1008;
     const maxLen = p.maxPathLength ?? 20;
@@ -370,6 +387,7 @@ export class Router {
     const scorer = p.scorer;
     heap.clear();
     const amount = Number(p.amountMsat);
+    const maxFee = p.maxFeeMsat === undefined ? Infinity : Number(p.maxFeeMsat);
     amt[payee] = amount;
     cost[payee] = 0;
     cltv[payee] = finalDelta;
@@ -388,7 +406,7 @@ export class Router {
         na = a + feeFloat(a, base, ppm);
         nc = cltv[v]! + delta;
       }
-      if (nc > maxCltv || !(na < 2 ** 53)) return;
+      if (nc > maxCltv || !(na < 2 ** 53) || na - amount > maxFee) return;
       const ncost = cost[v]! + (na - a) + penalty;
       if (!seen(u) || ncost < cost[u]!) {
         this.gen[u] = gen;
@@ -471,6 +489,7 @@ export class Router {
       };
     }
     const total = out[0]!.amountMsat;
+    if (p.maxFeeMsat !== undefined && total - p.amountMsat > p.maxFeeMsat) throw new RouteError('no_route', 'route failed the exact fee check');
     return { hops: out, totalAmountMsat: total, totalFeeMsat: total - p.amountMsat, totalCltvExpiryDelta: out[0]!.cltvExpiry - height };
   }
 }

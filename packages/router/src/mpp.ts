@@ -69,6 +69,7 @@ function split(router: Router, p: RouteParams, maxParts: number, minPart: bigint
   const used = new Map<bigint, number>();
   const parts: Route[] = [];
   let remaining = p.amountMsat;
+  let fees = 0n;
   /** A part size that leaves nothing below `minPart` behind, or undefined. */
   const fit = (t: bigint): bigint | undefined => {
     if (t >= remaining) return remaining;
@@ -78,7 +79,7 @@ function split(router: Router, p: RouteParams, maxParts: number, minPart: bigint
   while (remaining > 0n) {
     const left = maxParts - parts.length;
     if (left <= 0) return undefined;
-    const q: RouteParams = { ...p, usedLiquidityMsat: used };
+    const q: RouteParams = { ...p, usedLiquidityMsat: used, maxFeeMsat: p.maxFeeMsat === undefined ? undefined : p.maxFeeMsat - fees };
     const w = router.maxPathCapacityMsat(q);
     const rest = Number(remaining);
     if (!(w > 0) || rest > w * left) return undefined;
@@ -97,6 +98,7 @@ function split(router: Router, p: RouteParams, maxParts: number, minPart: bigint
     if (!r || target === undefined) return undefined;
     parts.push(r);
     take(used, p, r);
+    fees += r.totalFeeMsat;
     remaining -= target;
   }
   return parts;
@@ -111,7 +113,9 @@ function halves(router: Router, p: RouteParams, minPart: bigint): Route[] | unde
     const used = new Map<bigint, number>();
     const first = router.findRoute({ ...p, amountMsat: a });
     take(used, p, first);
-    return [first, router.findRoute({ ...p, amountMsat: b, usedLiquidityMsat: used })];
+    const budget = p.maxFeeMsat === undefined ? undefined : p.maxFeeMsat - first.totalFeeMsat;
+    if (budget !== undefined && budget < 0n) return undefined;
+    return [first, router.findRoute({ ...p, amountMsat: b, usedLiquidityMsat: used, maxFeeMsat: budget })];
   } catch (e) {
     if (!isNoRoute(e)) throw e;
     return undefined;

@@ -130,4 +130,24 @@ test('absurd fees (as in the 2021 data) do not overflow: such edges are simply t
   assert.is(r.totalFeeMsat, forwardingFeeMsat(1_000n, 4_294_967_295, 4_294_967_295));
 });
 
+test('maximum fee: the cheapest route within it, none when even the cheapest costs more; with a scorer, the fee-only search is the fallback', () => {
+  const chs = [
+    ch('S', 'A', pol(0, 0, 10)),
+    ch('A', 'T', pol(5_000, 0, 10)),
+    ch('S', 'B', pol(0, 0, 10)),
+    ch('B', 'T', pol(9_000, 0, 10)),
+  ];
+  const p = { from: 'S', to: 'T', amount: 1_000_000n };
+  assert.is(path(route(chs, { ...p, maxFeeMsat: 5_000n })), 'AT');
+  assert.ok(noRoute(() => route(chs, { ...p, maxFeeMsat: 4_999n })));
+  // A scorer that strongly dislikes A→T: the scored search prefers B (9,000 fee), over a budget of 6,000.
+  const scorer = {
+    channelPenaltyMsat: (scid: bigint) => (scid === chs[1]!.scid ? 1_000_000 : 0),
+    paymentPathFailed() {},
+    paymentPathSuccessful() {},
+  };
+  assert.is(path(route(chs, { ...p, scorer })), 'BT');
+  assert.is(path(route(chs, { ...p, scorer, maxFeeMsat: 6_000n })), 'AT', 'within the budget only through A');
+});
+
 test.run();
