@@ -106,6 +106,7 @@ class Harness:
             'capacity_sat': chan.constraints.capacity,
             'local_msat': chan.balance(LOCAL),
             'remote_msat': chan.balance(REMOTE),
+            'can_send_msat': chan.available_to_spend(LOCAL) if chan.get_state() == ChannelState.OPEN else 0,
             'local_ctn': chan.get_latest_ctn(LOCAL),
             'remote_ctn': chan.get_latest_ctn(REMOTE),
             'feerate_local': chan.get_latest_feerate(LOCAL),

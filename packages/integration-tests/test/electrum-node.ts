@@ -143,19 +143,23 @@ export class OurNode {
   }
 
   /**
-   * Pays a BOLT 11 invoice of a direct peer over our channel `shortChannelId` (one hop: the
-   * composition layer would ask a router for longer paths). Returns the decoded invoice and
-   * the payment id; `PaymentSent` or `PaymentFailed` follows.
+   * Pays a BOLT 11 invoice of a direct peer: one path per part, each a single hop over our
+   * channel `shortChannelId` (the composition layer would ask a router for longer paths).
+   * Several parts make a multi-part payment (BOLT 4 "Basic Multi-Part Payments", `total_msat`
+   * is the invoice amount). Returns the decoded invoice and the payment id; `PaymentSent` or
+   * `PaymentFailed` follows.
    */
-  payInvoice(bolt11: string, shortChannelId: bigint): { invoice: Invoice; paymentId: Uint8Array } {
+  payInvoice(bolt11: string, parts: readonly { shortChannelId: bigint; amountMsat?: bigint }[]): { invoice: Invoice; paymentId: Uint8Array } {
     const invoice = decodeInvoice(bolt11, { secp });
     if (invoice.network !== 'regtest') throw new Error(`invoice for ${invoice.network}`);
     if (invoice.amountMsat === undefined) throw new Error('invoice without an amount');
+    if (parts.length > 1 && !invoice.features.supports('basic_mpp')) throw new Error('the payee does not take multi-part payments');
     // A few blocks of slack over the payee's min_final_cltv_expiry_delta, for blocks found while the HTLC travels.
     const cltvExpiry = this.cm.currentBestBlock().height + invoice.minFinalCltvExpiryDelta + 3;
     const paymentId = sha256(invoice.paymentHash);
+    const paths = parts.map((p) => ({ hops: [{ nodeId: invoice.payeeNodeId, shortChannelId: p.shortChannelId, amountMsat: p.amountMsat ?? invoice.amountMsat!, cltvExpiry }] }));
     this.cm.sendPayment(
-      [{ hops: [{ nodeId: invoice.payeeNodeId, shortChannelId, amountMsat: invoice.amountMsat, cltvExpiry }] }],
+      paths,
       invoice.paymentHash,
       { paymentSecret: invoice.paymentSecret, totalMsat: invoice.amountMsat, ...(invoice.paymentMetadata ? { paymentMetadata: invoice.paymentMetadata } : {}) },
       paymentId,

@@ -16,7 +16,7 @@
  *
  * python3-electrum missing is a failure, not a skip (`.ci/run` installs it).
  */
-import { txidToHex } from '@ln/chain-interfaces';
+import { txidToHex, type OutPoint } from '@ln/chain-interfaces';
 import { bytesToHex, sha256 } from '@ln/crypto';
 import { Features } from '@ln/wire';
 import { test } from 'uvu';
@@ -149,6 +149,7 @@ step('we fund a channel to Electrum (400,000 sat, push 50,000 sat): channel_read
 const PAY_TO_ELECTRUM_SAT = 50_000n;
 const DUST_PAYMENT_SAT = 2_000n;
 const PAY_TO_US_SAT = 70_000n;
+const MPP_TO_US_SAT = 350_000n;
 
 /** Our balance (msat) in each of our open channels with Electrum, by channel id. */
 const ourBalances = (W: World) => new Map(W.ours.cm.listChannels().map((c) => [bytesToHex(c.channelId), c.balanceMsat]));
@@ -157,15 +158,17 @@ async function electrumBalances(W: World): Promise<Map<string, { local: bigint; 
   return new Map(list.filter((c: any) => c.state === 'OPEN').map((c: any) => [c.channel_id, { local: BigInt(c.local_msat), remote: BigInt(c.remote_msat) }]));
 }
 
-async function payElectrum(amountSat: bigint, chan: string, other: string, memo: string): Promise<void> {
+/** Pays an invoice of Electrum's for the sum of `parts` (one part per channel: a multi-part payment when several). */
+async function payElectrum(parts: { chan: string; sat: bigint }[], memo: string): Promise<void> {
   const W = world();
   const { electrum, ours, electrumId } = W;
+  const amountSat = parts.reduce((a, p) => a + p.sat, 0n);
   const ob = ourBalances(W);
   const eb = await electrumBalances(W);
   const inv = await electrum.call('add_invoice', { amount_sat: Number(amountSat), memo });
   assert.ok(inv.invoice.startsWith('lnbcrt'), inv.invoice);
-  const scid = ours.cm.listChannels().find((c) => bytesToHex(c.channelId) === chan)!.shortChannelId!;
-  const { invoice, paymentId } = ours.payInvoice(inv.invoice, scid);
+  const scid = (chan: string) => ours.cm.listChannels().find((c) => bytesToHex(c.channelId) === chan)!.shortChannelId!;
+  const { invoice, paymentId } = ours.payInvoice(inv.invoice, parts.map((p) => ({ shortChannelId: scid(p.chan), amountMsat: p.sat * 1000n })));
   assert.is(bytesToHex(invoice.payeeNodeId), electrumId, 'our decoder recovers Electrum as the payee');
   assert.is(invoice.amountMsat, amountSat * 1000n);
   assert.is(invoice.description, memo);
@@ -177,115 +180,147 @@ async function payElectrum(amountSat: bigint, chan: string, other: string, memo:
   const sent = ours.eventsOf('PaymentSent').find((e) => bytesToHex(e.paymentId) === id)!;
   assert.is(bytesToHex(sha256(sent.paymentPreimage)), inv.payment_hash, 'the preimage Electrum released hashes to the invoice\'s payment hash');
   assert.is(sent.feePaidMsat, 0n, 'a direct payment pays no fee');
+  await until(() => ours.eventsOf('PaymentPathSuccessful').filter((e) => bytesToHex(e.paymentId) === id).length === parts.length, 10_000, 'every part successful', W);
   const paid = await electrum.call('wait_paid', { payment_hash: inv.payment_hash, timeout: 20 });
   assert.is(paid.status, 'Paid');
-  // The HTLC is removed from both commitments once the dance settles.
-  await until(() => ourBalances(W).get(chan) === ob.get(chan)! - amountSat * 1000n, 10_000, 'our balance down by the amount', W);
+  // Each HTLC is removed from both commitments once the dance settles.
+  for (const p of parts) await until(() => ourBalances(W).get(p.chan) === ob.get(p.chan)! - p.sat * 1000n, 10_000, `our balance in ${p.chan.slice(0, 8)} down by ${p.sat} sat`, W);
   let ea = await electrumBalances(W);
-  for (let i = 0; i < 100 && ea.get(chan)!.local !== eb.get(chan)!.local + amountSat * 1000n; i++) {
+  const settled = () => parts.every((p) => ea.get(p.chan)!.local === eb.get(p.chan)!.local + p.sat * 1000n);
+  for (let i = 0; i < 100 && !settled(); i++) {
     await new Promise((res) => setTimeout(res, 50));
     ea = await electrumBalances(W);
   }
-  assert.is(ea.get(chan)!.local, eb.get(chan)!.local + amountSat * 1000n, 'Electrum\'s balance up by the amount');
-  assert.is(ea.get(chan)!.remote, eb.get(chan)!.remote - amountSat * 1000n);
-  assert.is(ea.get(other)!.local, eb.get(other)!.local, 'the other channel did not move');
+  for (const [chan, b] of eb) {
+    const moved = parts.filter((p) => p.chan === chan).reduce((a, p) => a + p.sat * 1000n, 0n);
+    assert.is(ea.get(chan)!.local, b.local + moved, `Electrum's balance in ${chan.slice(0, 8)} up by ${moved} msat`);
+    assert.is(ea.get(chan)!.remote, b.remote - moved);
+  }
 }
 
 step('we pay Electrum\'s BOLT 11 invoice (50,000 sat) over the channel Electrum funded (an HTLC output on both commitments): PaymentSent with the preimage, Electrum marks it paid, both sides move the amount', () =>
-  payElectrum(PAY_TO_ELECTRUM_SAT, chan1, chan2, 'ln-ts pays Electrum'));
+  payElectrum([{ chan: chan1, sat: PAY_TO_ELECTRUM_SAT }], 'ln-ts pays Electrum'));
 
 step('we pay Electrum\'s BOLT 11 invoice (2,000 sat) over our channel: a trimmed (dust) HTLC, settled the same way', () =>
-  payElectrum(DUST_PAYMENT_SAT, chan2, chan1, 'ln-ts pays Electrum a little'));
+  payElectrum([{ chan: chan2, sat: DUST_PAYMENT_SAT }], 'ln-ts pays Electrum a little'));
 
-step('Electrum pays our BOLT 11 invoice (70,000 sat): PaymentClaimable, claimFunds, PaymentClaimed; Electrum gets the preimage; both sides move the amount', async () => {
+step('we pay Electrum\'s BOLT 11 invoice (60,000 sat) in two parts, 40,000 sat over its channel and 20,000 over ours (multi-part, total_msat)', () =>
+  payElectrum([{ chan: chan1, sat: 40_000n }, { chan: chan2, sat: 20_000n }], 'ln-ts pays Electrum in parts'));
+
+/** Electrum pays an invoice of ours for `amountSat`; returns the channels the parts came over. */
+async function electrumPays(amountSat: bigint, memo: string): Promise<Uint8Array[]> {
   const W = world();
   const { electrum, ours } = W;
   const ob = ourBalances(W);
   const eb = await electrumBalances(W);
-  const { invoice, paymentHash } = ours.createInvoice(PAY_TO_US_SAT * 1000n, 'Electrum pays ln-ts');
-  assert.match(invoice, /^lnbcrt700u1/);
+  const { invoice, paymentHash } = ours.createInvoice(amountSat * 1000n, memo);
+  assert.ok(invoice.startsWith('lnbcrt'), invoice);
   const r = await electrum.call('pay', { invoice, timeout: 60 });
   assert.ok(r.success, `Electrum's payment succeeded: ${JSON.stringify(r.log)}`);
   assert.is(r.payment_hash, bytesToHex(paymentHash));
   assert.is(bytesToHex(sha256(hexToU8(r.preimage))), bytesToHex(paymentHash), 'Electrum got the preimage of our payment hash');
-  const claimable = ours.eventsOf('PaymentClaimable').find((e) => bytesToHex(e.paymentHash) === bytesToHex(paymentHash))!;
-  assert.ok(claimable, 'PaymentClaimable');
-  assert.is(claimable.amountMsat, PAY_TO_US_SAT * 1000n);
-  assert.is(claimable.purpose.type, 'InvoicePayment');
+  const claimable = ours.eventsOf('PaymentClaimable').filter((e) => bytesToHex(e.paymentHash) === bytesToHex(paymentHash));
+  assert.is(claimable.length, 1, 'one PaymentClaimable, once every part arrived');
+  assert.is(claimable[0]!.amountMsat, amountSat * 1000n);
+  assert.is(claimable[0]!.purpose.type, 'InvoicePayment');
   await until(() => ours.eventsOf('PaymentClaimed').some((e) => bytesToHex(e.paymentHash) === bytesToHex(paymentHash)), 10_000, 'PaymentClaimed', W);
+  const claimed = ours.eventsOf('PaymentClaimed').find((e) => bytesToHex(e.paymentHash) === bytesToHex(paymentHash))!;
+  assert.is(claimed.amountMsat, amountSat * 1000n);
   const sum = (m: Map<string, bigint>) => [...m.values()].reduce((a, b) => a + b, 0n);
-  await until(() => sum(ourBalances(W)) === sum(ob) + PAY_TO_US_SAT * 1000n, 10_000, 'our balance up by the amount', W);
+  await until(() => sum(ourBalances(W)) === sum(ob) + amountSat * 1000n, 10_000, 'our balance up by the amount', W);
   let ea = await electrumBalances(W);
   const eSum = (m: Map<string, { local: bigint }>) => [...m.values()].reduce((a, b) => a + b.local, 0n);
-  for (let i = 0; i < 100 && eSum(ea) !== eSum(eb) - PAY_TO_US_SAT * 1000n; i++) {
+  for (let i = 0; i < 100 && eSum(ea) !== eSum(eb) - amountSat * 1000n; i++) {
     await new Promise((res) => setTimeout(res, 50));
     ea = await electrumBalances(W);
   }
-  assert.is(eSum(ea), eSum(eb) - PAY_TO_US_SAT * 1000n, 'Electrum\'s balance down by the amount (no fee to a direct peer)');
-  for (const [id, b] of ourBalances(W)) assert.is(b + ea.get(id)!.local, ours.cm.listChannels().find((c) => bytesToHex(c.channelId) === id)!.channelValueSat * 1000n - 0n, `channel ${id.slice(0, 8)}: both sides agree on the split`);
+  assert.is(eSum(ea), eSum(eb) - amountSat * 1000n, 'Electrum\'s balance down by the amount (no fee to a direct peer)');
+  for (const c of ours.cm.listChannels()) {
+    const id = bytesToHex(c.channelId);
+    assert.is(c.balanceMsat + ea.get(id)!.local, c.channelValueSat * 1000n, `channel ${id.slice(0, 8)}: both sides agree on the split`);
+  }
+  return [...claimable[0]!.viaChannelIds];
+}
+
+step('Electrum pays our BOLT 11 invoice (70,000 sat): PaymentClaimable, claimFunds, PaymentClaimed; Electrum gets the preimage; both sides move the amount', async () => {
+  await electrumPays(PAY_TO_US_SAT, 'Electrum pays ln-ts');
 });
 
-step('Electrum closes its channel cooperatively: closing tx on chain pays us exactly our balance, the rest to Electrum less the fee', async () => {
+step('Electrum pays our 350,000 sat invoice, more than either channel can carry: it splits the payment over both channels, we claim the whole set once', async () => {
+  const W = world();
+  const avail = (await W.electrum.call('channels')).filter((c: any) => c.state === 'OPEN').map((c: any) => BigInt(c.can_send_msat) / 1000n);
+  assert.ok(avail.every((a: bigint) => a < MPP_TO_US_SAT), `no channel can carry ${MPP_TO_US_SAT} sat from Electrum (they can send ${avail} sat)`);
+  assert.ok(avail.reduce((a: bigint, b: bigint) => a + b, 0n) > MPP_TO_US_SAT, `both together can (${avail} sat)`);
+  const via = await electrumPays(MPP_TO_US_SAT, 'Electrum pays ln-ts in parts');
+  assert.equal(new Set(via.map(bytesToHex)), new Set([chan1, chan2]), 'the parts came over both channels');
+});
+
+/** The fee both sides agreed in `closing_signed` (the last one each way carries it). */
+function agreedClosingFee(W: World, chan: string): bigint {
+  const signed = W.ours.peerEvents.flatMap((x) =>
+    x.type === 'message' && x.msg.type === 'closing_signed' && bytesToHex(x.msg.channelId) === chan ? [{ dir: x.direction, fee: x.msg.feeSatoshis }] : [],
+  );
+  const lastIn = signed.filter((x) => x.dir === 'in').pop();
+  const lastOut = signed.filter((x) => x.dir === 'out').pop();
+  assert.ok(lastIn && lastOut, 'closing_signed went both ways (Electrum has no option_simple_close)');
+  assert.is(lastIn!.fee, lastOut!.fee, 'both sides signed the same fee');
+  return lastIn!.fee;
+}
+
+/**
+ * Checks a confirmed cooperative close to the satoshi (BOLT 3 "Closing Transaction": each
+ * output is its side's balance rounded down to the satoshi, the funder's less the fee).
+ */
+async function checkClose(W: World, chan: string, before: { fundingTxo?: OutPoint; channelValueSat: bigint; isOutbound: boolean }, ourMsat: bigint, theirMsat: bigint): Promise<string> {
+  const spend = spenderOf(W.chain, before.fundingTxo!)!;
+  assert.ok(spend, 'the funding output is spent on chain');
+  assert.is(ourMsat + theirMsat, before.channelValueSat * 1000n, 'the balances add up to the channel');
+  const fee = agreedClosingFee(W, chan);
+  const shutdown = bytesToHex(W.ours.keys.getShutdownScriptpubkey());
+  const ours = spend.tx.outputs.filter((o) => bytesToHex(o.scriptPubkey) === shutdown);
+  const theirs = spend.tx.outputs.filter((o) => bytesToHex(o.scriptPubkey) !== shutdown);
+  assert.is(ours.length, 1, 'one output to our shutdown script');
+  assert.is(theirs.length, 1, 'one output to Electrum');
+  assert.is(ours[0]!.valueSat, ourMsat / 1000n - (before.isOutbound ? fee : 0n), `our output: our balance${before.isOutbound ? ' less the fee (we funded)' : ' (Electrum funded and pays the fee)'}`);
+  assert.is(theirs[0]!.valueSat, theirMsat / 1000n - (before.isOutbound ? 0n : fee), 'Electrum\'s output: its balance, less the fee if it funded');
+  const onChainFee = before.channelValueSat - ours[0]!.valueSat - theirs[0]!.valueSat;
+  assert.is(onChainFee, fee + ((ourMsat % 1000n) + (theirMsat % 1000n)) / 1000n, 'the tx pays the agreed fee plus the sub-satoshi remainders');
+  const txid = txidToHex(spend.tx.txid);
+  await W.electrum.call('sync', { height: W.chain.tipHeight, txids: [txid] });
+  const tx = await W.electrum.call('tx', { txid });
+  assert.ok(tx.conf >= 1, 'Electrum\'s wallet saw the closing tx confirmed');
+  assert.equal(tx.outputs.filter((o: any) => o.is_mine).map((o: any) => BigInt(o.value)), [theirs[0]!.valueSat], 'Electrum\'s output is its wallet\'s');
+  const e = await W.electrum.call('wait_channel', { channel_id: chan, state: 'CLOSED', timeout: 20 });
+  assert.is(e.closing_txid, txid, 'Electrum recorded the same closing tx');
+  return txid;
+}
+
+step('Electrum closes its channel cooperatively: the closing tx on chain pays each side its balance to the satoshi, Electrum (funder) less the agreed fee', async () => {
   const W = world();
   const { electrum, ours, chain } = W;
   const before = ours.cm.listChannels().find((c) => bytesToHex(c.channelId) === chan1)!;
-  const ourMsat = before.balanceMsat;
+  const theirMsat = BigInt((await electrum.call('channels')).find((x: any) => x.channel_id === chan1).local_msat);
   const r = await electrum.call('close', { channel_id: chan1 });
   const closingTxid: string = r.closing_txid;
   await until(() => chain.mempoolTxids().some((t) => txidToHex(t) === closingTxid), 10_000, 'the closing tx in the mempool', W);
   await mine(W, 1, [closingTxid]);
   await until(() => ours.eventsOf('ChannelClosed').some((e) => bytesToHex(e.channelId) === chan1), 10_000, 'ChannelClosed on our side', W);
-  const closed = ours.eventsOf('ChannelClosed').find((e) => bytesToHex(e.channelId) === chan1)!;
-  assert.is(closed.reason.type, 'CooperativeClosure');
-  const spend = spenderOf(chain, before.fundingTxo!)!;
-  assert.is(txidToHex(spend.tx.txid), closingTxid, 'the confirmed spend of the funding output is the closing tx');
-  const shutdown = bytesToHex(ours.keys.getShutdownScriptpubkey());
-  const toUs = spend.tx.outputs.filter((o) => bytesToHex(o.scriptPubkey) === shutdown);
-  assert.is(toUs.length, 1, 'one output to our shutdown script');
-  assert.is(toUs[0]!.valueSat, ourMsat / 1000n, 'we get our whole balance (Electrum, the funder, pays the fee)');
-  const others = spend.tx.outputs.filter((o) => bytesToHex(o.scriptPubkey) !== shutdown);
-  const fee = E_FUND_SAT - spend.tx.outputs.reduce((a, o) => a + o.valueSat, 0n);
-  assert.ok(fee > 0n && fee < 20_000n, `fee ${fee} sat`);
-  assert.is(others.length, 1);
-  assert.is(others[0]!.valueSat, E_FUND_SAT - ourMsat / 1000n - fee, 'Electrum gets the rest less the fee');
-  const tx = await electrum.call('tx', { txid: closingTxid });
-  assert.ok(tx.conf >= 1, 'Electrum\'s wallet saw the closing tx confirmed');
-  assert.equal(tx.outputs.filter((o: any) => o.is_mine).map((o: any) => BigInt(o.value)), [others[0]!.valueSat], 'the other output is Electrum\'s wallet\'s');
-  const signed = ours.peerEvents.filter((x) => x.type === 'message' && x.msg.type === 'closing_signed' && bytesToHex((x.msg as { channelId: Uint8Array }).channelId) === chan1);
-  assert.ok(signed.length >= 2, 'closing_signed both ways (Electrum has no option_simple_close)');
-  const e = await electrum.call('wait_channel', { channel_id: chan1, state: 'CLOSED', timeout: 20 });
-  assert.is(e.closing_txid, closingTxid);
+  assert.is(ours.eventsOf('ChannelClosed').find((e) => bytesToHex(e.channelId) === chan1)!.reason.type, 'CooperativeClosure');
+  assert.is(await checkClose(W, chan1, before, before.balanceMsat, theirMsat), closingTxid, 'the confirmed spend of the funding output is Electrum\'s closing tx');
 });
 
-step('we close our channel cooperatively: closing tx on chain pays Electrum exactly its balance, the rest to us less the fee', async () => {
+step('we close our channel cooperatively: the closing tx on chain pays each side its balance to the satoshi, we (funder) less the agreed fee', async () => {
   const W = world();
   const { electrum, ours, chain, electrumId } = W;
   const before = ours.cm.listChannels().find((c) => bytesToHex(c.channelId) === chan2)!;
-  const eBefore = (await electrum.call('channels')).find((x: any) => x.channel_id === chan2);
-  const theirSat = BigInt(eBefore.local_msat) / 1000n;
+  const theirMsat = BigInt((await electrum.call('channels')).find((x: any) => x.channel_id === chan2).local_msat);
   ours.cm.closeChannel(hexToU8(chan2), hexToU8(electrumId));
   ours.step();
   await until(() => chain.mempoolTxids().length > 0, 15_000, 'a closing tx in the mempool', W);
   await mine(W, 1);
   await until(() => ours.eventsOf('ChannelClosed').some((e) => bytesToHex(e.channelId) === chan2), 10_000, 'ChannelClosed on our side', W);
-  const closed = ours.eventsOf('ChannelClosed').find((e) => bytesToHex(e.channelId) === chan2)!;
-  assert.is(closed.reason.type, 'CooperativeClosure');
-  const spend = spenderOf(chain, before.fundingTxo!)!;
-  assert.ok(spend, 'the funding output is spent on chain');
-  const shutdown = bytesToHex(ours.keys.getShutdownScriptpubkey());
-  const ourOut = spend.tx.outputs.filter((o) => bytesToHex(o.scriptPubkey) === shutdown);
-  const theirOut = spend.tx.outputs.filter((o) => bytesToHex(o.scriptPubkey) !== shutdown);
-  assert.is(theirOut.length, 1);
-  assert.is(theirOut[0]!.valueSat, theirSat, 'Electrum gets exactly its balance (we, the funder, pay the fee)');
-  const fee = O_FUND_SAT - spend.tx.outputs.reduce((a, o) => a + o.valueSat, 0n);
-  assert.ok(fee > 0n && fee < 20_000n, `fee ${fee} sat`);
-  assert.is(ourOut[0]!.valueSat, before.balanceMsat / 1000n - fee, 'we get our balance less the fee');
-  const closingTxid = txidToHex(spend.tx.txid);
-  await mine(W, 0, [closingTxid]);
-  const e = await electrum.call('wait_channel', { channel_id: chan2, state: 'CLOSED', timeout: 20 });
-  assert.is(e.closing_txid, closingTxid);
-  const tx = await electrum.call('tx', { txid: closingTxid });
-  assert.equal(tx.outputs.filter((o: any) => o.is_mine).map((o: any) => BigInt(o.value)), [theirSat], 'Electrum\'s output is its wallet\'s');
+  assert.is(ours.eventsOf('ChannelClosed').find((e) => bytesToHex(e.channelId) === chan2)!.reason.type, 'CooperativeClosure');
+  await checkClose(W, chan2, before, before.balanceMsat, theirMsat);
 });
 
 test.run();
