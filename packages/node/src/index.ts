@@ -14,3 +14,6 @@ export { OnChainWallet, WalletError, type WalletUtxo, type WalletBalance, type R
 export { PersistedOutbox, type ManagerWriter } from './outbox.js';
 export { NotifyingStore, SEED_KEY, MANAGER_KEY, WALLET_KEY, GRAPH_KEY, SCORER_KEY, PAYMENTS_NAMESPACE, PEERS_NAMESPACE } from './store.js';
 export { channelView, describeClosure, type NodeChannel } from './views.js';
+export { snapshotMonitorForTests, broadcastStaleCommitmentForTests } from './test-hooks.js';
+export { NodePayments, DEFAULT_PAYMENT_POLICY, type PaymentPolicy, type PaymentRecord, type PaymentResult, type PaymentsHost } from './payments.js';
+export { nodeBalances, type NodeBalances } from './balances.js';

@@ -38,6 +38,8 @@ export interface PaymentRecord {
   attempts: number;
   /** Parts in flight or settled in the successful set. */
   parts: number;
+  /** Hop counts of the paths that delivered the payment. */
+  pathHops?: number[];
   readonly createdAt: number;
   updatedAt: number;
   readonly destination?: string;
@@ -71,6 +73,8 @@ export interface PaymentResult {
   readonly feeMsat: bigint;
   readonly attempts: number;
   readonly parts: number;
+  /** Hop counts of the paths that delivered it (one per part). */
+  readonly pathHops: readonly number[];
   readonly failureReason?: string;
 }
 
@@ -87,6 +91,8 @@ interface Outbound {
   readonly timer: ReturnType<typeof setTimeout>;
   abandoned: boolean;
   inFlight: number;
+  /** `PaymentSent` came: the payment is done once the parts still in flight report success. */
+  sent: boolean;
 }
 
 /** What the payments layer needs from the node. */
@@ -234,7 +240,7 @@ export class NodePayments {
     return new Promise<PaymentResult>((resolve) => {
       const o: Outbound = {
         record, payee: p.payee, routeHints: p.routeHints, finalCltvExpiryDelta: p.finalCltvExpiryDelta, maxParts: p.maxParts, deadline: Date.now() + p.policy.timeoutMs,
-        excluded: new Set(), excludedNodes: [], resolve, abandoned: false, inFlight: 0,
+        excluded: new Set(), excludedNodes: [], resolve, abandoned: false, inFlight: 0, sent: false,
         timer: setTimeout(() => this.giveUp(o, 'timed out'), p.policy.timeoutMs),
       };
       this.outbound.set(paymentId, o);
@@ -323,9 +329,18 @@ export class NodePayments {
       case 'HTLCHandlingFailed':
         this.h.log.debug(`failed an HTLC back (${e.failedNextDestination.type})`);
         return;
-      case 'PaymentPathSuccessful':
+      case 'PaymentPathSuccessful': {
         this.h.scorer.paymentPathSuccessful(this.scored(e.path), this.h.now());
+        const o = this.outbound.get(bytesToHex(e.paymentId));
+        const r = o?.record ?? this.records.get(bytesToHex(e.paymentId));
+        if (r) {
+          r.pathHops = [...(r.pathHops ?? []), e.path.hops.length];
+          r.parts = r.pathHops.length;
+          this.save(r);
+        }
+        if (o && --o.inFlight <= 0 && o.sent) this.finish(o, 'succeeded', {});
         return;
+      }
       case 'PaymentPathFailed':
         this.onPathFailed(e);
         return;
@@ -335,8 +350,11 @@ export class NodePayments {
         if (!r) return;
         r.preimage = bytesToHex(e.paymentPreimage);
         r.feeMsat = e.feePaidMsat;
-        if (o) this.finish(o, 'succeeded', {});
-        else {
+        if (o) {
+          o.sent = true;
+          if (o.inFlight <= 0) this.finish(o, 'succeeded', {});
+          else this.save(r);
+        } else {
           r.status = 'succeeded';
           this.save(r);
         }
@@ -366,6 +384,11 @@ export class NodePayments {
     const failure = e.failure ? e.failure.name : undefined;
     if (!o) return;
     o.inFlight--;
+    if (o.sent) {
+      // The payee has claimed (it released the preimage): a part failing now needs no retry.
+      if (o.inFlight <= 0) this.finish(o, 'succeeded', {});
+      return;
+    }
     const lastHop = e.path.hops[e.path.hops.length - 1]!;
     let willRetry = !e.paymentFailedPermanently && !o.abandoned;
     if (e.paymentFailedPermanently) o.record.failureReason = `the payee rejected the payment${failure ? ` (${failure})` : ''}`;
@@ -415,7 +438,7 @@ export class NodePayments {
     if (extra.failureReason) r.failureReason = extra.failureReason;
     this.save(r);
     const result: PaymentResult = {
-      paymentId: r.paymentId, paymentHash: r.paymentHash, status, amountMsat: r.amountMsat, feeMsat: r.feeMsat, attempts: r.attempts, parts: r.parts,
+      paymentId: r.paymentId, paymentHash: r.paymentHash, status, amountMsat: r.amountMsat, feeMsat: r.feeMsat, attempts: r.attempts, parts: r.parts, pathHops: r.pathHops ?? [],
       ...(r.preimage ? { preimage: r.preimage } : {}), ...(r.failureReason ? { failureReason: r.failureReason } : {}),
     };
     if (status === 'succeeded') {

@@ -94,6 +94,7 @@ export class OnChainWallet implements Listen {
 
   balance(): WalletBalance {
     const reserved = new Set(Array.from(this.pending.values(), (p) => p.inputs).flat());
+    const pendingSpent = reserved;
     let confirmedSat = 0n;
     let reservedSat = 0n;
     for (const u of this.listUtxos()) {
@@ -101,7 +102,7 @@ export class OnChainWallet implements Listen {
       else confirmedSat += u.valueSat;
     }
     let unconfirmedSat = 0n;
-    for (const p of this.pending.values()) for (const o of p.ourOutputs) unconfirmedSat += o.valueSat;
+    for (const c of this.pendingCoins()) if (!pendingSpent.has(outPointToString(c.outpoint))) unconfirmedSat += c.valueSat;
     return { confirmedSat, unconfirmedSat, reservedSat };
   }
 
@@ -159,7 +160,12 @@ export class OnChainWallet implements Listen {
   createTransaction(outputs: readonly TxOut[], feeratePerKw: number): Uint8Array {
     const want = outputs.reduce((a, o) => a + o.valueSat, 0n);
     const reserved = new Set(Array.from(this.pending.values(), (p) => p.inputs).flat());
-    const coins = this.listUtxos().filter((u) => !reserved.has(outPointToString(u.outpoint))).sort((a, b) => (a.valueSat > b.valueSat ? -1 : a.valueSat < b.valueSat ? 1 : 0));
+    // Confirmed coins first, then change of our own unconfirmed transactions (a chain in the mempool).
+    const byValue = (a: WalletUtxo, b: WalletUtxo) => (a.valueSat > b.valueSat ? -1 : a.valueSat < b.valueSat ? 1 : 0);
+    const coins = [
+      ...this.listUtxos().filter((u) => !reserved.has(outPointToString(u.outpoint))).sort(byValue),
+      ...this.pendingCoins().filter((u) => !reserved.has(outPointToString(u.outpoint))).sort(byValue),
+    ];
     const outWeight = outputs.reduce((a, o) => a + (8 + 1 + o.scriptPubkey.length) * 4, 0);
     const chosen: WalletUtxo[] = [];
     let have = 0n;
@@ -170,7 +176,7 @@ export class OnChainWallet implements Listen {
       have += c.valueSat;
     }
     let fee = feeFor(chosen.length, true);
-    if (have < want + feeFor(chosen.length, false)) throw new WalletError(`not enough confirmed funds: need ${want} sat plus fees, have ${have} sat`);
+    if (have < want + feeFor(chosen.length, false)) throw new WalletError(`not enough funds: need ${want} sat plus fees, have ${have} sat`);
     let change = have - want - fee;
     const outs: TxOut[] = [...outputs];
     if (change >= DUST_SAT) outs.push({ valueSat: change, scriptPubkey: this.script });
@@ -195,10 +201,16 @@ export class OnChainWallet implements Listen {
     return { ...tx, inputs: tx.inputs.map((inp, i) => ({ ...inp, witness: witnesses[i]! })) };
   }
 
+  /** Wallet outputs of our own unconfirmed transactions. */
+  private pendingCoins(): WalletUtxo[] {
+    return [...this.pending.values()].flatMap((p) => p.ourOutputs.map((o) => ({ outpoint: { txid: txidFromInternalBytes(hexToBytes(p.txid)), vout: o.vout }, valueSat: o.valueSat, height: -1 })));
+  }
+
   /** Records an unconfirmed transaction of ours (its wallet inputs reserved, its wallet outputs counted as unconfirmed). */
   private track(tx: Transaction): void {
     const txid = txidOf(tx);
-    const inputs = tx.inputs.map((i) => outPointToString(i.prevout)).filter((k) => this.utxos.has(k));
+    const ours = new Set([...this.utxos.keys(), ...this.pendingCoins().map((c) => outPointToString(c.outpoint))]);
+    const inputs = tx.inputs.map((i) => outPointToString(i.prevout)).filter((k) => ours.has(k));
     const ourOutputs = tx.outputs.flatMap((o, vout) => (sameBytes(o.scriptPubkey, this.script) ? [{ vout, valueSat: o.valueSat }] : []));
     this.pending.set(bytesToHex(txid), { txid: bytesToHex(txid), inputs, ourOutputs });
   }
