@@ -52,7 +52,7 @@ export interface P2PGossipSyncConfig {
   /** The caller's clock in seconds (timestamps, pruning, filters); default the system clock. */
   readonly now?: () => number;
   readonly initialSync?: InitialSync;
-  /** Relay every accepted message through `BroadcastGossip` events and return `false` from handlers. */
+  /** Relay every accepted message through `BroadcastGossip` events (naming the peer it came from) and return `false` from handlers. */
   readonly relayViaEvents?: boolean;
   /** Per-peer limits (rate limit, pacing). */
   readonly limits?: Partial<PeerLimits & SyncLimits>;
@@ -244,6 +244,7 @@ export class P2PGossipSync implements RoutingMessageHandler {
     const r = entry.result;
     if (r === undefined) return false;
     if (r instanceof GossipRejection) throw r;
+    // With relayViaEvents, pump() already queued the BroadcastGossip event.
     return r && !this.config.relayViaEvents;
   }
 
@@ -296,6 +297,9 @@ export class P2PGossipSync implements RoutingMessageHandler {
       }
       e.result = result;
       if (e !== this.current) this.settleDeferred(e, result);
+      else if (result === true && this.config.relayViaEvents) this.events.push({ type: 'BroadcastGossip', msg: e.msg, exceptNodeId: e.peer });
+      // Updates that waited for this channel go after it (and after its relay).
+      if (result === true && e.kind === Kind.ChannelAnnouncement) this.releaseHeld((e.msg as ChannelAnnouncement).shortChannelId);
     }
     if (this.queueHead > 4096 && this.queueHead * 2 > this.queue.length) {
       this.queue.splice(0, this.queueHead);
@@ -356,19 +360,23 @@ export class P2PGossipSync implements RoutingMessageHandler {
       throw err;
     }
     this.stats.accepted.channelAnnouncements++;
+    return true;
+  }
+
+  /** Queues the updates held for a channel whose announcement was just accepted. */
+  private releaseHeld(scid: bigint): void {
     const held = this.held.get(scid);
-    if (held) {
-      this.held.delete(scid);
-      this.heldCount -= held.length;
-      for (const h of held) {
-        try {
-          this.enqueueUpdate(h.peer, h.msg);
-        } catch {
-          // counted in stats by reject()
-        }
+    if (!held) return;
+    this.held.delete(scid);
+    this.heldCount -= held.length;
+    for (const h of held) {
+      try {
+        // Checked at once: no handler call returns its result, so relay it here (a deferred check relays through settleDeferred).
+        if (this.enqueueUpdate(h.peer, h.msg)) this.events.push({ type: 'BroadcastGossip', msg: h.msg, exceptNodeId: h.peer });
+      } catch {
+        // counted in stats by reject()
       }
     }
-    return true;
   }
 
   private applyNodeAnnouncement(e: Entry, msg: NodeAnnouncement): boolean {

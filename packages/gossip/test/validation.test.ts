@@ -2,7 +2,7 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { MemoryChain, buildLegacyTx } from '@ln/test-kit';
-import { chainHashOf } from '@ln/wire';
+import { chainHashOf, encodeAddresses, type MessageSendEvent } from '@ln/wire';
 import type { UtxoLookup, UtxoResult } from '@ln/chain-interfaces';
 import { GossipRejection, NetworkGraph, P2PGossipSync, type P2PGossipSyncConfig } from '../src/index.js';
 import { announcement, announcementRaw, decoded, feed, fundingOf, node, nodeAnnouncement, testChannel, update, updateRaw } from './helpers.js';
@@ -230,6 +230,51 @@ t('per-peer rate limit: gossip beyond the allowance is dropped until the timer r
   assert.is(s.handleChannelUpdate(B.nodeId, update(ch, 1)), true); // another peer is unaffected
   s.timerTickOccurred();
   assert.is(s.handleChannelUpdate(C.nodeId, update(ch, 1, { timestamp: 1_700_000_001 })), true);
+});
+
+const relays = (s: P2PGossipSync) =>
+  s.getAndClearPendingMsgEvents().flatMap((e: MessageSendEvent) => (e.type === 'BroadcastGossip' ? [`${e.msg.type}<-${e.exceptNodeId ? (e.exceptNodeId === B.nodeId ? 'B' : e.exceptNodeId === C.nodeId ? 'C' : '?') : 'none'}`] : []));
+
+t('relay: handlers return true for new gossip (the PeerManager relays it); repeats and private updates false', () => {
+  const s = mk();
+  assert.is(s.handleChannelAnnouncement(B.nodeId, announcement(ch)), true);
+  assert.is(s.handleChannelUpdate(B.nodeId, update(ch, 0)), true);
+  assert.is(rejection(() => s.handleChannelUpdate(C.nodeId, update(ch, 0))).code, 'duplicate');
+  assert.is(s.handleChannelUpdate(B.nodeId, update(ch, 1, { messageFlags: 3 })), false); // dont_forward
+  assert.is(s.handleNodeAnnouncement(B.nodeId, nodeAnnouncement(A, 1_700_000_001)), true);
+  // BOLT 7: a node_announcement with more than one DNS hostname is not forwarded.
+  const twoDns = encodeAddresses([{ type: 'dns', hostname: 'a.example', port: 9735 }, { type: 'dns', hostname: 'b.example', port: 9735 }]);
+  assert.is(s.handleNodeAnnouncement(B.nodeId, nodeAnnouncement(B, 1_700_000_001, 'b', undefined, twoDns)), false);
+  assert.is(s.graph.nodeAnnouncementTimestamp(B.nodeId), 1_700_000_001);
+  assert.equal(relays(s), []);
+});
+
+t('relay through events: each new message once, naming the peer it came from, never repeats or private updates', () => {
+  const s = mk({ relayViaEvents: true });
+  assert.is(s.handleChannelAnnouncement(B.nodeId, announcement(ch)), false);
+  assert.is(s.handleChannelUpdate(C.nodeId, update(ch, 0)), false);
+  assert.equal(relays(s), ['channel_announcement<-B', 'channel_update<-C']);
+  rejection(() => s.handleChannelUpdate(B.nodeId, update(ch, 0)));
+  s.handleChannelUpdate(B.nodeId, update(ch, 1, { messageFlags: 3 }));
+  assert.ok(s.graph.channel(ch.scid)!.directions[1]);
+  s.handleNodeAnnouncement(undefined, nodeAnnouncement(A, 1_700_000_001));
+  assert.equal(relays(s), ['node_announcement<-none']);
+});
+
+t('relay: an update held for its channel is relayed once the announcement makes it valid', () => {
+  for (const viaEvents of [false, true]) {
+    const s = mk({ relayViaEvents: viaEvents });
+    assert.is(s.handleChannelUpdate(C.nodeId, update(ch, 1)), false);
+    assert.equal(relays(s), []);
+    assert.is(s.handleChannelAnnouncement(B.nodeId, announcement(ch)), !viaEvents);
+    assert.equal(relays(s), viaEvents ? ['channel_announcement<-B', 'channel_update<-C'] : ['channel_update<-C']);
+    // A held update that turns out forged is dropped, not relayed.
+    const s2 = mk({ relayViaEvents: viaEvents });
+    s2.handleChannelUpdate(C.nodeId, update(ch, 1, { signer: C.secretKey }));
+    s2.handleChannelAnnouncement(B.nodeId, announcement(ch));
+    assert.equal(relays(s2), viaEvents ? ['channel_announcement<-B'] : []);
+    assert.is(s2.stats.rejected.bad_signature, 1);
+  }
 });
 
 t('NetGraphMsgHandler is the same class', async () => {
