@@ -6,7 +6,8 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { bytesToHex, sha256 } from '@ln/crypto';
 import { CONFIRMATION_TARGETS, FEERATE_FLOOR_SATS_PER_KW, type ConfirmationTarget, type UtxoResult } from '@ln/chain-interfaces';
-import { buildLegacyTx, parseTx } from '@ln/test-kit';
+import { buildLegacyTx, parseTx, testNodeKey } from '@ln/test-kit';
+import { fundingScript, p2wsh as p2wshOf } from '@ln/transactions';
 import {
   ChainBroadcaster, ChainFeeEstimator, ChainSourceError, ChainUtxoLookup, FEE_TARGET_MAP, parentsFirst, type BroadcastResult,
 } from '../src/index.js';
@@ -142,7 +143,9 @@ for (const kind of KINDS) {
   test(`${kind}: UTXO lookup of a real funding output by short channel id, unspent then spent`, () =>
     withRig(async ({ chain, client }) => {
       chain.mine(3);
-      const fundings = [chain.fund(p2wsh(10), 2_000_000n), chain.fund(p2wsh(11), 3_000_000n)];
+      // Real BOLT 3 funding outputs: P2WSH of the 2-of-2 of two funding pubkeys, as gossip checks them.
+      const fundingSpk = (a: number, b: number) => p2wshOf(fundingScript(testNodeKey(a).nodeId, testNodeKey(b).nodeId));
+      const fundings = [chain.fund(fundingSpk(1, 2), 2_000_000n), chain.fund(fundingSpk(3, 4), 3_000_000n)];
       chain.mine(1);
       const lookup = new ChainUtxoLookup(client);
       for (const f of fundings) {
@@ -153,6 +156,7 @@ for (const kind of KINDS) {
         if (r.ok) {
           assert.is(r.output.valueSat, oracle.output.valueSat);
           assert.equal(r.output.scriptPubkey, oracle.output.scriptPubkey);
+          assert.equal(r.output.scriptPubkey, fundings.indexOf(f) === 0 ? fundingSpk(1, 2) : fundingSpk(3, 4));
           assert.is(bytesToHex(r.outpoint!.txid), bytesToHex(f.outpoint.txid));
           assert.is(r.outpoint!.vout, 0);
         }

@@ -190,7 +190,7 @@ for (const kind of KINDS) {
     }));
 
   test(`${kind}: listeners synced to different blocks are each caught up, then move together in registration order`, () =>
-    withRig(async ({ chain, client }) => {
+    withRig(async ({ chain, client, http }) => {
       chain.mine(10);
       const at10 = tipOf(chain);
       chain.mine(5);
@@ -207,6 +207,7 @@ for (const kind of KINDS) {
       poller.addListen(tag('b', b), at10);
       const r = await poller.poll();
       assert.is(r.connected, 15 + 5);
+      assert.is(http.log.filter((n) => n === ROUTE[kind].block).length, 15, 'the lagging cursor fetched the blocks; the other one got them from the cache');
       assert.is(a.height, 15);
       assert.is(b.height, 15);
       order.length = 0;

@@ -238,8 +238,12 @@ export class ChainPoller {
     if (!equalBytes(block.header.hash, hash)) {
       throw new ChainSourceError('inconsistent', `asked for block ${key}, got ${blockHashToHex(block.header.hash)}`, { endpoint: 'getBlock' });
     }
-    this.blockCache.set(key, block);
-    if (this.blockCache.size > 64) this.blockCache.delete(this.blockCache.keys().next().value!);
+    // Only worth keeping when other cursors will ask for the same blocks in this poll (bounded:
+    // mainnet blocks are up to 4 MB).
+    if (this.cursors.length > 1) {
+      this.blockCache.set(key, block);
+      if (this.blockCache.size > 16) this.blockCache.delete(this.blockCache.keys().next().value!);
+    }
     return block;
   }
 
