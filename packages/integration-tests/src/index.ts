@@ -9,6 +9,6 @@
  */
 export { Network, defaultFees, type AddNodeOptions, type OpenedChannel } from './harness/network.js';
 export { HarnessNode, FilesystemNodeStore, MANAGER_NAMESPACE, MANAGER_KEY, type NodeSpec, type NodeStore, type RestartReport } from './harness/node.js';
-export { CrashableStore, ProcessKilled, type WriteRecord } from './harness/crash-store.js';
+export { CrashableStore, ProcessKilled, InjectedWriteFailure, type WriteRecord } from './harness/crash-store.js';
 export { channelLedger, ownedBy, type ChannelLedger, type LedgerLeaf } from './harness/ledger.js';
 export { channelBetween, routeThrough, sendPayment, claimAll, type SentPayment } from './harness/payments.js';

@@ -24,6 +24,14 @@ export class ProcessKilled extends Error {
   }
 }
 
+/** What a write made to fail by {@link CrashableStore.failNextWrites} rejects with. */
+export class InjectedWriteFailure extends Error {
+  override readonly name = 'InjectedWriteFailure';
+  constructor() {
+    super('injected write failure');
+  }
+}
+
 const keyOf = (p: string, s: string, k: string) => `${p}/${s}/${k}`;
 
 /** One durable write, as logged by {@link CrashableStore.log}. */
@@ -38,6 +46,8 @@ export interface WriteRecord {
 export class CrashableStore implements KVStore {
   private readonly data: Map<string, Uint8Array>;
   private issued = 0;
+  private failing = 0;
+  private failPrefix = '';
   private crashAt: { index: number; keep: boolean } | undefined;
   /** Set once the armed crash happened: the "process" is dead, nothing more becomes durable. */
   crashed = false;
@@ -62,6 +72,15 @@ export class CrashableStore implements KVStore {
    */
   crashAtWrite(n: number, keepCrashingWrite = true): void {
     this.crashAt = { index: this.issued + n, keep: keepCrashingWrite };
+  }
+
+  /**
+   * Makes the next `n` writes and removes (to keys starting with `keyPrefix`, `primary/secondary/key`,
+   * if given) reject with {@link InjectedWriteFailure}, changing nothing (a full disk).
+   */
+  failNextWrites(n = 1, keyPrefix = ''): void {
+    this.failing = n;
+    this.failPrefix = keyPrefix;
   }
 
   /** Kills the process now: writes issued from now on are lost. */
@@ -100,6 +119,10 @@ export class CrashableStore implements KVStore {
     const index = ++this.issued;
     this.log.push({ index, kind, key, bytes });
     if (this.crashed) return Promise.reject(new ProcessKilled()); // the process is dead: never durable
+    if (this.failing > 0 && key.startsWith(this.failPrefix)) {
+      this.failing--;
+      return Promise.reject(new InjectedWriteFailure());
+    }
     if (this.crashAt && index === this.crashAt.index) {
       if (this.crashAt.keep) apply();
       this.crashNow();

@@ -26,6 +26,10 @@ import { HarnessNode, handlerName, type NodeStore, type RestartReport } from './
 const GOSSIP = new Set(['channel_announcement', 'node_announcement', 'channel_update']);
 const ROUTING = new Set(['query_channel_range', 'reply_channel_range', 'query_short_channel_ids', 'reply_short_channel_ids_end', 'gossip_timestamp_filter']);
 
+function pendingCount(n: HarnessNode): number {
+  return n.chainMonitor.listMonitors().reduce((x, m) => x + n.chainMonitor.pendingUpdates(m.channelId).length, 0);
+}
+
 /** 2,500 sat/kw for everything, with the bounds a peer's proposals are checked against. */
 export function defaultFees(): ScriptedFeeEstimator {
   return new ScriptedFeeEstimator({ MaximumFeeEstimate: 50_000, MinAllowedNonAnchorChannelRemoteFee: 253, MinAllowedAnchorChannelRemoteFee: 253 }, 2500);
@@ -68,6 +72,8 @@ export class Network {
   /** `settle` calls `processPendingHtlcForwards` on `PendingHTLCsForwardable` (default true). */
   autoForward = true;
   private readonly links = new Set<string>();
+  /** Message events drained from a node at the end of a round, delivered first in the next. */
+  private readonly outbox = new Map<HarnessNode, MessageSendEvent[]>();
 
   constructor(secp: Secp256k1 = loadBestSecp256k1().backend) {
     this.secp = secp;
@@ -133,6 +139,11 @@ export class Network {
   /** Disconnects two nodes (each live side is told). */
   disconnect(a: HarnessNode, b: HarnessNode): void {
     if (!this.links.delete(this.key(a, b))) return;
+    // What was queued for the lost connection is lost with it.
+    for (const [x, y] of [[a, b], [b, a]] as const) {
+      const q = this.outbox.get(x);
+      if (q) this.outbox.set(x, q.filter((ev) => ev.type === 'BroadcastGossip' || !y.is(ev.nodeId)));
+    }
     for (const [x, y] of [[a, b], [b, a]] as const) {
       if (x.dead) continue;
       x.cm.peerDisconnected(y.nodeId);
@@ -142,6 +153,7 @@ export class Network {
 
   private died(node: HarnessNode): void {
     node.kill();
+    this.outbox.delete(node);
     for (const o of this.nodes) if (o !== node && this.isConnected(node, o)) this.disconnect(node, o);
   }
 
@@ -174,12 +186,22 @@ export class Network {
     let delivered = 0;
     for (let round = 0; round < maxRounds; round++) {
       const live = this.nodes.filter((n) => !n.dead);
-      for (const n of live) await n.persister.flush();
-      let moved = 0;
       const touched = new Set<HarnessNode>();
+      const inFlight = new Map<HarnessNode, number>();
+      for (const n of live) {
+        // Writes that complete now queue `Completed` events: the manager must get another round.
+        const before = pendingCount(n);
+        await n.persister.flush();
+        if (n.dead) continue;
+        const after = pendingCount(n);
+        if (after < before) touched.add(n);
+        inFlight.set(n, after);
+      }
+      let moved = 0;
       for (const from of live) {
         if (from.dead) continue;
-        const evs: MessageSendEvent[] = [...from.cm.getAndClearPendingMsgEvents(), ...from.gossip.getAndClearPendingMsgEvents()];
+        const evs: MessageSendEvent[] = [...(this.outbox.get(from) ?? []), ...from.cm.getAndClearPendingMsgEvents(), ...from.gossip.getAndClearPendingMsgEvents()];
+        this.outbox.delete(from);
         if (evs.length) touched.add(from);
         for (const ev of evs) moved += this.dispatch(from, ev, touched);
       }
@@ -191,6 +213,16 @@ export class Network {
           if (n.dead || !n.events.some((e) => e.type === 'PendingHTLCsForwardable')) continue;
           n.events = n.events.filter((e) => e.type !== 'PendingHTLCsForwardable');
           n.cm.processPendingHtlcForwards();
+          touched.add(n);
+        }
+      }
+      for (const n of this.nodes) {
+        if (n.dead) continue;
+        // Handling monitor events (in `drainEvents` too) may have started updates or queued messages.
+        if (pendingCount(n) > (inFlight.get(n) ?? 0)) touched.add(n);
+        const more = [...n.cm.getAndClearPendingMsgEvents(), ...n.gossip.getAndClearPendingMsgEvents()];
+        if (more.length) {
+          this.outbox.set(n, more);
           touched.add(n);
         }
       }
@@ -345,7 +377,7 @@ export class Network {
     for (const n of this.nodes) {
       if (n.dead) continue;
       await n.persister.flush();
-      const msgs = [...n.cm.getAndClearPendingMsgEvents(), ...n.gossip.getAndClearPendingMsgEvents()];
+      const msgs = [...(this.outbox.get(n) ?? []), ...n.cm.getAndClearPendingMsgEvents(), ...n.gossip.getAndClearPendingMsgEvents()];
       if (msgs.length) problems.push(`${n.name}: ${msgs.length} undelivered message event(s): ${msgs.map((m) => (m.type === 'HandleError' ? `HandleError/${m.action.type}` : m.msg.type)).join(', ')}`);
       for (const m of n.chainMonitor.listMonitors()) {
         const pending = n.chainMonitor.pendingUpdates(m.channelId);

@@ -12,7 +12,7 @@ import { ChainMonitor, KVStoreMonitorPersister, type MonitorMismatch, type Monit
 import { DeterministicEntropySource, type MemoryChain, type ChainListener, testSeed } from '@ln/test-kit';
 import { KeysManager } from '@ln/transactions';
 import { Features, type KnownMessage } from '@ln/wire';
-import { CrashableStore } from './crash-store.js';
+import { CrashableStore, InjectedWriteFailure } from './crash-store.js';
 
 /** Where the harness stores each node's serialized `ChannelManager`. */
 export const MANAGER_NAMESPACE = 'manager';
@@ -232,6 +232,7 @@ export class HarnessNode {
       await this.store.write(MANAGER_NAMESPACE, '', MANAGER_KEY, this.cm.serialize());
     } catch (e) {
       if (this.dead) return false; // killed during the write
+      if (e instanceof InjectedWriteFailure) return false; // the stored manager stays older; the next persist retries
       throw e;
     }
     return true;

@@ -1,0 +1,108 @@
+/**
+ * HTLCs resolved on chain with real channels and monitors (issue 8): a force close with HTLCs
+ * outstanding both ways (one by preimage, one by timeout), and the preimage learned on chain
+ * fulfilling the upstream HTLC in a 3-node network.
+ */
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { equalBytes, sha256 } from '@ln/crypto';
+import { ANTI_REORG_DELAY } from '@ln/monitor';
+import { commitmentFeeSat, htlcSuccessFeeSat } from '@ln/transactions';
+import { channelLedger, claimAll, Network, ownedBy, sendPayment, type HarnessNode } from '../src/index.js';
+
+const cfg = { channelHandshakeConfig: { ourToSelfDelay: 20 } };
+
+function payingTo(l: ReturnType<typeof channelLedger>, n: HarnessNode): bigint {
+  return l.txs.filter((t) => t.tx.outputs.some((o) => equalBytes(o.scriptPubkey, n.walletScript))).reduce((x, t) => x + t.feeSat, 0n);
+}
+
+test('force close with HTLCs outstanding both ways: bob claims his with the preimage on chain (alice learns it: PaymentSent), bob times out the one alice never claimed (PaymentFailed), to the satoshi', async () => {
+  const net = new Network();
+  const a = await net.addNode('alice', { config: cfg });
+  const b = await net.addNode('bob', { config: cfg });
+  const ch = await net.openChannel(a, b, 1_000_000n, 400_000_000n);
+  const toBob = sendPayment(net, [a, b], 50_000_000n, 40);
+  const toAlice = sendPayment(net, [b, a], 70_000_000n, 40);
+  await net.settle();
+  const expiry = toAlice.path.hops[0]!.cltvExpiry;
+  assert.is(net.takeEvents(a, 'PaymentClaimable').length, 1, 'alice could claim 70k but never does');
+  net.disconnect(a, b);
+  assert.is(claimAll(net, b).length, 1, 'bob claims: the preimage goes to his monitor; update_fulfill_htlc cannot reach alice');
+  await net.settle();
+  a.cm.forceCloseChannel(ch.channelId, b.nodeId);
+  await net.settle();
+  assert.is(net.closedReason(a), 'HolderForceClosed');
+  await net.mine(1);
+  assert.is(net.closedReason(b), 'CommitmentTxConfirmed');
+  // Bob's monitor takes the 50k HTLC with the preimage; alice's monitor reads it from the witness.
+  await net.mine(1);
+  const sent = net.expectEvent(a, 'PaymentSent');
+  assert.ok(equalBytes(sent.paymentHash, toBob.paymentHash));
+  assert.ok(equalBytes(sha256(sent.paymentPreimage), toBob.paymentHash), 'the preimage learned on chain');
+  assert.ok(a.seenMonitorEvents.some((e) => e.type === 'HtlcResolved' && e.paymentPreimage && equalBytes(e.paymentHash, toBob.paymentHash)));
+  net.takeEvents(a, 'PaymentPathSuccessful');
+  // The 70k HTLC times out back to bob after its expiry; he hears once it is deep enough.
+  while (net.chain.tipHeight < expiry + ANTI_REORG_DELAY + 2) await net.mine(1);
+  const pathFailed = net.expectEvent(b, 'PaymentPathFailed');
+  assert.ok(equalBytes(pathFailed.paymentHash, toAlice.paymentHash), 'bob\'s HTLC to alice failed on chain');
+  b.cm.abandonPayment(toAlice.paymentId); // no retry: the payment fails
+  await net.settle();
+  assert.ok(equalBytes(net.expectEvent(b, 'PaymentFailed').paymentHash, toAlice.paymentHash));
+  assert.ok(b.seenMonitorEvents.some((e) => e.type === 'HtlcResolved' && !e.paymentPreimage && equalBytes(e.paymentHash, toAlice.paymentHash)));
+  while (net.chain.tipHeight < expiry + 20 + ANTI_REORG_DELAY + 4) await net.mine(1);
+  const outsA = net.takeMonitorEvents(a, 'SpendableOutputs').flatMap((e) => e.outputs.map((o) => o.outpoint));
+  const outsB = net.takeMonitorEvents(b, 'SpendableOutputs').flatMap((e) => e.outputs.map((o) => o.outpoint));
+  const l = channelLedger(net.chain, ch.funding, 1_000_000n);
+  const commitFee = commitmentFeeSat(2500, 2, false);
+  assert.is(l.txs[0]!.feeSat, commitFee);
+  assert.is(ownedBy(l, a, outsA), 550_000n - commitFee - payingTo(l, a), 'alice: her balance less the 50k she paid, the commitment fee and her sweep');
+  assert.is(ownedBy(l, b, outsB), 450_000n - payingTo(l, b), 'bob: his balance, the 50k he was paid and his 70k back, less his claims\' fees');
+  for (const n of [a, b]) assert.is(n.chainMonitor.getMonitor(ch.channelId)!.isFullyResolved(), true, `${n.name} resolved`);
+  for (const n of [a, b]) for (const t of ['PaymentClaimed', 'HTLCHandlingFailed'] as const) net.takeEvents(n, t);
+  await net.teardown();
+});
+
+test('3 nodes A→B→C: C claims on chain, B learns the preimage from the chain and fulfills A off chain', async () => {
+  const net = new Network();
+  const a = await net.addNode('alice', { config: cfg });
+  const b = await net.addNode('bob', { config: cfg });
+  const c = await net.addNode('carol', { config: cfg });
+  const ab = await net.openChannel(a, b, 1_000_000n, 0n);
+  const bc = await net.openChannel(b, c, 1_000_000n, 0n);
+  const aliceBefore = a.cm.listChannels()[0]!.balanceMsat;
+  const p = sendPayment(net, [a, b, c], 30_000_000n, 40);
+  const fee = p.path.hops[0]!.amountMsat - 30_000_000n;
+  await net.settle();
+  net.disconnect(b, c);
+  assert.is(claimAll(net, c).length, 1, 'carol claims; her update_fulfill_htlc cannot reach bob');
+  await net.settle();
+  c.cm.forceCloseChannel(bc.channelId, b.nodeId);
+  await net.settle();
+  assert.is(net.closedReason(c), 'HolderForceClosed');
+  await net.mine(1); // carol's commitment confirms; her monitor broadcasts the HTLC-success transaction
+  assert.is(net.closedReason(b), 'CommitmentTxConfirmed');
+  await net.mine(1); // the HTLC-success transaction confirms: the preimage is on chain
+  assert.ok(b.seenMonitorEvents.some((e) => e.type === 'HtlcResolved' && e.paymentPreimage && equalBytes(e.paymentHash, p.paymentHash)), 'bob\'s monitor read the preimage');
+  const sent = net.expectEvent(a, 'PaymentSent');
+  assert.ok(equalBytes(sha256(sent.paymentPreimage), p.paymentHash), 'alice paid: bob fulfilled upstream with the preimage from the chain');
+  assert.is(sent.feePaidMsat, fee);
+  net.takeEvents(a, 'PaymentPathSuccessful');
+  const fwd = net.expectEvent(b, 'PaymentForwarded');
+  assert.is(fwd.feeEarnedMsat, fee);
+  assert.ok(a.cm.listUsableChannels().length === 1 && b.cm.listUsableChannels().length === 1, 'alice-bob stays open');
+  assert.is(a.cm.listChannels()[0]!.balanceMsat, aliceBefore - 30_000_000n - fee);
+  assert.equal(a.cm.channel(ab.channelId)!.s.htlcs.length, 0, 'the upstream HTLC is settled');
+  // Carol sweeps her HTLC-success output after bob's to_self_delay, and gets her 30k.
+  await net.mine(20 + ANTI_REORG_DELAY + 2);
+  const outsC = net.takeMonitorEvents(c, 'SpendableOutputs').flatMap((e) => e.outputs.map((o) => o.outpoint));
+  const outsB = net.takeMonitorEvents(b, 'SpendableOutputs').flatMap((e) => e.outputs.map((o) => o.outpoint));
+  const l = channelLedger(net.chain, bc.funding, 1_000_000n);
+  assert.is(l.txs.length, 3, 'carol\'s commitment, her HTLC-success transaction, her sweep of its output');
+  assert.is(l.txs[1]!.feeSat, htlcSuccessFeeSat(2500, false), 'the pre-signed HTLC-success transaction pays the BOLT 3 fee');
+  assert.is(ownedBy(l, c, outsC), 30_000n - htlcSuccessFeeSat(2500, false) - payingTo(l, c), 'carol: the 30k less her HTLC-success and sweep fees');
+  assert.is(ownedBy(l, b, outsB), 970_000n - commitmentFeeSat(2500, 1, false), 'bob (the funder): the rest less the commitment fee');
+  net.takeEvents(c, 'PaymentClaimed');
+  await net.teardown();
+});
+
+test.run();
