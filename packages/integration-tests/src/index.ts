@@ -12,3 +12,4 @@ export { HarnessNode, FilesystemNodeStore, MANAGER_NAMESPACE, MANAGER_KEY, type 
 export { CrashableStore, ProcessKilled, InjectedWriteFailure, type WriteRecord } from './harness/crash-store.js';
 export { channelLedger, ownedBy, type ChannelLedger, type LedgerLeaf } from './harness/ledger.js';
 export { channelBetween, routeThrough, sendPayment, claimAll, type SentPayment } from './harness/payments.js';
+export { TcpNetwork } from './harness/tcp.js';

@@ -136,6 +136,11 @@ export class Network {
     b.gossip.peerConnected(a.nodeId, initOf(a, b), true);
   }
 
+  /** Connects `a` and `b` unless they are (the TCP variant dials). */
+  protected async ensureConnected(a: HarnessNode, b: HarnessNode): Promise<void> {
+    if (!this.isConnected(a, b)) this.connect(a, b);
+  }
+
   /** Disconnects two nodes (each live side is told). */
   disconnect(a: HarnessNode, b: HarnessNode): void {
     if (!this.links.delete(this.key(a, b))) return;
@@ -317,7 +322,7 @@ export class Network {
    * sides (with `announce`, also through the 6-block announcement). Consumes the opening events.
    */
   async openChannel(a: HarnessNode, b: HarnessNode, valueSat: bigint, pushMsat = 0n, opts: { announce?: boolean; userChannelId?: bigint } = {}): Promise<OpenedChannel> {
-    if (!this.isConnected(a, b)) this.connect(a, b);
+    await this.ensureConnected(a, b);
     a.cm.createChannel(b.nodeId, valueSat, pushMsat, opts.userChannelId ?? 42n, opts.announce === undefined ? undefined : { announce: opts.announce });
     await this.settle();
     const ready = this.expectEvent(a, 'FundingGenerationReady');

@@ -65,6 +65,8 @@ export class HarnessNode {
   /** How many times the node was (re)started. */
   generation = 0;
   private listeners: ChainListener[] = [];
+  /** The manager bytes last made durable (an unchanged manager is not written again). */
+  private lastPersisted: Uint8Array | undefined;
 
   constructor(
     readonly spec: NodeSpec,
@@ -142,6 +144,7 @@ export class HarnessNode {
   async restart(restoreFrom?: NodeStore): Promise<RestartReport> {
     this.unsubscribe();
     this.store = await (restoreFrom ?? this.store).durableCopy();
+    this.lastPersisted = undefined;
     this.dead = false;
     this.generation++;
     const keys = this.makeKeys();
@@ -228,8 +231,11 @@ export class HarnessNode {
     // stored: it could not be resumed from (it keeps no copy of the update to replay).
     if (this.chainMonitor.listMonitors().some((m) => this.chainMonitor.pendingUpdates(m.channelId).length)) return false;
     this.cm.processMonitorEvents();
+    const bytes = this.cm.serialize();
+    if (this.lastPersisted && equalBytes(bytes, this.lastPersisted)) return true;
     try {
-      await this.store.write(MANAGER_NAMESPACE, '', MANAGER_KEY, this.cm.serialize());
+      await this.store.write(MANAGER_NAMESPACE, '', MANAGER_KEY, bytes);
+      this.lastPersisted = bytes;
     } catch (e) {
       if (this.dead) return false; // killed during the write
       if (e instanceof InjectedWriteFailure) return false; // the stored manager stays older; the next persist retries
