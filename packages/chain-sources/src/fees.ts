@@ -84,8 +84,9 @@ export class ChainFeeEstimator implements FeeEstimator {
   }
 
   /**
-   * Fetches every target's estimate in one round of requests. On failure the previous cache
-   * is kept and the source's error is rethrown.
+   * Fetches every target's estimate in one round of requests. A target without an estimate gets
+   * its fallback, unless an earlier refresh had an estimate for it (that one is kept). On failure
+   * the previous cache is kept and the source's error is rethrown.
    */
   async refresh(): Promise<void> {
     const rates = await this.source.fetchFeeRates(CONFIRMATION_TARGETS.map((t) => ({ blocks: this.rules[t].blocks, mode: this.rules[t].mode })));
@@ -93,7 +94,9 @@ export class ChainFeeEstimator implements FeeEstimator {
       const rule = this.rules[t];
       const est = rates[i];
       if (est === undefined || !Number.isFinite(est)) {
-        this.cache.set(t, { satPerKw: clampFeerate(rule.fallbackSatPerKw), origin: 'fallback' });
+        // A source that had an estimate and lost it (bitcoind just restarted) keeps the last one:
+        // it says more than the static fallback.
+        if (this.cache.get(t)?.origin !== 'estimate') this.cache.set(t, { satPerKw: clampFeerate(rule.fallbackSatPerKw), origin: 'fallback' });
       } else {
         this.cache.set(t, { satPerKw: clampFeerate(est * rule.multiplier - rule.minus), origin: 'estimate' });
       }

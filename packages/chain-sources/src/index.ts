@@ -26,3 +26,4 @@ export { ChainPollerFilter, type FilterableTx } from './poller/filter.js';
 export { ChainBroadcaster, parentsFirst, type BroadcastResult, type ChainBroadcasterOptions } from './broadcaster.js';
 export { ChainFeeEstimator, FEE_TARGET_MAP, type ChainFeeEstimatorOptions, type FeeTargetRule, type FeerateOrigin } from './fees.js';
 export { ChainUtxoLookup, splitShortChannelId, type ChainUtxoLookupOptions } from './utxo.js';
+export { chainClientFromSpec, type ChainSpecOptions } from './spec.js';

@@ -134,6 +134,11 @@ for (const kind of KINDS) {
       if (esplora) esplora.opts.feeEstimates = ESPLORA_TABLE;
       await fees.refresh();
       assert.is(fees.getEstSatPer1000Weight('NonAnchorChannelFee'), 2500);
+      // The source loses its estimates (bitcoind restarted): the last estimates stay.
+      if (bitcoind) bitcoind.opts.feerate = () => undefined;
+      if (esplora) esplora.opts.feeEstimates = {};
+      await fees.refresh();
+      assert.equal([fees.getEstSatPer1000Weight('NonAnchorChannelFee'), fees.originOf('NonAnchorChannelFee')], [2500, 'estimate']);
       http.inject(/./, { kind: 'reply', reply: { status: 500, body: 'down' } }, 100);
       const e = await fees.refresh().catch((x: unknown) => x);
       assert.instance(e, ChainSourceError);
