@@ -7,7 +7,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { equalBytes, sha256 } from '@ln/crypto';
 import { ANTI_REORG_DELAY } from '@ln/monitor';
-import { commitmentFeeSat, htlcSuccessFeeSat } from '@ln/transactions';
+import { commitmentFeeSat, htlcSuccessFeeSat, htlcTimeoutFeeSat } from '@ln/transactions';
 import { channelLedger, claimAll, Network, ownedBy, sendPayment, type HarnessNode } from '../src/index.js';
 
 const cfg = { channelHandshakeConfig: { ourToSelfDelay: 20 } };
@@ -102,6 +102,50 @@ test('3 nodes A→B→C: C claims on chain, B learns the preimage from the chain
   assert.is(ownedBy(l, c, outsC), 30_000n - htlcSuccessFeeSat(2500, false) - payingTo(l, c), 'carol: the 30k less her HTLC-success and sweep fees');
   assert.is(ownedBy(l, b, outsB), 970_000n - commitmentFeeSat(2500, 1, false), 'bob (the funder): the rest less the commitment fee');
   net.takeEvents(c, 'PaymentClaimed');
+  await net.teardown();
+});
+
+test('the monitor force-closes in time for an incoming HTLC whose preimage it knows; on its own commitment the HTLC-success and HTLC-timeout transactions resolve both HTLCs, then their outputs are swept', async () => {
+  const net = new Network();
+  const a = await net.addNode('alice', { config: cfg });
+  const b = await net.addNode('bob', { config: cfg });
+  const ch = await net.openChannel(a, b, 1_000_000n, 400_000_000n);
+  const toBob = sendPayment(net, [a, b], 50_000_000n, 60);
+  const toAlice = sendPayment(net, [b, a], 70_000_000n, 40);
+  await net.settle();
+  net.takeEvents(b, 'PaymentClaimable'); // bob never claims: alice's HTLC will time out
+  net.disconnect(a, b); // and nobody can settle anything off chain any more
+  assert.is(claimAll(net, a).length, 1, 'alice claims: the preimage goes to her monitor');
+  await net.settle();
+  const inExpiry = toAlice.path.hops[0]!.cltvExpiry;
+  const outExpiry = toBob.path.hops[0]!.cltvExpiry;
+  // No force-close by anyone: alice's monitor must act CLTV_CLAIM_BUFFER (18) blocks before bob's HTLC expires.
+  while (!a.seenMonitorEvents.some((e) => e.type === 'HolderForceClosed') && net.chain.tipHeight < inExpiry) await net.mine(1);
+  assert.is(net.chain.tipHeight, inExpiry - 18, 'forced close at the claim buffer');
+  assert.is(net.closedReason(a), 'HolderForceClosed');
+  await net.mine(1); // her commitment
+  assert.is(net.closedReason(b), 'CommitmentTxConfirmed');
+  await net.mine(1); // her HTLC-success transaction reveals the preimage
+  const sent = net.expectEvent(b, 'PaymentSent');
+  assert.ok(equalBytes(sent.paymentHash, toAlice.paymentHash), 'bob learns his payment succeeded from alice\'s HTLC-success transaction');
+  net.takeEvents(b, 'PaymentPathSuccessful');
+  while (net.chain.tipHeight < outExpiry + ANTI_REORG_DELAY + 2) await net.mine(1);
+  const failed = net.expectEvent(a, 'PaymentPathFailed');
+  assert.ok(equalBytes(failed.paymentHash, toBob.paymentHash), 'alice\'s HTLC timed out on chain (HTLC-timeout transaction)');
+  a.cm.abandonPayment(toBob.paymentId);
+  await net.settle();
+  net.expectEvent(a, 'PaymentFailed');
+  while (net.chain.tipHeight < outExpiry + 20 + ANTI_REORG_DELAY + 4) await net.mine(1);
+  const outsA = net.takeMonitorEvents(a, 'SpendableOutputs').flatMap((e) => e.outputs.map((o) => o.outpoint));
+  const outsB = net.takeMonitorEvents(b, 'SpendableOutputs').flatMap((e) => e.outputs.map((o) => o.outpoint));
+  const l = channelLedger(net.chain, ch.funding, 1_000_000n);
+  const commitFee = commitmentFeeSat(2500, 2, false);
+  const second = l.txs.filter((t) => t.tx.inputs.some((i) => equalBytes(i.prevout.txid, l.txs[0]!.txid)) && t.tx.outputs.length === 1 && !t.tx.outputs.some((o) => equalBytes(o.scriptPubkey, a.walletScript)));
+  assert.equal(second.map((t) => t.feeSat).sort(), [htlcSuccessFeeSat(2500, false), htlcTimeoutFeeSat(2500, false)].sort(), 'one pre-signed HTLC-success and one HTLC-timeout transaction, at the BOLT 3 fees');
+  assert.is(ownedBy(l, b, outsB), 330_000n, 'bob: his balance less the 70k he paid');
+  assert.is(ownedBy(l, a, outsA), 670_000n - commitFee - htlcSuccessFeeSat(2500, false) - htlcTimeoutFeeSat(2500, false) - payingTo(l, a), 'alice: her balance, her 50k back and the 70k, less the fees');
+  for (const n of [a, b]) assert.is(n.chainMonitor.getMonitor(ch.channelId)!.isFullyResolved(), true, `${n.name} resolved`);
+  for (const n of [a, b]) for (const t of ['PaymentClaimed', 'HTLCHandlingFailed'] as const) net.takeEvents(n, t);
   await net.teardown();
 });
 
