@@ -17,3 +17,5 @@ export { channelView, describeClosure, type NodeChannel } from './views.js';
 export { snapshotMonitorForTests, broadcastStaleCommitmentForTests } from './test-hooks.js';
 export { NodePayments, DEFAULT_PAYMENT_POLICY, type PaymentPolicy, type PaymentRecord, type PaymentResult, type PaymentsHost } from './payments.js';
 export { nodeBalances, type NodeBalances } from './balances.js';
+export { pollingChainSource, parseChainSpec, type PollingChainOptions, type PollingChainSource } from './polling-chain.js';
+export { startControlApi, ensureApiToken, API_TOKEN_FILE, type ControlApi } from './control-api.js';
