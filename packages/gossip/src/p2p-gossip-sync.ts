@@ -574,6 +574,23 @@ export class P2PGossipSync implements RoutingMessageHandler {
     return p;
   }
 
+  /**
+   * Whether relayed gossip should go to `theirNodeId` (BOLT 7 `gossip_timestamp_filter`): a
+   * peer without `gossip_queries` gets everything; one with it gets nothing until it sends a
+   * filter ("SHOULD NOT relay any gossip messages it did not generate itself, unless
+   * explicitly requested"), then only messages whose timestamp is in the filter's range (a
+   * `channel_announcement`, which has none, is taken at the current time). A `PeerManager`
+   * can consult it before relaying a `BroadcastGossip` or a handler's `true`.
+   */
+  shouldRelayTo(theirNodeId: Uint8Array, msg: ChannelAnnouncement | ChannelUpdate | NodeAnnouncement): boolean {
+    const p = this.peers.get(toHex(theirNodeId));
+    if (!p) return false;
+    if (!p.gossipQueries) return true;
+    if (!p.filter) return false;
+    const ts = msg.type === 'channel_announcement' ? this.now() : msg.timestamp;
+    return ts >= p.filter.first && ts < p.filter.end;
+  }
+
   /** Whether our sync with `nodeId` finished (all replies received). */
   isSyncedWith(nodeId: Uint8Array): boolean {
     const p = this.peers.get(toHex(nodeId));

@@ -2,7 +2,7 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { MemoryChain, buildLegacyTx } from '@ln/test-kit';
-import { chainHashOf, encodeAddresses, type MessageSendEvent } from '@ln/wire';
+import { chainHashOf, encodeAddresses, makeMessage, type MessageSendEvent } from '@ln/wire';
 import type { UtxoLookup, UtxoResult } from '@ln/chain-interfaces';
 import { GossipRejection, NetworkGraph, P2PGossipSync, type P2PGossipSyncConfig } from '../src/index.js';
 import { announcement, announcementRaw, decoded, feed, fundingOf, node, nodeAnnouncement, testChannel, update, updateRaw } from './helpers.js';
@@ -275,6 +275,30 @@ t('relay: an update held for its channel is relayed once the announcement makes 
     assert.equal(relays(s2), viaEvents ? ['channel_announcement<-B'] : []);
     assert.is(s2.stats.rejected.bad_signature, 1);
   }
+});
+
+t('relay honours each peer\'s gossip_timestamp_filter (shouldRelayTo)', () => {
+  const s = mk();
+  const plain = { type: 'init', globalfeatures: new Uint8Array(0), features: new Uint8Array(0), tlvs: {} } as const;
+  const queries = { ...plain, features: s.providedInitFeatures(C.nodeId).toBytes() };
+  s.peerConnected(B.nodeId, plain as never, true);
+  s.peerConnected(C.nodeId, queries as never, true);
+  const u = update(ch, 0, { timestamp: NOW - 100 });
+  const ann = announcement(ch);
+  assert.ok(s.shouldRelayTo(B.nodeId, u) && s.shouldRelayTo(B.nodeId, ann)); // no gossip_queries: everything
+  assert.not.ok(s.shouldRelayTo(C.nodeId, u)); // gossip_queries and no filter yet: nothing
+  assert.not.ok(s.shouldRelayTo(A.nodeId, u)); // not connected
+  s.handleGossipTimestampFilter(C.nodeId, makeMessage('gossip_timestamp_filter', { chainHash: s.graph.chainHash, firstTimestamp: NOW - 50, timestampRange: 0xffffffff }));
+  assert.not.ok(s.shouldRelayTo(C.nodeId, u)); // older than first_timestamp
+  assert.ok(s.shouldRelayTo(C.nodeId, update(ch, 0, { timestamp: NOW - 50 })));
+  assert.ok(s.shouldRelayTo(C.nodeId, ann)); // taken at the current time
+  assert.ok(s.shouldRelayTo(C.nodeId, nodeAnnouncement(A, NOW)));
+  s.handleGossipTimestampFilter(C.nodeId, makeMessage('gossip_timestamp_filter', { chainHash: s.graph.chainHash, firstTimestamp: NOW - 200, timestampRange: 100 }));
+  assert.not.ok(s.shouldRelayTo(C.nodeId, u)); // first + range is exclusive
+  assert.ok(s.shouldRelayTo(C.nodeId, update(ch, 0, { timestamp: NOW - 101 })));
+  assert.not.ok(s.shouldRelayTo(C.nodeId, ann));
+  s.peerDisconnected(C.nodeId);
+  assert.not.ok(s.shouldRelayTo(C.nodeId, u));
 });
 
 t('NetGraphMsgHandler is the same class', async () => {
