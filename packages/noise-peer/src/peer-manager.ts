@@ -416,7 +416,7 @@ export class PeerManager {
       this.log.error(`not sending ${msg.type} of ${bytes.length} bytes: BOLT 8 messages are at most ${MAX_MESSAGE_SIZE}`, { peerId: peer.nodeId });
       return;
     }
-    this.sendRaw(peer, peer.transport.encryptMessage(bytes));
+    for (const chunk of peer.transport.encryptForSend(bytes)) this.sendRaw(peer, chunk);
     this.config.onEvent?.({ type: 'message', direction: 'out', nodeId: peer.nodeId!, msg });
     if (peer.queuedBytes > this.limits.maxOutboundBytes) this.disconnect(peer, `peer is not reading (${peer.queuedBytes} bytes queued)`);
   }

@@ -3,7 +3,7 @@
  * handshake — a 2-byte length and the body, each under ChaCha20-Poly1305 with its own nonce,
  * keys rotated every 1000 uses (BOLT 8 "Lightning Message Key Rotation"), 65535-byte maximum.
  */
-import { decryptWithAD, encryptWithAD, hkdf } from './cipher.js';
+import { hkdf } from './cipher.js';
 import { NoiseError } from './errors.js';
 import type { NoiseCrypto } from './keys.js';
 
@@ -13,11 +13,18 @@ export const MAX_MESSAGE_SIZE = 65535;
 export const LENGTH_HEADER_SIZE = 18;
 /** Size of a MAC. */
 export const MAC_SIZE = 16;
+/** Messages of at least this many bytes are written as their two encrypted parts, not copied into one buffer. */
+export const SPLIT_WRITE_SIZE = 4096;
 const EMPTY = new Uint8Array(0);
 
-/** One direction's cipher state: key, nonce, chaining key; rotates every 1000 uses. */
+/**
+ * One direction's cipher state: key, nonce, chaining key; rotates every 1000 uses. The 96-bit
+ * nonce (32 zero bits, then the counter little-endian) lives in one buffer updated in place:
+ * the counter never passes 999, so only its two low bytes change.
+ */
 class CipherState {
   private nonce = 0;
+  private readonly nonceBuf = new Uint8Array(12);
   constructor(
     private readonly c: NoiseCrypto,
     private key: Uint8Array,
@@ -28,14 +35,21 @@ class CipherState {
       [this.ck, this.key] = hkdf(this.c, this.ck, this.key);
       this.nonce = 0;
     }
+    this.nonceBuf[4] = this.nonce & 0xff;
+    this.nonceBuf[5] = this.nonce >> 8;
   }
   encrypt(plaintext: Uint8Array): Uint8Array {
-    const out = encryptWithAD(this.c, this.key, this.nonce, EMPTY, plaintext);
+    const out = this.c.sym.chacha20poly1305Encrypt(this.key, this.nonceBuf, EMPTY, plaintext);
     this.step();
     return out;
   }
   decrypt(ciphertext: Uint8Array): Uint8Array {
-    const out = decryptWithAD(this.c, this.key, this.nonce, EMPTY, ciphertext);
+    let out: Uint8Array;
+    try {
+      out = this.c.sym.chacha20poly1305Decrypt(this.key, this.nonceBuf, EMPTY, ciphertext);
+    } catch {
+      throw new NoiseError('bad_tag', 'message MAC does not verify');
+    }
     this.step();
     return out;
   }
@@ -45,6 +59,7 @@ class CipherState {
 export class NoiseTransport {
   private readonly send: CipherState;
   private readonly recv: CipherState;
+  private readonly len = new Uint8Array(2);
 
   /** `sk`/`rk` are the sending and receiving keys, `ck` the final chaining key (BOLT 8 act three). */
   constructor(c: NoiseCrypto, sk: Uint8Array, rk: Uint8Array, ck: Uint8Array) {
@@ -52,16 +67,36 @@ export class NoiseTransport {
     this.recv = new CipherState(c, rk, ck);
   }
 
-  /** Encrypts one message: the 18-byte encrypted length followed by the encrypted body and MAC. */
+  /** Encrypts one message: the 18-byte encrypted length followed by the encrypted body and MAC, in one buffer. */
   encryptMessage(message: Uint8Array): Uint8Array {
-    if (message.length > MAX_MESSAGE_SIZE) throw new NoiseError('message_too_long', `message of ${message.length} bytes exceeds ${MAX_MESSAGE_SIZE}`);
-    const len = Uint8Array.of(message.length >> 8, message.length & 0xff);
-    const header = this.send.encrypt(len);
-    const body = this.send.encrypt(message);
+    const [header, body] = this.encryptMessageParts(message);
     const out = new Uint8Array(header.length + body.length);
     out.set(header, 0);
     out.set(body, header.length);
     return out;
+  }
+
+  /**
+   * Encrypts one message as its two parts, without copying them together: the 18-byte
+   * encrypted length (BOLT 8 `lc`) and the encrypted body with its MAC (`c`). Throws
+   * {@link NoiseError} `message_too_long` above 65535 bytes.
+   */
+  encryptMessageParts(message: Uint8Array): [header: Uint8Array, body: Uint8Array] {
+    if (message.length > MAX_MESSAGE_SIZE) throw new NoiseError('message_too_long', `message of ${message.length} bytes exceeds ${MAX_MESSAGE_SIZE}`);
+    this.len[0] = message.length >> 8;
+    this.len[1] = message.length & 0xff;
+    const header = this.send.encrypt(this.len);
+    return [header, this.send.encrypt(message)];
+  }
+
+  /**
+   * Encrypts one message into the chunks to write, as the `PeerManager` sends it: one buffer
+   * for a small message (one write beats a copy), the two parts of
+   * {@link NoiseTransport.encryptMessageParts} from {@link SPLIT_WRITE_SIZE} bytes up (a copy
+   * of a large body costs more than a second write).
+   */
+  encryptForSend(message: Uint8Array): Uint8Array[] {
+    return message.length >= SPLIT_WRITE_SIZE ? this.encryptMessageParts(message) : [this.encryptMessage(message)];
   }
 
   /** Decrypts an 18-byte length header and returns the body length that follows (without its MAC). */
