@@ -66,14 +66,19 @@ async function main(): Promise<void> {
   const server = await new FakeBitcoind(chain).start();
   try {
     const client = new BitcoindRpcClient({ url: server.url, user: 'user', password: 'pass' });
-    // The ceiling: the two calls per block the poller must make (getblockhash, getblock), by hand.
-    const byHand = async (): Promise<number> => {
+    // The ceiling: the two calls per block the poller must make (getblockhash, getblock), by
+    // hand, `width` blocks at a time.
+    const byHand = async (width: number): Promise<number> => {
       const t0 = performance.now();
-      for (let h = 1; h <= 300; h++) await client.getBlock(await client.getBlockHash(h));
+      for (let h = 1; h <= 300; h += width) {
+        const batch = [];
+        for (let k = h; k < h + width && k <= 300; k++) batch.push(client.getBlockHash(k).then((x) => client.getBlock(x)));
+        await Promise.all(batch);
+      }
       return performance.now() - t0;
     };
-    const viaPoller = async (): Promise<number> => {
-      const poller = new ChainPoller(client);
+    const viaPoller = async (fetchAhead: number): Promise<number> => {
+      const poller = new ChainPoller(client, { fetchAhead });
       let seen = 0;
       poller.addListen({ blockConnected: () => void seen++, blockDisconnected() {}, filteredBlockConnected() {} }, { blockHash: chain.getHeader(0)!.hash, height: 0 });
       const t0 = performance.now();
@@ -81,14 +86,22 @@ async function main(): Promise<void> {
       if (seen !== 300) throw new Error(`poller delivered ${seen} blocks`);
       return performance.now() - t0;
     };
-    // The machine is shared and the first rounds warm the JIT: best of three, interleaved.
-    let hand = Infinity;
-    let poll = Infinity;
-    for (let k = 0; k < 3; k++) {
-      hand = Math.min(hand, await byHand());
-      poll = Math.min(poll, await viaPoller());
+    for (const [width, latency] of [[1, 0], [4, 0], [1, 10], [4, 10]] as const) {
+      server.server.delayMs = latency;
+      // The machine is shared and the first rounds warm the JIT: best of three, interleaved.
+      let hand = Infinity;
+      let poll = Infinity;
+      for (let k = 0; k < (latency ? 1 : 3); k++) {
+        hand = Math.min(hand, await byHand(width));
+        poll = Math.min(poll, await viaPoller(width));
+      }
+      rows.push([
+        `ChainPoller catch-up, 300 blocks, JSON-RPC on 127.0.0.1${latency ? ` + ${latency} ms latency` : ''}, fetchAhead ${width}`,
+        `${rate(300, poll)} blocks/s`,
+        `getblockhash + getblock by hand, ${width} at a time: ${rate(300, hand)} blocks/s`,
+        `${((hand / poll) * 100).toFixed(0)}%`,
+      ]);
     }
-    rows.push(['ChainPoller catch-up, 300 blocks over JSON-RPC on 127.0.0.1', `${rate(300, poll)} blocks/s`, `getblockhash + getblock by hand: ${rate(300, hand)} blocks/s`, `${((hand / poll) * 100).toFixed(0)}%`]);
   } finally {
     await server.close();
   }

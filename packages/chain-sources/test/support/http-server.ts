@@ -20,8 +20,14 @@ export type Fault =
   | { readonly kind: 'reset' }
   | { readonly kind: 'transform'; readonly transform: (r: Reply) => Reply };
 
+/** What a fault matcher sees of a request. */
+export interface RequestInfo {
+  readonly path: string;
+  readonly body: string;
+}
+
 interface PendingFault {
-  readonly match: (name: string) => boolean;
+  readonly match: (name: string, req: RequestInfo) => boolean;
   readonly fault: Fault;
   times: number;
 }
@@ -34,6 +40,8 @@ export class TestHttpServer {
   private readonly sockets = new Set<Socket>();
   private readonly server = createServer((req, res) => this.onRequest(req, res));
   url = '';
+  /** Milliseconds to wait before each answer (simulated network latency). */
+  delayMs = 0;
 
   constructor(private readonly handler: Handler) {
     this.server.on('connection', (s) => {
@@ -49,7 +57,7 @@ export class TestHttpServer {
   }
 
   /** The next `times` requests whose name (RPC method or route) matches get `fault`. */
-  inject(match: string | RegExp | ((name: string) => boolean), fault: Fault, times = 1): void {
+  inject(match: string | RegExp | ((name: string, req: RequestInfo) => boolean), fault: Fault, times = 1): void {
     const m = typeof match === 'function' ? match : typeof match === 'string' ? (n: string) => n === match : (n: string) => match.test(n);
     this.faults.push({ match: m, fault, times });
   }
@@ -73,7 +81,8 @@ export class TestHttpServer {
         reply = { status: 500, body: `test server crashed: ${(e as Error).stack}` };
       }
       this.log.push(name);
-      const i = this.faults.findIndex((f) => f.match(name));
+      const info: RequestInfo = { path: url.pathname, body: Buffer.from(body).toString('utf8') };
+      const i = this.faults.findIndex((f) => f.match(name, info));
       if (i >= 0) {
         const f = this.faults[i]!;
         if (--f.times <= 0) this.faults.splice(i, 1);
@@ -85,8 +94,12 @@ export class TestHttpServer {
         reply = f.fault.kind === 'reply' ? f.fault.reply : f.fault.transform(reply);
       }
       const data = typeof reply.body === 'string' ? Buffer.from(reply.body, 'utf8') : Buffer.from(reply.body);
-      res.writeHead(reply.status, { 'content-type': reply.contentType ?? 'text/plain', 'content-length': String(data.length), ...reply.headers });
-      res.end(data);
+      const send = () => {
+        res.writeHead(reply.status, { 'content-type': reply.contentType ?? 'text/plain', 'content-length': String(data.length), ...reply.headers });
+        res.end(data);
+      };
+      if (this.delayMs > 0) setTimeout(send, this.delayMs);
+      else send();
     });
   }
 
