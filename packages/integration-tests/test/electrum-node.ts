@@ -42,6 +42,8 @@ export class OurNode {
   readonly peerEvents: PeerEvent[] = [];
   /** Every user event the manager raised, in order. */
   readonly events: ChannelEvent[] = [];
+  /** Payment hashes (hex) whose payments we fail back instead of claiming. */
+  readonly refuse = new Set<string>();
   /** Funding transactions we built, by temporary channel id. */
   readonly fundingTxs = new Map<string, Uint8Array>();
   private readonly walletKey: Uint8Array;
@@ -118,8 +120,9 @@ export class OurNode {
         this.cm.fundingTransactionGenerated(e.temporaryChannelId, e.counterpartyNodeId, tx);
       }
       if (e.type === 'PendingHTLCsForwardable') this.cm.processPendingHtlcForwards();
-      // Payments to our invoices are claimed at once (we created their preimages).
-      if (e.type === 'PaymentClaimable' && e.purpose.type === 'InvoicePayment' && e.purpose.paymentPreimage) this.cm.claimFunds(e.purpose.paymentPreimage);
+      // Payments to our invoices are claimed at once (we created their preimages), unless refused.
+      if (e.type === 'PaymentClaimable' && this.refuse.has(bytesToHex(e.paymentHash))) this.cm.failHtlcBackwards(e.paymentHash);
+      else if (e.type === 'PaymentClaimable' && e.purpose.type === 'InvoicePayment' && e.purpose.paymentPreimage) this.cm.claimFunds(e.purpose.paymentPreimage);
     }
     this.monitor.getAndClearPendingEvents();
     this.pm.processEvents();
@@ -149,19 +152,24 @@ export class OurNode {
    * is the invoice amount). Returns the decoded invoice and the payment id; `PaymentSent` or
    * `PaymentFailed` follows.
    */
-  payInvoice(bolt11: string, parts: readonly { shortChannelId: bigint; amountMsat?: bigint }[]): { invoice: Invoice; paymentId: Uint8Array } {
+  payInvoice(
+    bolt11: string,
+    parts: readonly { shortChannelId: bigint; amountMsat?: bigint }[],
+    /** Deliberately wrong values, to see the payee refuse them. */
+    tamper: { paymentSecret?: Uint8Array; cltvExpiry?: number } = {},
+  ): { invoice: Invoice; paymentId: Uint8Array } {
     const invoice = decodeInvoice(bolt11, { secp });
     if (invoice.network !== 'regtest') throw new Error(`invoice for ${invoice.network}`);
     if (invoice.amountMsat === undefined) throw new Error('invoice without an amount');
     if (parts.length > 1 && !invoice.features.supports('basic_mpp')) throw new Error('the payee does not take multi-part payments');
     // A few blocks of slack over the payee's min_final_cltv_expiry_delta, for blocks found while the HTLC travels.
-    const cltvExpiry = this.cm.currentBestBlock().height + invoice.minFinalCltvExpiryDelta + 3;
-    const paymentId = sha256(invoice.paymentHash);
+    const cltvExpiry = tamper.cltvExpiry ?? this.cm.currentBestBlock().height + invoice.minFinalCltvExpiryDelta + 3;
+    const paymentId = sha256(Uint8Array.from([...invoice.paymentHash, ...(tamper.paymentSecret ?? []), tamper.cltvExpiry ?? 0]));
     const paths = parts.map((p) => ({ hops: [{ nodeId: invoice.payeeNodeId, shortChannelId: p.shortChannelId, amountMsat: p.amountMsat ?? invoice.amountMsat!, cltvExpiry }] }));
     this.cm.sendPayment(
       paths,
       invoice.paymentHash,
-      { paymentSecret: invoice.paymentSecret, totalMsat: invoice.amountMsat, ...(invoice.paymentMetadata ? { paymentMetadata: invoice.paymentMetadata } : {}) },
+      { paymentSecret: tamper.paymentSecret ?? invoice.paymentSecret, totalMsat: invoice.amountMsat, ...(invoice.paymentMetadata ? { paymentMetadata: invoice.paymentMetadata } : {}) },
       paymentId,
     );
     this.step();

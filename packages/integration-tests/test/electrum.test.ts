@@ -246,6 +246,60 @@ step('Electrum pays our BOLT 11 invoice (70,000 sat): PaymentClaimable, claimFun
   await electrumPays(PAY_TO_US_SAT, 'Electrum pays ln-ts');
 });
 
+
+/** Pays an invoice of Electrum's with a deliberately wrong field; Electrum must refuse it and we must read why. */
+async function payElectrumWrongly(tamper: { paymentSecret?: Uint8Array; cltvExpiry?: number }, memo: string): Promise<void> {
+  const W = world();
+  const { electrum, ours, electrumId } = W;
+  const ob = ourBalances(W);
+  const amountSat = 45_000n;
+  const inv = await electrum.call('add_invoice', { amount_sat: Number(amountSat), memo });
+  const scid = ours.cm.listChannels().find((c) => bytesToHex(c.channelId) === chan1)!.shortChannelId!;
+  const { paymentId } = ours.payInvoice(inv.invoice, [{ shortChannelId: scid }], tamper);
+  const id = bytesToHex(paymentId);
+  await until(() => ours.eventsOf('PaymentFailed').some((e) => bytesToHex(e.paymentId) === id), 20_000, 'PaymentFailed', W);
+  assert.is(ours.eventsOf('PaymentSent').filter((e) => bytesToHex(e.paymentId) === id).length, 0, 'not sent');
+  assert.is(ours.eventsOf('PaymentFailed').find((e) => bytesToHex(e.paymentId) === id)!.reason, 'RecipientRejected');
+  const failed = ours.eventsOf('PaymentPathFailed').filter((e) => bytesToHex(e.paymentId) === id);
+  assert.is(failed.length, 1);
+  const f = failed[0]!;
+  assert.is(f.errorHopIndex, 0, 'the error came from hop 0, Electrum (decoded from its return onion)');
+  assert.is(f.failingNodeId && bytesToHex(f.failingNodeId), electrumId);
+  assert.is(f.paymentFailedPermanently, true);
+  assert.is(f.failure?.name, 'incorrect_or_unknown_payment_details');
+  assert.is(f.failure?.code, 0x4000 | 15);
+  assert.is(f.failure?.data.htlcMsat, amountSat * 1000n, 'Electrum reports the HTLC amount');
+  assert.is(f.failure?.data.height, W.chain.tipHeight, 'Electrum reports its height');
+  assert.is(await electrum.call('invoice_status', { payment_hash: inv.payment_hash }), 'Unpaid');
+  await until(() => ours.cm.listChannels().every((c) => c.balanceMsat === ob.get(bytesToHex(c.channelId))), 10_000, 'balances back where they were', W);
+}
+
+step('we pay Electrum\'s invoice with a wrong payment_secret: Electrum fails the HTLC, we decode incorrect_or_unknown_payment_details (amount, height) from its return onion, nothing moves', () =>
+  payElectrumWrongly({ paymentSecret: new Uint8Array(32).fill(7) }, 'wrong secret'));
+
+step('we pay Electrum\'s invoice with a cltv_expiry below what Electrum accepts (tip + 100 < tip + 144): refused the same way', () =>
+  payElectrumWrongly({ cltvExpiry: world().chain.tipHeight + 100 }, 'too soon'));
+
+step('Electrum pays our invoice and we refuse it (failHtlcBackwards): Electrum decodes incorrect_or_unknown_payment_details from our return onion, nothing moves', async () => {
+  const W = world();
+  const { electrum, ours } = W;
+  const ob = ourBalances(W);
+  // Above the trimmed-HTLC threshold of both channels (see DUST_PAYMENT_SAT): Electrum picks the
+  // channel at random, and a trimmed HTLC over our dust-exposure limit would be failed earlier,
+  // with temporary_channel_failure (BOLT 2), before our refusal.
+  const { invoice, paymentHash } = ours.createInvoice(40_000_000n, 'refused');
+  ours.refuse.add(bytesToHex(paymentHash));
+  const r = await electrum.call('pay', { invoice, timeout: 60 });
+  assert.is(r.success, false, 'Electrum\'s payment failed');
+  assert.ok(r.log.length >= 1);
+  const [hops, where, why] = r.log[r.log.length - 1];
+  assert.is(hops, '1', 'a one-hop route');
+  assert.is(where, 'Destination node', 'Electrum attributes the error to us, the destination (its sender_idx decoded from our onion)');
+  assert.is(why, 'INCORRECT_OR_UNKNOWN_PAYMENT_DETAILS');
+  assert.is(ours.eventsOf('PaymentClaimed').filter((e) => bytesToHex(e.paymentHash) === bytesToHex(paymentHash)).length, 0);
+  await until(() => ours.cm.listChannels().every((c) => c.balanceMsat === ob.get(bytesToHex(c.channelId))), 10_000, 'balances back where they were', W);
+});
+
 step('Electrum pays our 350,000 sat invoice, more than either channel can carry: it splits the payment over both channels, we claim the whole set once', async () => {
   const W = world();
   const avail = (await W.electrum.call('channels')).filter((c: any) => c.state === 'OPEN').map((c: any) => BigInt(c.can_send_msat) / 1000n);
