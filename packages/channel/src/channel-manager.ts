@@ -708,6 +708,8 @@ export class ChannelManager implements ChannelMessageHandler, Listen, Confirm {
 
   peerDisconnected(theirNodeId: Uint8Array): void {
     this.peers.delete(bytesToHex(theirNodeId));
+    // Messages not yet handed to the peer are lost with the connection (reestablish regenerates what matters).
+    this.msgEvents = this.msgEvents.filter((e) => e.type === 'BroadcastGossip' || !equalBytes(e.nodeId, theirNodeId));
     for (const ch of [...this.channels]) {
       if (!equalBytes(ch.peer, theirNodeId)) continue;
       if (ch.s.phase === 'Funded' || ch.s.phase === 'OutboundAwaitingFundingSigned') {

@@ -84,8 +84,14 @@ export class Channel {
 
   /** Hands a monitor update to the `Watch` (persist before stepping forward). */
   updateMonitor(steps: ChannelMonitorUpdateStep[]): void {
+    const wasPending = this.monitorPending;
     const updateId = ++this.s.latestMonitorUpdateId;
     const status = this.ctx.watch.updateChannel({ channelId: this.s.channelId, updateId, steps });
+    if (status === 'Completed' && !wasPending) {
+      // Durable at once and nothing was waiting: the caller steps forward itself.
+      this.s.completedMonitorUpdateId = updateId;
+      return;
+    }
     this.applyStatus(status, updateId);
   }
 
@@ -199,7 +205,19 @@ export class Channel {
   // ---------------------------------------------------------------- commitments
 
   holderCommitment(n: bigint): CommitmentInfo {
-    return buildHolderCommitment(this.ctx.secp, this.s, this.signer, n);
+    return buildHolderCommitment(this.ctx.secp, this.s, this.signer, n, this.perCommitmentPoint(n));
+  }
+
+  private points = new Map<bigint, Uint8Array>();
+  /** Our per-commitment point of commitment `n` (BOLT 3), cached: each is needed several times around a commitment. */
+  perCommitmentPoint(n: bigint): Uint8Array {
+    let p = this.points.get(n);
+    if (!p) {
+      p = this.signer.getPerCommitmentPoint(secretIndex(n));
+      if (this.points.size >= 4) this.points.delete(this.points.keys().next().value!);
+      this.points.set(n, p);
+    }
+    return p;
   }
   counterpartyCommitment(n: bigint, point: Uint8Array): CommitmentInfo {
     return buildCounterpartyCommitment(this.ctx.secp, this.s, n, point);
@@ -443,7 +461,7 @@ export class Channel {
       nextCommitmentNumber: s.holderCtn + 1n,
       nextRevocationNumber: s.counterpartyOldestCtn,
       yourLastPerCommitmentSecret: s.lastCounterpartySecret ?? ZERO32,
-      myCurrentPerCommitmentPoint: this.signer.getPerCommitmentPoint(secretIndex(s.holderCtn)),
+      myCurrentPerCommitmentPoint: this.perCommitmentPoint(s.holderCtn),
     });
   }
 }

@@ -75,8 +75,7 @@ export interface CommitmentInfo {
 }
 
 /** Builds our commitment number `n` (its per-commitment point from our signer). */
-export function buildHolderCommitment(secp: Secp256k1, s: ChannelState, signer: ChannelSigner, n: bigint): CommitmentInfo {
-  const point = signer.getPerCommitmentPoint(secretIndex(n));
+export function buildHolderCommitment(secp: Secp256k1, s: ChannelState, signer: ChannelSigner, n: bigint, point = signer.getPerCommitmentPoint(secretIndex(n))): CommitmentInfo {
   return build(secp, s, 'local', n, point);
 }
 

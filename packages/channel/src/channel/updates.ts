@@ -282,7 +282,7 @@ export function onCommitmentSigned(ch: Channel, sig: Uint8Array, htlcSigs: Uint8
 function sendRevoke(ch: Channel): void {
   const s = ch.s;
   const secret = ch.signer.releaseCommitmentSecret(secretIndex(s.holderCtn - 1n));
-  const nextPoint = ch.signer.getPerCommitmentPoint(secretIndex(s.holderCtn + 1n));
+  const nextPoint = ch.perCommitmentPoint(s.holderCtn + 1n);
   // Their updates now in our commitment go into their next one.
   const at = nextRemote(ch);
   for (const h of s.htlcs) {
@@ -303,7 +303,7 @@ export function lastRevokeMessage(ch: Channel) {
   return makeMessage('revoke_and_ack', {
     channelId: s.channelId,
     perCommitmentSecret: ch.signer.releaseCommitmentSecret(secretIndex(s.holderCtn - 1n)),
-    nextPerCommitmentPoint: ch.signer.getPerCommitmentPoint(secretIndex(s.holderCtn + 1n)),
+    nextPerCommitmentPoint: ch.perCommitmentPoint(s.holderCtn + 1n),
   });
 }
 
