@@ -368,6 +368,41 @@ test('a throwing listener does not stop the others; the poll rejects with its er
   }
 });
 
+test('a custom BlockSource that lies about hashes is caught: headers and blocks are re-hashed', async () => {
+  const chain = new MemoryChain();
+  chain.mine(3);
+  const honest = {
+    getBestBlock: async () => tipOf(chain),
+    getBlockHash: async (h: number) => chain.getHeader(h)!.hash,
+    getHeader: async (hash: Uint8Array) => {
+      for (let h = 0; h <= chain.tipHeight; h++) if (blockHashToHex(chain.getHeader(h)!.hash) === blockHashToHex(hash as never)) return chain.getHeader(h)!;
+      throw new ChainSourceError('http', 'not found', { status: 404 });
+    },
+    getBlock: async (hash: Uint8Array) => {
+      for (let h = 1; h <= chain.tipHeight; h++) if (blockHashToHex(chain.getHeader(h)!.hash) === blockHashToHex(hash as never)) return chain.getBlock(h)!;
+      throw new ChainSourceError('http', 'not found', { status: 404 });
+    },
+  };
+  // Answers block 2 with block 3's contents but block 2's claimed hash.
+  const lying = {
+    ...honest,
+    getBlock: async (hash: Uint8Array) => {
+      const b = await honest.getBlock(hash);
+      return blockHashToHex(hash as never) === blockHashToHex(chain.getHeader(2)!.hash) ? { ...chain.getBlock(3)!, header: { ...chain.getBlock(3)!.header, hash: hash as never } } : b;
+    },
+  };
+  const poller = new ChainPoller(lying, { fetchAhead: 1 });
+  const l = new FollowingListen(genesisOf(chain));
+  poller.addListen(l, genesisOf(chain));
+  const e = await poller.poll().catch((x: unknown) => x);
+  assert.is((e as ChainSourceError).kind, 'inconsistent');
+  assert.is(l.height, 1);
+  const fixed = new ChainPoller(honest);
+  fixed.addListen(l, { blockHash: chain.getHeader(1)!.hash, height: 1 });
+  await fixed.poll();
+  assert.is(l.height, 3);
+});
+
 /** Replaces the block in a reply (hex in a JSON-RPC result, or Esplora's binary body). */
 function replaceBlockReply(kind: Kind, r: import('./support/http-server.js').Reply, bytes: Uint8Array) {
   if (kind === 'esplora') return { ...r, body: bytes };

@@ -9,7 +9,7 @@
  *
  * @packageDocumentation
  */
-import { equalBytes } from '@ln/crypto';
+import { equalBytes, sha256d } from '@ln/crypto';
 import {
   blockHashToHex, moduleLogger, NULL_LOGGER,
   type BestBlock, type Block, type BlockHash, type BlockHeader, type Confirm, type Listen, type Logger, type ModuleLogger,
@@ -226,7 +226,7 @@ export class ChainPoller {
       }
     }
     for (;;) {
-      const hdr = await this.source.getHeader(hash);
+      const hdr = await this.fetchHeader(hash);
       c.headers.set(h, hdr);
       if (h === height) return hdr;
       hash = hdr.prevBlockHash;
@@ -234,12 +234,21 @@ export class ChainPoller {
     }
   }
 
+  /** A header by hash, checked (a `BlockSource` other than this package's clients may not check). */
+  private async fetchHeader(hash: BlockHash): Promise<BlockHeader> {
+    const hdr = await this.source.getHeader(hash);
+    if (!equalBytes(hdr.hash, hash) || !equalBytes(sha256d(hdr.raw), hash)) {
+      throw new ChainSourceError('inconsistent', `asked for header ${blockHashToHex(hash)}, got ${blockHashToHex(hdr.hash)}`, { endpoint: 'getHeader' });
+    }
+    return hdr;
+  }
+
   private async fetchBlock(hash: BlockHash): Promise<Block> {
     const key = blockHashToHex(hash);
     const hit = this.blockCache.get(key);
     if (hit) return hit;
     const block = await this.source.getBlock(hash);
-    if (!equalBytes(block.header.hash, hash)) {
+    if (!equalBytes(block.header.hash, hash) || !equalBytes(sha256d(block.header.raw), hash)) {
       throw new ChainSourceError('inconsistent', `asked for block ${key}, got ${blockHashToHex(block.header.hash)}`, { endpoint: 'getBlock' });
     }
     // Only worth keeping when other cursors will ask for the same blocks in this poll (bounded:
@@ -280,7 +289,7 @@ export class ChainPoller {
         throw new ChainSourceError('reorg_too_deep', `no common block within ${this.maxReorgDepth} blocks of ${c.best.height}`);
       }
       if (h === 0) throw new ChainSourceError('inconsistent', 'the source has a different genesis block');
-      const hdr = await this.source.getHeader(theirs);
+      const hdr = await this.fetchHeader(theirs);
       newBranch.push(hdr);
       theirs = hdr.prevBlockHash;
       h--;
