@@ -183,6 +183,21 @@ test('timeouts, refused connections and oversized responses are typed', async ()
   assert.throws(() => new BitcoindRpcClient({ url: 'not a url' }), (x: unknown) => x instanceof ChainSourceError);
 });
 
+test('a caller-provided fetch (a proxy, a wrapper, a test double) is used for every request', async () => {
+  const urls: string[] = [];
+  await withBitcoind(
+    async ({ chain }, c) => {
+      chain.mine(1);
+      assert.is((await c.getBestBlock()).height, 1);
+      await c.getBlock(chain.tip.hash);
+      assert.is(urls.length, 2);
+      assert.not.match(urls[0]!, /@/, 'credentials go in the Authorization header, not the URL');
+    },
+    {},
+    { fetch: (url, init) => (urls.push(url), fetch(url, init)) },
+  );
+});
+
 test('submitTransaction treats "already in chain" as success and passes other rejections on', () =>
   withBitcoind(async ({ chain }, c) => {
     const f = chain.fund(spk, 10_000n);
