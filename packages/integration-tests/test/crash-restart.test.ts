@@ -10,11 +10,12 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { bytesToHex } from '@ln/crypto';
 import { ANTI_REORG_DELAY, type SpendableOutputDescriptor } from '@ln/monitor';
-import { channelLedger, Network, ownedBy, type HarnessNode, type RestartReport } from '../src/index.js';
+import { channelLedger, claimAll, Network, ownedBy, sendPayment, type HarnessNode, type RestartReport } from '../src/index.js';
 
 const VALUE = 1_000_000n;
 const PUSH_MSAT = 300_000_000n;
 const DELAY = 12;
+const PAY_MSAT = 30_000_000n;
 const cfg = { channelHandshakeConfig: { ourToSelfDelay: DELAY } };
 
 interface Outcome {
@@ -68,12 +69,22 @@ async function run(victimName: 'alice' | 'bob', k: number): Promise<{ outcome: O
     a.cm.updateFee(ch.channelId, 3000);
     await settle();
   }
+  if (a.cm.listUsableChannels().length && b.cm.listUsableChannels().length) {
+    sendPayment(net, [a, b], PAY_MSAT, 20);
+    await settle();
+    claimAll(net, b);
+    await settle();
+  }
+  // A node claims what it is offered whenever it hears of it (a restart re-announces claimable payments).
+  claimAll(net, b);
+  await settle();
   for (const ch of a.cm.listUsableChannels()) {
     a.cm.closeChannel(ch.channelId, b.nodeId);
     await settle();
   }
-  // Let everything on chain run its course (CSV delays, claims, anti-reorg depth).
-  for (let i = 0; i < DELAY + ANTI_REORG_DELAY + 8; i++) {
+  // Let everything on chain run its course (an HTLC left pending expires and is resolved on
+  // chain; CSV delays, claims, anti-reorg depth).
+  for (let i = 0; i < 20 + DELAY + ANTI_REORG_DELAY + 12; i++) {
     await net.mine(1);
     await heal();
   }
@@ -88,6 +99,13 @@ async function run(victimName: 'alice' | 'bob', k: number): Promise<{ outcome: O
     if (!net.chain.getTransaction(funding.txid as never)) continue; // never broadcast: nothing at stake
     if (net.chain.isUnspent(funding as never)) {
       // Still open: both sides must have it usable (it resumed), then it closes cooperatively.
+      if (process.env.LN_TEST_VERBOSE) {
+        for (const n of [a, b]) {
+          const c = n.cm.allChannels()[0];
+          console.log(n.name, n.cm.listChannels().map((x) => [x.phase, x.isUsable, x.isClosing]), c && { htlcs: c.s.htlcs.map((h) => [h.outbound, h.id, h.removal?.kind]), closing: !!c.s.closing, ctn: c.s.holderCtn, lu: c.s.latestMonitorUpdateId, cu: c.s.completedMonitorUpdateId, connected: c.s.connected }, n.chainMonitor.listMonitors().map((m) => m.latestUpdateId));
+        }
+        console.log(net.log.slice(-12), outcome.reports.map((r) => r.mismatches));
+      }
       assert.ok(a.cm.listUsableChannels().length === 1 && b.cm.listUsableChannels().length === 1, `${victimName} crash at ${k}: channel ${name} is stuck open`);
       continue;
     }
@@ -101,9 +119,11 @@ async function run(victimName: 'alice' | 'bob', k: number): Promise<{ outcome: O
     }
     const got = { a: ownedBy(l, a, sa), b: ownedBy(l, b, sb) };
     assert.is(got.a + got.b + l.feesSat, value, `${victimName} crash at ${k}: every satoshi of ${name} belongs to alice or bob (a ${got.a}, b ${got.b}, fees ${l.feesSat}, leaves ${l.leaves.length})`);
+    // Bob has his push, plus the payment if it went through (fees: his closing or claim transactions).
     const bobShare = value === VALUE ? PUSH_MSAT / 1000n : 0n;
-    assert.ok(got.b >= bobShare - 2_000n && got.b <= bobShare, `${victimName} crash at ${k}: bob gets his ${bobShare} sat (got ${got.b})`);
-    assert.ok(got.a >= value - bobShare - 10_000n, `${victimName} crash at ${k}: alice gets her balance less fees (got ${got.a})`);
+    const paid = bobShare > 0n && got.b > bobShare ? PAY_MSAT / 1000n : 0n;
+    assert.ok(got.b >= bobShare + paid - 10_000n && got.b <= bobShare + paid, `${victimName} crash at ${k}: bob gets his ${bobShare} sat (+${paid}) (got ${got.b})`);
+    assert.ok(got.a >= value - bobShare - paid - 12_000n, `${victimName} crash at ${k}: alice gets her balance less fees (got ${got.a})`);
   }
   assert.ok(outcome.coop + outcome.onChain >= 1, `${victimName} crash at ${k}: a channel was opened and closed (coop ${outcome.coop}, on chain ${outcome.onChain}, monitors ${monitors.size})`);
   if (process.env.LN_TEST_VERBOSE) console.log(`      ${victimName} crash at ${k}: close reasons ${JSON.stringify(closeReasons)}`);
@@ -113,13 +133,14 @@ async function run(victimName: 'alice' | 'bob', k: number): Promise<{ outcome: O
     net.takeEvents(n, 'FundingGenerationReady');
     net.takeEvents(n, 'DiscardFunding');
     net.takeMonitorEvents(n, 'SpendableOutputs');
+    for (const t of ['PaymentClaimable', 'PaymentClaimed', 'PaymentSent', 'PaymentPathSuccessful', 'PaymentPathFailed', 'PaymentFailed', 'HTLCHandlingFailed'] as const) net.takeEvents(n, t);
   }
   await net.teardown();
   return { outcome, crashed, net };
 }
 
 for (const victim of ['alice', 'bob'] as const) {
-  test(`${victim} killed at each write of its store in turn (open, update_fee, close): every channel resumes or closes safely, nothing lost`, async () => {
+  test(`${victim} killed at each write of its store in turn (open, update_fee, a payment, close): every channel resumes or closes safely, nothing lost`, async () => {
     let coop = 0;
     let onChain = 0;
     let stale = 0;
