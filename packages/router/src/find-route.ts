@@ -283,6 +283,59 @@ export class Router {
   }
 
   /**
+   * Whether some channel into the payee takes `amount` (htlc limits, liquidity left) and some
+   * channel of the payer can carry it: a check of the two ends before a search, which would
+   * otherwise explore everything reachable to learn that no single path exists.
+   */
+  private endsCanCarry(q: Query, amount: number): boolean {
+    const g = this.graph;
+    let into = false;
+    if (q.payee < g.nodeCount) {
+      for (let e = g.inStart[q.payee]!, end = g.inStart[q.payee + 1]!; e < end && !into; e++) {
+        const u = g.edgeFrom[e]!;
+        if (u === q.payer ? !q.useGraphFirstHops : q.excludedNodes.has(u)) continue;
+        into = g.edgeHtlcMin[e]! <= amount && amount <= this.available(q, e);
+      }
+    }
+    let out = q.useGraphFirstHops && q.payer < g.nodeCount && g.nodeOutMaxMsat[q.payer]! >= amount;
+    for (const [to, xs] of q.extraIn) {
+      for (const x of xs) {
+        if (to === q.payee && x.min <= amount && amount <= x.max - x.used) into = true;
+        if (x.from === q.payer && amount <= x.max - x.used) out = true;
+      }
+    }
+    return into && out;
+  }
+
+  /**
+   * The widest single channel left at the two ends: the most one path can carry at most, from
+   * the payee's channels (liquidity other parts took counted) and the payer's (first hops when
+   * given). No search; an upper bound of {@link Router.maxPathCapacityMsat}.
+   */
+  endsCapacityMsat(p: RouteParams): number {
+    const g = this.graph;
+    const q = this.prepare(p);
+    let into = 0;
+    if (q.payee < g.nodeCount) {
+      for (let e = g.inStart[q.payee]!, end = g.inStart[q.payee + 1]!; e < end; e++) {
+        const u = g.edgeFrom[e]!;
+        if (u === q.payer ? !q.useGraphFirstHops : q.excludedNodes.has(u)) continue;
+        if (q.excludedChannels.size && q.excludedChannels.has(g.edgeScid[e]!)) continue;
+        into = Math.max(into, this.available(q, e));
+      }
+    }
+    let out = q.useGraphFirstHops && q.payer < g.nodeCount ? g.nodeOutMaxMsat[q.payer]! : 0;
+    for (const [to, xs] of q.extraIn) {
+      for (const x of xs) {
+        if (q.excludedChannels.has(x.scid)) continue;
+        if (to === q.payee && !(x.from !== q.payer && q.excludedNodes.has(x.from))) into = Math.max(into, x.max - x.used);
+        if (x.from === q.payer) out = Math.max(out, x.max - x.used);
+      }
+    }
+    return Math.min(into, out);
+  }
+
+  /**
    * An upper bound of what all paths together can deliver: the smaller of what the payee can
    * receive over its channels (and hint channels) and what the payer can send over its own
    * (first hops when given), after exclusions and liquidity other parts took. No search.
@@ -381,12 +434,14 @@ export class Router {
     const q = this.prepare(p);
     const { payer, payee, excludedNodes, excludedChannels, useGraphFirstHops, extraIn, extraNodeIds } = q;
 
+    const amount = Number(p.amountMsat);
+    if (!this.endsCanCarry(q, amount)) throw new RouteError('no_route', 'no channel of the payee can receive, or none of the payer send, the amount');
+
     const gen = ++this.generation;
     const { amt, cost, cltv, hops, nextNode, nextEdge, heap, usedEdge, usedStamp } = this;
     const ug = q.hasUsed ? this.usedGeneration : -1;
     const scorer = p.scorer;
     heap.clear();
-    const amount = Number(p.amountMsat);
     const maxFee = p.maxFeeMsat === undefined ? Infinity : Number(p.maxFeeMsat);
     amt[payee] = amount;
     cost[payee] = 0;

@@ -59,11 +59,13 @@ function take(used: Map<bigint, number>, p: RouteParams, r: Route): void {
 const isNoRoute = (e: unknown) => e instanceof RouteError && e.code === 'no_route';
 
 /**
- * Splits the amount into at most `maxParts` parts. Each round asks for the widest path still
- * open (one search: its bottleneck `w` bounds what any one path can carry now and later, so
- * when the rest exceeds `w ×` the parts left, no split exists and the search stops) and routes
- * a part of `rest / k`, `k = ceil(rest / 0.97w)` the number of equal parts such paths would
- * need (3% left for fees), shrinking by halves when fees, htlc limits or CLTV rule it out.
+ * Splits the amount into at most `maxParts` parts. Each round bounds what one path can carry,
+ * `w`: first by the widest channel left at the two ends (no search), and when a part sized by
+ * that does not go through, by the widest path still open (one search). Either bounds every
+ * later path too (parts only take liquidity), so when the rest exceeds `w ×` the parts left no
+ * split exists and the search stops. The part is `rest / k`, `k = ceil(rest / 0.97w)` the number
+ * of equal parts such paths would need (3% left for fees), halved when fees, htlc limits or
+ * CLTV still rule it out.
  */
 function split(router: Router, p: RouteParams, maxParts: number, minPart: bigint): Route[] | undefined {
   const used = new Map<bigint, number>();
@@ -80,19 +82,30 @@ function split(router: Router, p: RouteParams, maxParts: number, minPart: bigint
     const left = maxParts - parts.length;
     if (left <= 0) return undefined;
     const q: RouteParams = { ...p, usedLiquidityMsat: used, maxFeeMsat: p.maxFeeMsat === undefined ? undefined : p.maxFeeMsat - fees };
-    const w = router.maxPathCapacityMsat(q);
     const rest = Number(remaining);
-    if (!(w > 0) || rest > w * left) return undefined;
-    // As many equal parts as the widest path needs (with 3% room for fees), at most `left`.
-    const k = Math.min(left, Math.ceil(rest / (w * 0.97)));
-    let target = fit(k <= 1 ? remaining : BigInt(Math.ceil(rest / k)));
+    // First the widest channel at the two ends (no search); the widest path's search only when that part does not go through.
+    let w = router.endsCapacityMsat(q);
+    let exact = false;
+    let target: bigint | undefined;
+    const size = () => {
+      if (!(w > 0) || rest > w * left) return false;
+      // As many equal parts as the widest path needs (with 3% room for fees), at most `left`.
+      const k = Math.min(left, Math.ceil(rest / (w * 0.97)));
+      target = fit(k <= 1 ? remaining : BigInt(Math.ceil(rest / k)));
+      return true;
+    };
+    if (!size()) return undefined;
     let r: Route | undefined;
     for (let attempt = 0; attempt < 6 && target !== undefined && !r; attempt++) {
       try {
         r = router.findRoute({ ...q, amountMsat: target });
       } catch (e) {
         if (!isNoRoute(e)) throw e;
-        target = fit(target / 2n);
+        if (!exact) {
+          exact = true;
+          w = router.maxPathCapacityMsat(q);
+          if (!size()) return undefined;
+        } else target = fit(target / 2n);
       }
     }
     if (!r || target === undefined) return undefined;

@@ -31,6 +31,8 @@ export class RoutingGraph {
   edgeDir!: Uint8Array;
   /** Per node, the sum of what its outgoing edges can carry (msat): an upper bound of what it can send. */
   nodeOutMsat!: Float64Array;
+  /** Per node, the most any one of its outgoing edges can carry (msat): an upper bound of what one path from it can carry. */
+  nodeOutMaxMsat!: Float64Array;
   private byChannel?: Map<bigint, number>;
 
   /** The edge of a channel direction, if usable (the index is built on first use). */
@@ -106,6 +108,7 @@ export class RoutingGraph {
     g.edgeMaxMsat = new Float64Array(m);
     g.edgeDir = new Uint8Array(m);
     g.nodeOutMsat = new Float64Array(n);
+    g.nodeOutMaxMsat = new Float64Array(n);
     for (let e = 0; e < m; e++) {
       const k = fill[to[e]!]!++;
       g.edgeFrom[k] = from[e]!;
@@ -117,6 +120,7 @@ export class RoutingGraph {
       g.edgeMaxMsat[k] = hmax[e]!;
       g.edgeDir[k] = dirs[e]!;
       g.nodeOutMsat[from[e]!]! += hmax[e]!;
+      if (hmax[e]! > g.nodeOutMaxMsat[from[e]!]!) g.nodeOutMaxMsat[from[e]!] = hmax[e]!;
     }
     return g;
   }

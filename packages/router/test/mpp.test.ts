@@ -55,7 +55,7 @@ test('with the probabilistic scorer, an unlikely single path is split when halve
   assert.is(small.paths.length, 1, 'a likely single path is kept');
 });
 
-test('the widest path: its bottleneck, after exclusions and liquidity other parts took', () => {
+test('the widest path: its bottleneck, after exclusions and liquidity other parts took; the ends bound it', () => {
   const router = routerOf([ch('S', 'A', 500_000n), ch('A', 'T', 70_000n), ch('S', 'B', 90_000n), ch('B', 'T', 200_000n), ch('S', 'C', 40_000n), ch('C', 'T', 40_000n)]);
   const p = { payer: id('S'), payee: id('T'), amountMsat: 1n };
   assert.is(router.maxPathCapacityMsat(p), 90_000_000, 'S-B-T: its narrowest channel is 90,000 sat');
@@ -64,6 +64,10 @@ test('the widest path: its bottleneck, after exclusions and liquidity other part
   const used = new Map([[usedLiquidityKey(sb.shortChannelId, sb.direction), 30_000_000]]);
   assert.is(router.maxPathCapacityMsat({ ...p, usedLiquidityMsat: used }), 70_000_000, 'with 30,000 sat of S-B taken, S-A-T is wider');
   assert.is(router.maxPathCapacityMsat({ ...p, payee: id('Z') }), 0, 'unknown payee: nothing reaches it');
+  // The widest channels at the ends: 200k sat into T (B-T), 500k sat out of S (S-A); without B, 70k into T.
+  assert.is(router.endsCapacityMsat(p), 200_000_000);
+  assert.is(router.endsCapacityMsat({ ...p, excludedNodes: [id('B')] }), 70_000_000);
+  assert.ok(router.endsCapacityMsat(p) >= router.maxPathCapacityMsat(p), 'an upper bound of the widest path');
   // The payee receives at most 70k + 200k + 40k sat; the payer sends at most 500k + 90k + 40k.
   assert.is(router.capacityBoundMsat(p), 310_000_000);
   assert.is(router.capacityBoundMsat({ ...p, usedLiquidityMsat: used }), 310_000_000, 'payer side is not reduced, payee side untouched');
