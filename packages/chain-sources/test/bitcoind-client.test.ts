@@ -210,4 +210,18 @@ test('submitTransaction treats "already in chain" as success and passes other re
     assert.equal([e2.kind, e2.rpcCode], ['rpc', -25]);
   }));
 
+test('maxFeeRate reaches sendrawtransaction as its second parameter', () =>
+  withBitcoind(
+    async (s, c) => {
+      const f = s.chain.fund(spk, 10_000n);
+      s.chain.mine(1);
+      const tx = buildLegacyTx([{ outpoint: f.outpoint, scriptSig: Uint8Array.of(0x51) }], [{ valueSat: 9_000n, scriptPubkey: spk }]);
+      await c.submitTransaction(tx);
+      await c.sendRawTransaction(tx);
+      assert.equal(s.maxFeeRates, [0, undefined]);
+    },
+    {},
+    { maxFeeRate: 0 },
+  ));
+
 test.run();

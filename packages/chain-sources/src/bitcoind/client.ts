@@ -34,6 +34,11 @@ export interface BitcoindRpcOptions extends HttpOptions {
   readonly cookie?: string;
   /** The request envelope; bitcoind 28+ answers `2.0` requests in JSON-RPC 2.0 style. Responses of both shapes are accepted. Default `1.0`. */
   readonly jsonRpcVersion?: '1.0' | '2.0';
+  /**
+   * `maxfeerate` (BTC/kvB) that {@link BitcoindRpcClient.submitTransaction} passes to
+   * `sendrawtransaction`; `0` accepts any feerate. Default: bitcoind's own (0.10).
+   */
+  readonly maxFeeRate?: number;
 }
 
 /** bitcoind error codes the adapters treat specially. */
@@ -127,9 +132,15 @@ export class BitcoindRpcClient implements BlockSource, TransactionSubmitter, Fee
     return decodeRawTransaction(await this.call('getrawtransaction', params), txid);
   }
 
-  /** `sendrawtransaction hex`: resolves with the txid bitcoind reports. */
-  async sendRawTransaction(tx: RawTransaction): Promise<Txid> {
-    return expectTxid(await this.call('sendrawtransaction', [bytesToHex(tx)]), 'sendrawtransaction');
+  /**
+   * `sendrawtransaction hex [maxfeerate]`: resolves with the txid bitcoind reports. bitcoind
+   * refuses feerates above `maxfeerate` (BTC/kvB, default 0.10); pass `0` to accept any, e.g. for
+   * urgent claims (the client's `maxFeeRate` option sets it for {@link BitcoindRpcClient.submitTransaction}).
+   */
+  async sendRawTransaction(tx: RawTransaction, maxFeeRateBtcPerKvb?: number): Promise<Txid> {
+    const params: unknown[] = [bytesToHex(tx)];
+    if (maxFeeRateBtcPerKvb !== undefined) params.push(maxFeeRateBtcPerKvb);
+    return expectTxid(await this.call('sendrawtransaction', params), 'sendrawtransaction');
   }
 
   /** `gettxout txid vout include_mempool`: the output if unspent, else `undefined`. */
@@ -156,7 +167,7 @@ export class BitcoindRpcClient implements BlockSource, TransactionSubmitter, Fee
   /** {@link TransactionSubmitter}: `sendrawtransaction`; "already in chain / mempool" counts as success. */
   async submitTransaction(tx: RawTransaction): Promise<Txid> {
     try {
-      return await this.sendRawTransaction(tx);
+      return await this.sendRawTransaction(tx, this.opts.maxFeeRate);
     } catch (e) {
       if (isAlreadyKnownRejection(e)) {
         try {

@@ -33,6 +33,8 @@ export class FakeBitcoind {
   readonly server: TestHttpServer;
   /** RPC methods called, in order. */
   readonly calls: string[] = [];
+  /** The `maxfeerate` argument of each sendrawtransaction (undefined when not given). */
+  readonly maxFeeRates: unknown[] = [];
 
   constructor(readonly chain: MemoryChain, readonly opts: FakeBitcoindOptions = {}) {
     this.backend = new ChainBackend(chain);
@@ -134,6 +136,7 @@ export class FakeBitcoind {
           throw new RpcError(-22, 'TX decode failed. Make sure the tx has at least one input.');
         }
         const txid = parseTx(raw).txid;
+        this.maxFeeRates.push(params[1]);
         if (chain.confirmations(txid) > 0) throw new RpcError(-27, 'Transaction outputs already in utxo set');
         const r = chain.submitToMempool(raw);
         if (!r.ok) {
