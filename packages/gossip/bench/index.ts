@@ -59,8 +59,14 @@ function checksOf(raws: readonly Uint8Array[]): SignatureCheck[] {
   return out;
 }
 
-/** Bare verify rate of a backend: `secp.verify` over pre-hashed messages, for at least `ms`. */
-function verifyRate(secp: Secp256k1, checks: readonly SignatureCheck[], ms = 1500): number {
+/** CPU milliseconds of this process (all threads) so far. */
+const cpuMs = () => {
+  const u = process.cpuUsage();
+  return (u.user + u.system) / 1000;
+};
+
+/** Bare verify cost of a backend: `secp.verify` over pre-hashed messages for at least `ms`: verifies per wall second and CPU µs per verify. */
+function verifyCost(secp: Secp256k1, checks: readonly SignatureCheck[], ms = 1500): { rate: number; cpuUs: number } {
   const items: [Uint8Array, Uint8Array, Uint8Array][] = [];
   for (const c of checks.slice(0, 4000)) {
     const h = sha256d(c.message);
@@ -69,10 +75,11 @@ function verifyRate(secp: Secp256k1, checks: readonly SignatureCheck[], ms = 150
   for (let i = 0; i < 50; i++) secp.verify(...items[i % items.length]!);
   let n = 0;
   const start = performance.now();
+  const cpu0 = cpuMs();
   while (performance.now() - start < ms) {
     for (let k = 0; k < 50; k++) if (!secp.verify(...items[n++ % items.length]!)) throw new Error('bench data does not verify');
   }
-  return n / ((performance.now() - start) / 1000);
+  return { rate: n / ((performance.now() - start) / 1000), cpuUs: ((cpuMs() - cpu0) * 1000) / n };
 }
 
 /** A backend whose `verify` counts its calls and the time spent in them. */
@@ -90,9 +97,10 @@ function timedVerify(secp: Secp256k1): { secp: Secp256k1; ms: () => number; call
   return { secp: wrapped, ms: () => ms, calls: () => calls };
 }
 
-/** Feeds raw messages to a sync, with back-pressure; returns milliseconds until everything is applied. */
-async function ingest(sync: P2PGossipSync, raws: readonly Uint8Array[]): Promise<number> {
+/** Feeds raw messages to a sync, with back-pressure; returns wall and CPU (all threads) milliseconds until everything is applied. */
+async function ingest(sync: P2PGossipSync, raws: readonly Uint8Array[]): Promise<{ wall: number; cpu: number }> {
   const start = performance.now();
+  const cpu0 = cpuMs();
   for (let i = 0; i < raws.length; i++) {
     const m = decodeMessage(raws[i]!);
     try {
@@ -105,7 +113,7 @@ async function ingest(sync: P2PGossipSync, raws: readonly Uint8Array[]): Promise
     if ((i & 1023) === 0 && sync.processingQueueHigh()) await sync.waitForQueueBelow(5000);
   }
   await sync.drain();
-  return performance.now() - start;
+  return { wall: performance.now() - start, cpu: cpuMs() - cpu0 };
 }
 
 function newSync(s: GossipStream, verifier: SignatureVerifier): P2PGossipSync {
@@ -144,13 +152,13 @@ const rows: string[] = [];
   let best = Infinity;
   for (let i = 0; i < 3; i++) {
     const sync = newSync(stream, new TrustingVerifier());
-    best = Math.min(best, await ingest(sync, msgs));
+    best = Math.min(best, (await ingest(sync, msgs)).wall);
     checkComplete(sync, msgs);
     fullGraph = sync.graph; // the same graph every verifier builds (the tests check it byte for byte)
   }
   const r = msgs.length / (best / 1000);
   console.log(`\npipeline without signature checks (TrustingVerifier): ${fmt(r)} messages/s, ${sec(best)} for the stream (${fmt((best * 1000) / msgs.length, 1)} µs a message; best of 3)`);
-  rows.push(`| (none: signatures trusted) | inline | ${fmt(r)} | ${sec(best)} | | | | |`);
+  rows.push(`| (none: signatures trusted) | inline | ${fmt(r)} | ${sec(best)} | | | | ${fmt((best * 1000) / msgs.length, 1)} µs | |`);
 }
 console.log(`\ningest (funding lookups on; ceiling = bare verify rate / ${(sigCount / msgs.length).toFixed(2)} signatures a message; ${threads} cores):`);
 for (const b of backends) {
@@ -161,39 +169,39 @@ for (const b of backends) {
   const sigs = checksOf(raws).reduce((n, c) => n + c.signatures.length, 0);
   const perMsg = sigs / raws.length;
   const partial = raws.length < msgs.length ? ` (first ${fmt(raws.length)} messages)` : '';
-  console.log(`  ${b.name}${partial}:`);
-
-  // Inline: the ceiling is the verify rate measured just before and just after the ingest (the
-  // machine's load drifts), and the time the ingest itself spent inside secp.verify.
-  const before = verifyRate(b.secp, allChecks);
+  // The ceiling: the bare verify cost measured just before and after each ingest (the machine's
+  // load drifts). Two ratios: wall (messages/s over what verifying alone allows per wall second)
+  // and CPU (CPU time verifying alone needs over the CPU time the ingest took, all threads):
+  // the second is the overhead beyond signature checking whatever else runs on the machine.
+  const v0 = verifyCost(b.secp, allChecks);
+  console.log(`  ${b.name}${partial}: bare verify ${fmt(v0.rate)}/s, ${fmt(v0.cpuUs, 1)} µs CPU each → ${fmt(1e6 / (v0.cpuUs * perMsg))} messages/s per core`);
+  const runs: { mode: string; sync: P2PGossipSync; verifier: SignatureVerifier; cores: number }[] = [];
   const timed = timedVerify(b.secp);
-  const inline = newSync(stream, new InlineVerifier(timed.secp, sha256d));
-  const ms = await ingest(inline, raws);
-  checkComplete(inline, raws);
-  const after = verifyRate(b.secp, allChecks);
-  const rate = (before + after) / 2;
-  const ceiling = rate / perMsg;
-  const r1 = raws.length / (ms / 1000);
-  const share = timed.ms() / ms;
-  rows.push(`| ${b.name} | inline | ${fmt(r1)} | ${sec(ms)}${partial} | ${fmt(rate)} | ${fmt(ceiling)} | ${(r1 / ceiling).toFixed(2)} | ${(share * 100).toFixed(0)}% |`);
-  console.log(`    bare verify ${fmt(before)}/s before, ${fmt(after)}/s after → ceiling ${fmt(ceiling)} messages/s on one thread`);
-  console.log(`    inline:    ${fmt(r1)} messages/s, ${sec(ms)}; ratio to ceiling ${(r1 / ceiling).toFixed(2)}; ${(share * 100).toFixed(0)}% of the time inside secp.verify (${fmt(timed.calls() / (timed.ms() / 1000))} verifies/s there)`);
-
+  runs.push({ mode: 'inline', sync: newSync(stream, new InlineVerifier(timed.secp, sha256d)), verifier: new InlineVerifier(timed.secp, sha256d), cores: 1 });
   for (const n of [...new Set([1, threads])]) {
     const wv = await WorkerVerifier.create({ threads: n, backend: b.name });
     if (wv.skipped.length) console.log(`    (workers: ${wv.skipped.join('; ')})`);
-    const wbefore = verifyRate(b.secp, allChecks, 750);
-    const wsync = newSync(stream, wv);
-    const wms = await ingest(wsync, raws);
-    checkComplete(wsync, raws);
-    await wv.close();
-    const wrate = (wbefore + verifyRate(b.secp, allChecks, 750)) / 2;
-    // n threads verify at most n × the one-thread rate (and the main thread needs a core too).
-    const wceiling = (Math.min(n, threads) * wrate) / perMsg;
-    const r2 = raws.length / (wms / 1000);
-    rows.push(`| ${b.name} | ${n} worker${n > 1 ? 's' : ''} | ${fmt(r2)} | ${sec(wms)}${partial} | ${fmt(wrate)} × ${n} | ${fmt(wceiling)} | ${(r2 / wceiling).toFixed(2)} | |`);
-    console.log(`    ${n} worker${n > 1 ? 's' : ' '}: ${fmt(r2)} messages/s, ${sec(wms)}; ratio to ${n}× ceiling (${fmt(wceiling)}/s) ${(r2 / wceiling).toFixed(2)}`);
-    if (wsync.graph.channelCount !== inline.graph.channelCount || wsync.graph.nodeCount !== inline.graph.nodeCount) throw new Error('worker graph differs');
+    runs.push({ mode: `${n} worker${n > 1 ? 's' : ''}`, sync: newSync(stream, wv), verifier: wv, cores: Math.min(n, threads) });
+  }
+  let prev = v0;
+  let inlineGraph: NetworkGraph | undefined;
+  for (const r of runs) {
+    const t = await ingest(r.sync, raws);
+    checkComplete(r.sync, raws);
+    await r.verifier.close?.();
+    const v1 = verifyCost(b.secp, allChecks, 750);
+    const rate = (prev.rate + v1.rate) / 2;
+    const cpuUs = (prev.cpuUs + v1.cpuUs) / 2;
+    prev = v1;
+    const wallCeiling = (r.cores * rate) / perMsg;
+    const got = raws.length / (t.wall / 1000);
+    const cpuPerMsg = (t.cpu * 1000) / raws.length;
+    const cpuRatio = (perMsg * cpuUs) / cpuPerMsg;
+    const inVerify = r.mode === 'inline' ? ` ${((timed.ms() / t.wall) * 100).toFixed(0)}% of the wall time inside secp.verify;` : '';
+    console.log(`    ${r.mode.padEnd(9)}: ${fmt(got)} messages/s, ${sec(t.wall)}; wall ratio ${(got / wallCeiling).toFixed(2)} (to ${r.cores}× ${fmt(rate / perMsg)}/s);${inVerify} ${fmt(cpuPerMsg, 1)} µs CPU a message, CPU ratio ${cpuRatio.toFixed(2)}`);
+    rows.push(`| ${b.name} | ${r.mode} | ${fmt(got)} | ${sec(t.wall)}${partial} | ${fmt(rate)} | ${fmt(wallCeiling)} | ${(got / wallCeiling).toFixed(2)} | ${fmt(cpuPerMsg, 1)} µs | ${cpuRatio.toFixed(2)} |`);
+    if (!inlineGraph) inlineGraph = r.sync.graph;
+    else if (r.sync.graph.channelCount !== inlineGraph.channelCount || r.sync.graph.nodeCount !== inlineGraph.nodeCount) throw new Error(`${r.mode} graph differs`);
   }
 }
 
@@ -224,7 +232,7 @@ for (const [label, g] of [['signed graph', fullGraph], ['2026 snapshot, no signa
   console.log(`  ${label}: ${fmt(bytes.length / 1e6, 1)} MB (${fmt(bytes.length / g.channelCount)} bytes per channel), save ${fmt(save, 1)} ms, load ${fmt(load, 1)} ms (best of 5)`);
 }
 
-console.log('\nmarkdown:\n| backend | mode | messages/s | total | bare verifies/s | ceiling messages/s | ratio | time in verify |\n|---|---|---:|---:|---:|---:|---:|---:|');
+console.log('\nmarkdown:\n| backend | mode | messages/s | total | bare verifies/s | wall ceiling messages/s | wall ratio | CPU a message | CPU ratio |\n|---|---|---:|---:|---:|---:|---:|---:|---:|');
 for (const r of rows) console.log(r);
 console.log('\n| snapshot | size | save | load |\n|---|---:|---:|---:|');
 for (const r of snapRows) console.log(r);

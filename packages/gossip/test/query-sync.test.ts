@@ -1,7 +1,7 @@
 /** Gossip query sync (BOLT 7) between two P2PGossipSyncs: full, after partial overlap, timestamp-filtered. */
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { decodeMessage, type ChannelUpdate } from '@ln/wire';
+import { Features, decodeMessage, makeMessage, type ChannelUpdate, type KnownMessage } from '@ln/wire';
 import { InlineVerifier, NetworkGraph, P2PGossipSync, STALE_CHANNEL_SECONDS, answerChannelRange, type P2PGossipSyncConfig } from '../src/index.js';
 import { streamUtxoLookup, type GossipStream } from '../../../tooling/gossip-gen/index.js';
 import { feed, graphDigest, node } from './helpers.js';
@@ -107,6 +107,35 @@ t('timestamp-filtered sync: the peer sends exactly the gossip in the filter rang
   const b2 = new P2PGossipSync({ graph: b.graph, utxoLookup: streamUtxoLookup(s), verifier: new InlineVerifier(fast), now: () => now });
   await connectAndSync(b2, B, a, A);
   assert.equal(graphDigest(b.graph), graphDigest(a.graph));
+});
+
+t('on connect: gossip_timestamp_filter (and a range query) as BOLT 7 says, by peer features and initialSync mode', () => {
+  const now = 1_800_000_000;
+  const sent = (sync: P2PGossipSync, bits: number[]) => {
+    sync.peerConnected(B, makeMessage('init', { globalfeatures: new Uint8Array(0), features: Features.fromBits(bits).toBytes() }), false);
+    return sync.getAndClearPendingMsgEvents().flatMap((e) => (e.type === 'SendMessage' ? [e.msg as KnownMessage] : []));
+  };
+  // No gossip_queries: first_timestamp 0xFFFFFFFF, range 0 (no relays asked for), and no queries.
+  let m = sent(mk(now), []);
+  assert.equal(m.map((x) => x.type), ['gossip_timestamp_filter']);
+  assert.equal([m[0]!.type === 'gossip_timestamp_filter' && m[0]!.firstTimestamp, m[0]!.type === 'gossip_timestamp_filter' && m[0]!.timestampRange], [0xffffffff, 0]);
+  // gossip_queries (bit 7) and gossip_queries_ex (bit 11), default 'queries': new gossip from now, and the history by range query with timestamps and checksums.
+  m = sent(mk(now), [7, 11]);
+  assert.equal(m.map((x) => x.type), ['gossip_timestamp_filter', 'query_channel_range']);
+  const f = m[0] as Extract<KnownMessage, { type: 'gossip_timestamp_filter' }>;
+  assert.equal([f.firstTimestamp, f.timestampRange], [now, 0xffffffff]);
+  const q = m[1] as Extract<KnownMessage, { type: 'query_channel_range' }>;
+  assert.equal([q.firstBlocknum, q.numberOfBlocks, q.tlvs.queryOption], [0, 0xffffffff, 3n]);
+  // Without gossip_queries_ex: no query_option.
+  m = sent(mk(now), [7]);
+  assert.is((m[1] as Extract<KnownMessage, { type: 'query_channel_range' }>).tlvs.queryOption, undefined);
+  // 'filter': everything of the last two weeks through the filter, no queries; 'none': only the filter from now.
+  m = sent(mk(now, { initialSync: 'filter' }), [7, 11]);
+  assert.equal(m.map((x) => x.type), ['gossip_timestamp_filter']);
+  assert.is((m[0] as typeof f).firstTimestamp, now - STALE_CHANNEL_SECONDS);
+  m = sent(mk(now, { initialSync: 'none' }), [7, 11]);
+  assert.equal(m.map((x) => x.type), ['gossip_timestamp_filter']);
+  assert.is((m[0] as typeof f).firstTimestamp, now);
 });
 
 t('reply_channel_range splits long ranges and follows BOLT 7 ordering rules', () => {

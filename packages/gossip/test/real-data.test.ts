@@ -2,6 +2,7 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { defaultDataDir, readXz } from '@ln/graph-snapshots/node';
+import { loadWasmSecp256k1 } from '@ln/crypto/node';
 import { nobleSecp256k1 } from '@ln/crypto';
 import { decodeMessage, signedBytesOf } from '@ln/wire';
 import { join } from 'node:path';
@@ -21,8 +22,8 @@ function sample(): Uint8Array {
   return all;
 }
 
-for (const secp of [nobleSecp256k1, fast]) {
-  t(`every message of the signed 2021 gossip sample validates (${secp.name})`, () => {
+for (const secp of [nobleSecp256k1, fast, loadWasmSecp256k1()]) {
+  t(`every message of the signed 2021 gossip sample validates (${secp.name}${secp === fast ? ', fastest loaded' : ''})`, () => {
     const records = readGossipStore(sample(), { includeDeleted: true });
     const types = records.map((r) => (r.message[0]! << 8) | r.message[1]!);
     assert.is(types.filter((x) => x === 256).length, 89);

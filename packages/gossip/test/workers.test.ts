@@ -34,21 +34,23 @@ async function ingest(verifier: SignatureVerifier, messages: Uint8Array[], async
   return sync;
 }
 
-t('worker-thread checks (native and noble backends) and async lookups give the inline graph, byte for byte', async () => {
+t('worker-thread checks (native, wasm and noble backends) and async lookups give the inline graph, byte for byte', async () => {
   const msgs = tampered();
   const inline = await ingest(new InlineVerifier(fast), msgs, false);
   const want = saveGraphSnapshot(inline.graph);
   assert.ok(inline.stats.rejected.bad_signature! > 50);
-  for (const backend of ['native', 'noble'] as const) {
+  for (const backend of ['native', 'wasm', 'noble'] as const) {
     const v = await WorkerVerifier.create({ threads: 2, backend, batchSize: 64 });
+    assert.equal(v.skipped, [], `${backend} did not load in the workers`);
+    assert.match(v.name, backend);
     try {
-      const viaWorkers = await ingest(v, backend === 'noble' ? msgs.slice(0, 300) : msgs, true);
-      const ref = backend === 'noble' ? await ingest(new InlineVerifier(fast), msgs.slice(0, 300), false) : inline;
+      const viaWorkers = await ingest(v, backend !== 'native' ? msgs.slice(0, 300) : msgs, true);
+      const ref = backend !== 'native' ? await ingest(new InlineVerifier(fast), msgs.slice(0, 300), false) : inline;
       const da = graphDigest(viaWorkers.graph);
       const db = graphDigest(ref.graph);
       const diff = da.findIndex((x, i) => x !== db[i]);
       assert.is(diff, -1, `first difference: ${da[diff]} vs ${db[diff]}`);
-      assert.ok(bytesEq(saveGraphSnapshot(viaWorkers.graph), backend === 'noble' ? saveGraphSnapshot(ref.graph) : want));
+      assert.ok(bytesEq(saveGraphSnapshot(viaWorkers.graph), backend !== 'native' ? saveGraphSnapshot(ref.graph) : want));
       assert.equal(viaWorkers.stats.accepted, ref.stats.accepted);
     } finally {
       await v.close();
