@@ -115,6 +115,7 @@ interface Peer {
   /** Re-entrancy guards: a descriptor may call back into the manager from `sendData`. */
   processing: boolean;
   flushing: boolean;
+  flushAgain: boolean;
   /** Liveness since the last timer tick: a message received, bytes taken by the socket. */
   receivedSinceTick: boolean;
   takenSinceTick: number;
@@ -172,7 +173,7 @@ export class PeerManager {
     }
     const peer: Peer = {
       descriptor, inbound, buffer: EMPTY, queue: [], queuedBytes: 0, readPaused: false, awaitingPong: false, handshakeTicks: 0, gossipDropped: 0,
-      processing: false, flushing: false, receivedSinceTick: false, takenSinceTick: 0, backlogAtTick: 0, pongWaitTicks: 0,
+      processing: false, flushing: false, flushAgain: false, receivedSinceTick: false, takenSinceTick: 0, backlogAtTick: 0, pongWaitTicks: 0,
     };
     this.peers.set(descriptor, peer);
     return peer;
@@ -427,10 +428,13 @@ export class PeerManager {
   }
 
   private flush(peer: Peer): void {
-    if (peer.flushing) return;
+    // A descriptor may call writeBufferSpaceAvail from inside sendData: that call only notes
+    // it, and this loop goes on (sending the same chunk twice would corrupt the stream).
+    if (peer.flushing) return void (peer.flushAgain = true);
     peer.flushing = true;
     try {
       while (peer.queue.length && this.peers.has(peer.descriptor)) {
+        peer.flushAgain = false;
         const chunk = peer.queue[0]!;
         const resume = peer.readPaused && peer.queuedBytes - chunk.length <= this.limits.pauseReadBytes;
         const n = peer.descriptor.sendData(chunk, resume);
@@ -439,9 +443,8 @@ export class PeerManager {
         peer.takenSinceTick += n;
         if (n < chunk.length) {
           peer.queue[0] = chunk.subarray(n);
-          return;
-        }
-        peer.queue.shift();
+          if (!(peer.flushAgain && n > 0)) return;
+        } else peer.queue.shift();
       }
     } finally {
       peer.flushing = false;

@@ -144,6 +144,78 @@ test('property: random message sequences through a real initiator/responder pair
   );
 });
 
+test('vectors through every encrypt entry point: encryptMessage, encryptMessageParts and encryptForSend give the same bytes; decryptStream stops at maxMessages', () => {
+  const m = V.message_encryption;
+  for (const c of backends) {
+    const sender = new NoiseTransport(c, hexToBytes(m.sk), hexToBytes(m.rk), hexToBytes(m.ck));
+    const receiver = new NoiseTransport(c, hexToBytes(m.rk), hexToBytes(m.sk), hexToBytes(m.ck));
+    const want = new Map<number, string>(m.outputs.map((o: { message_index: number; ciphertext: string }) => [o.message_index, o.ciphertext]));
+    const frames: Uint8Array[] = [];
+    for (let i = 0; i <= 1001; i++) {
+      const pt = hexToBytes(m.plaintext);
+      const parts = i % 3 === 0 ? [sender.encryptMessage(pt)] : i % 3 === 1 ? sender.encryptMessageParts(pt) : sender.encryptForSend(pt);
+      const ct = Uint8Array.from(parts.flatMap((x) => [...x]));
+      if (want.has(i)) assert.is(bytesToHex(ct), want.get(i), `message ${i} (${c.sym.name})`);
+      frames.push(ct);
+    }
+    const all = Uint8Array.from(frames.flatMap((f) => [...f]));
+    let at = 0;
+    let n = 0;
+    while (at < all.length) {
+      const { messages, consumed } = receiver.decryptStream(all.subarray(at), 7);
+      assert.ok(messages.length === 7 || at + consumed === all.length);
+      for (const x of messages) assert.is(bytesToHex(x), m.plaintext);
+      n += messages.length;
+      at += consumed;
+    }
+    assert.is(n, 1002);
+  }
+});
+
+test('property: encryptForSend (one buffer below 4096 bytes, two parts from there) equals encryptMessage on a twin transport, for any size up to 65535', () => {
+  const c = backends[1]!;
+  const key = new Uint8Array(32).fill(3);
+  const a = new NoiseTransport(c, key, key, key);
+  const twin = new NoiseTransport(c, key, key, key);
+  fc.assert(
+    fc.property(fc.oneof(fc.integer({ min: 0, max: 5000 }), fc.integer({ min: 0, max: 65535 })), (size) => {
+      const msg = new Uint8Array(size).fill(size & 0xff);
+      const chunks = a.encryptForSend(msg);
+      assert.is(chunks.length, size >= 4096 ? 2 : 1);
+      const joined = new Uint8Array(chunks.reduce((x, ch) => x + ch.length, 0));
+      let o = 0;
+      for (const ch of chunks) joined.set(ch, o), (o += ch.length);
+      assert.equal(joined, twin.encryptMessage(msg));
+    }),
+    { numRuns: 150, seed: 4 },
+  );
+});
+
+test('fuzz: random bytes into every act and into decryptStream throw only NoiseError (never a crash, never a hang)', () => {
+  for (const c of backends) {
+    const bob = staticKeyFromSecret(c.secp, new Uint8Array(32).fill(0x22));
+    fc.assert(
+      fc.property(fc.uint8Array({ minLength: 0, maxLength: 120 }), fc.uint8Array({ minLength: 18, maxLength: 400 }), (bytes, stream) => {
+        const only = (f: () => unknown) => {
+          try {
+            f();
+          } catch (e) {
+            if (!(e instanceof NoiseError)) throw e;
+          }
+        };
+        only(() => NoiseHandshake.respond(c, bob, new Uint8Array(32).fill(7)).processActOne(bytes.subarray(0, 50)));
+        only(() => NoiseHandshake.initiate(c, bob, bob.publicKey, new Uint8Array(32).fill(8)).handshake.processActTwo(bytes.subarray(0, 50)));
+        const r = NoiseHandshake.respond(c, bob, new Uint8Array(32).fill(7));
+        r.processActOne(NoiseHandshake.initiate(c, bob, bob.publicKey, new Uint8Array(32).fill(8)).actOne);
+        only(() => r.processActThree(bytes.subarray(0, 66)));
+        const key = new Uint8Array(32).fill(9);
+        only(() => new NoiseTransport(c, key, key, key).decryptStream(stream));
+      }),
+      { numRuns: c.secp.name === 'native' ? 200 : 40, seed: 11 },
+    );
+  }
+});
+
 test('handshake state is enforced: acts out of order are refused', () => {
   const c = backends[0]!;
   const hs = NoiseHandshake.respond(c, staticKeyFromSecret(c.secp, new Uint8Array(32).fill(5)), new Uint8Array(32).fill(6));

@@ -3,7 +3,7 @@ import * as assert from 'uvu/assert';
 import { nobleSymmetric } from '@ln/crypto';
 import { loadNativeSecp256k1 } from '@ln/crypto/node';
 import { Features, IgnoringMessageHandler, LightningError, chainHashOf, encodeMessage, makeMessage, type ChannelMessageHandler, type Init, type MessageSendEvent } from '@ln/wire';
-import { PeerManager, staticKeyFromSecret, type SocketDescriptor } from '@ln/noise-peer';
+import { NoiseError, PeerManager, staticKeyFromSecret, type PeerEvent, type PeerLimits, type SocketDescriptor } from '@ln/noise-peer';
 
 const secp = loadNativeSecp256k1();
 const crypto = { secp, sym: nobleSymmetric };
@@ -71,13 +71,14 @@ class Wire {
   }
 }
 
-function pair(opts: { aFeatures?: Features; bFeatures?: Features; aChains?: Uint8Array[]; bChains?: Uint8Array[] } = {}) {
+function pair(opts: { aFeatures?: Features; bFeatures?: Features; aChains?: Uint8Array[]; bChains?: Uint8Array[]; aLimits?: Partial<PeerLimits>; bLimits?: Partial<PeerLimits> } = {}) {
+  const events: { a: PeerEvent[]; b: PeerEvent[] } = { a: [], b: [] };
   const ha = recordingChannelHandler(opts.aFeatures);
   const hb = recordingChannelHandler(opts.bFeatures);
   const ra = new IgnoringMessageHandler();
   const rb = new IgnoringMessageHandler();
-  const a = new PeerManager({ crypto, nodeKey: staticKeyFromSecret(secp, new Uint8Array(32).fill(0xa1)), entropy, channelHandler: ha, routingHandler: ra, chainHashes: opts.aChains });
-  const b = new PeerManager({ crypto, nodeKey: staticKeyFromSecret(secp, new Uint8Array(32).fill(0xb2)), entropy, channelHandler: hb, routingHandler: rb, chainHashes: opts.bChains });
+  const a = new PeerManager({ crypto, nodeKey: staticKeyFromSecret(secp, new Uint8Array(32).fill(0xa1)), entropy, channelHandler: ha, routingHandler: ra, chainHashes: opts.aChains, limits: opts.aLimits, onEvent: (e) => events.a.push(e) });
+  const b = new PeerManager({ crypto, nodeKey: staticKeyFromSecret(secp, new Uint8Array(32).fill(0xb2)), entropy, channelHandler: hb, routingHandler: rb, chainHashes: opts.bChains, limits: opts.bLimits, onEvent: (e) => events.b.push(e) });
   const wire = new Wire();
   let da!: SocketDescriptor;
   let db!: SocketDescriptor;
@@ -87,7 +88,20 @@ function pair(opts: { aFeatures?: Features; bFeatures?: Features; aChains?: Uint
   const act1 = a.newOutboundConnection(b.nodeId, da);
   da.sendData(act1, false);
   wire.pump(a, b);
-  return { a, b, ha, hb, wire, da, db };
+  return { a, b, ha, hb, wire, da, db, events };
+}
+
+/** Messages of `type` a manager's onEvent saw going `direction`. */
+const count = (evs: PeerEvent[], direction: 'in' | 'out', type: string) => evs.filter((e) => e.type === 'message' && e.direction === direction && e.msg.type === type).length;
+
+/** Takes every chunk queued for `pm` off the wire and joins them, as one large read would deliver them. */
+function joinQueued(wire: Wire, pm: PeerManager): Uint8Array {
+  const mine = wire.queue.filter((q) => q[0] === pm);
+  wire.queue = wire.queue.filter((q) => q[0] !== pm);
+  const out = new Uint8Array(mine.reduce((n, q) => n + q[2].length, 0));
+  let at = 0;
+  for (const q of mine) out.set(q[2], at), (at += q[2].length);
+  return out;
 }
 
 test('handshake and init exchange: both handlers see the other node connected', () => {
@@ -183,7 +197,7 @@ test('handshake timeout and the cap on pending handshakes', () => {
 });
 
 test('backpressure: a peer that stops reading pauses our reads, drops gossip, and is finally disconnected', () => {
-  const { a, b, ha, wire, db } = pair();
+  const { a, b, ha, wire, db } = pair({ aLimits: { maxOutboundBytes: 2 * 1024 * 1024 } });
   wire.accept = 0; // a's socket to b no longer drains
   const gossip = makeMessage('channel_update', { signature: new Uint8Array(64), chainHash: new Uint8Array(32), shortChannelId: 1n, timestamp: 1, messageFlags: 1, channelFlags: 0, cltvExpiryDelta: 40, htlcMinimumMsat: 1n, feeBaseMsat: 1, feeProportionalMillionths: 1, htlcMaximumMsat: 1000n });
   for (let i = 0; i < 3000; i++) ha.pending.push({ type: 'BroadcastGossip', msg: gossip });
@@ -214,6 +228,110 @@ test('backpressure: with a full outbound buffer, reads from that peer are paused
   assert.is(a.getPeerNodeIds().length, 1, 'once drained, the peer stays');
   assert.is(b.getPeerNodeIds().length, 1);
   assert.ok(encodeMessage(msg).length > 0);
+});
+
+test('a burst of pings in one read: handling stops while the answers are queued, the rest is held, and it is all answered once the socket drains', () => {
+  const pause = 16 * 1024;
+  const { a, b, wire, db, events } = pair({ bLimits: { pauseReadBytes: pause } });
+  const ping = makeMessage('ping', { numPongBytes: 1000, ignored: new Uint8Array(0) });
+  for (let i = 0; i < 300; i++) a.sendToPeer(b.nodeId, ping);
+  const burst = joinQueued(wire, b); // 300 pings in one read
+  wire.acceptFrom.set(db, 0); // b's socket to a is full
+  assert.is(b.readEvent(db, burst), true, 'b asks to pause reading');
+  const handled = count(events.b, 'in', 'ping');
+  assert.ok(handled > 0 && handled < 300, `b stopped handling (${handled} of 300)`);
+  assert.ok(b.queuedOutboundBytes(a.nodeId)! <= pause + 1038, `queued ${b.queuedOutboundBytes(a.nodeId)}`);
+  assert.ok(b.bufferedInboundBytes(a.nodeId)! > 0, 'the rest is held');
+  wire.acceptFrom.delete(db);
+  b.writeBufferSpaceAvail(db); // drained: b handles what it held
+  assert.is(count(events.b, 'in', 'ping'), 300);
+  assert.is(b.bufferedInboundBytes(a.nodeId), 0);
+  wire.pump(a, b);
+  assert.is(count(events.a, 'in', 'pong'), 300, 'every ping answered');
+  assert.is(a.getPeerNodeIds().length + b.getPeerNodeIds().length, 2);
+});
+
+test('a burst whose answers the socket takes at once is handled in full within the read (nothing else would call back for it)', () => {
+  const { a, b, wire, db, events } = pair({ bLimits: { pauseReadBytes: 16 * 1024 } });
+  for (let i = 0; i < 300; i++) a.sendToPeer(b.nodeId, makeMessage('ping', { numPongBytes: 1000, ignored: new Uint8Array(0) }));
+  assert.is(b.readEvent(db, joinQueued(wire, b)), false);
+  assert.is(count(events.b, 'in', 'ping'), 300);
+  assert.is(b.bufferedInboundBytes(a.nodeId), 0);
+  assert.is(b.queuedOutboundBytes(a.nodeId), 0);
+});
+
+test('held inbound bytes are capped: a caller that keeps feeding a paused peer gets it disconnected', () => {
+  const { a, b, wire, db } = pair({ bLimits: { pauseReadBytes: 16 * 1024, maxInboundBytes: 64 * 1024 } });
+  const ping = makeMessage('ping', { numPongBytes: 1000, ignored: new Uint8Array(0) });
+  wire.acceptFrom.set(db, 0);
+  for (let i = 0; i < 1000; i++) a.sendToPeer(b.nodeId, ping);
+  const all = joinQueued(wire, b); // 40 kB of pings
+  assert.is(b.readEvent(db, all.subarray(0, 20_000)), true);
+  assert.is(b.getPeerNodeIds().length, 1);
+  b.readEvent(db, all.subarray(20_000)); // ignored the pause
+  b.readEvent(db, all.subarray(0, 30_000)); // and goes on
+  assert.is(b.getPeerNodeIds().length, 0);
+  assert.match(b.lastDisconnectReason!, /peer sends faster than we process \(\d+ bytes received and unprocessed\)/);
+});
+
+test('ping timer: a peer draining our backlog is given up to maxPongWaitTicks; one that shows nothing is dropped at the first tick', () => {
+  const { a, b, da } = pair({ aLimits: { maxPongWaitTicks: 3 } });
+  // b's socket takes `budget` more bytes, then nothing; what it takes is dropped (b never answers).
+  let budget = 0;
+  (da as { sendData: SocketDescriptor['sendData'] }).sendData = (data) => {
+    const n = Math.min(budget, data.length);
+    budget -= n;
+    return n;
+  };
+  for (let i = 0; i < 50; i++) a.sendToPeer(b.nodeId, { type: 'unknown', typeNumber: 32771, required: false, payload: new Uint8Array(10_000) });
+  a.timerTickOccurred(); // ping queued behind 500 kB
+  for (let t = 1; t <= 3; t++) {
+    budget = 20_000; // b reads some of the backlog
+    a.writeBufferSpaceAvail(da);
+    a.timerTickOccurred();
+    assert.is(a.getPeerNodeIds().length, 1, `tick ${t}: still draining, kept`);
+  }
+  budget = 20_000;
+  a.writeBufferSpaceAvail(da);
+  a.timerTickOccurred();
+  assert.is(a.getPeerNodeIds().length, 0);
+  assert.match(a.lastDisconnectReason!, 'no pong to our ping in 4 ticks');
+  // Without progress the first tick without a pong ends it.
+  const q = pair();
+  q.wire.accept = 0;
+  q.a.timerTickOccurred();
+  q.a.timerTickOccurred();
+  assert.match(q.a.lastDisconnectReason!, /^no pong to our ping$/);
+});
+
+test('a descriptor that calls writeBufferSpaceAvail from inside sendData, taking a few bytes at a time: the stream stays intact', () => {
+  const { a, b, wire, da, events } = pair();
+  const inner = da.sendData.bind(da);
+  (da as { sendData: SocketDescriptor['sendData'] }).sendData = (data, resume) => {
+    const n = inner(data.subarray(0, 7), resume);
+    a.writeBufferSpaceAvail(da);
+    return n;
+  };
+  for (let i = 0; i < 20; i++) a.sendToPeer(b.nodeId, makeMessage('ping', { numPongBytes: i, ignored: new Uint8Array(i * 10) }));
+  wire.pump(a, b);
+  assert.is(count(events.b, 'in', 'ping'), 20);
+  assert.is(a.queuedOutboundBytes(b.nodeId), 0);
+  assert.is(b.getPeerNodeIds().length, 1);
+});
+
+test('messages over 65535 bytes are never sent: sendToPeer throws NoiseError, a handler\'s is logged and dropped, the peer stays', () => {
+  const logs: string[] = [];
+  const { a, b, ha, wire } = pair();
+  (a as unknown as { log: { error: (m: string) => void } }).log.error = (m: string) => logs.push(m);
+  const big = { type: 'unknown' as const, typeNumber: 32771, required: false, payload: new Uint8Array(65534) };
+  assert.throws(() => a.sendToPeer(b.nodeId, big), (e: unknown) => e instanceof NoiseError && e.code === 'message_too_long');
+  ha.pending.push({ type: 'SendMessage', nodeId: b.nodeId, msg: big as never });
+  a.processEvents();
+  assert.match(logs.join('\n'), 'not sending unknown of 65536 bytes');
+  assert.is(wire.queue.length, 0);
+  assert.ok(a.sendToPeer(b.nodeId, { ...big, payload: new Uint8Array(65533) }), 'exactly 65535 bytes is fine');
+  wire.pump(a, b);
+  assert.is(b.getPeerNodeIds().length, 1);
 });
 
 test.run();
