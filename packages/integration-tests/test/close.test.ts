@@ -131,4 +131,34 @@ test('force close: the monitor broadcasts our commitment; to_local swept after t
   await net.teardown();
 });
 
+test('anchors (option_anchors_zero_fee_htlc_tx): force close; the monitor flags the commitment for CPFP (BumpTransaction with the anchor), to_remote after its 1-block CSV, sweep after the delay', async () => {
+  const anchors = { channelHandshakeConfig: { negotiateAnchors: true, ourToSelfDelay: 12 } };
+  const net = new Network();
+  const a = await net.addNode('alice', { config: anchors });
+  const b = await net.addNode('bob', { config: anchors });
+  const ch = await net.openChannel(a, b, 1_000_000n, 250_000_000n);
+  assert.is(a.cm.channel(ch.channelId)!.s.anchors, true, 'anchors negotiated');
+  a.cm.forceCloseChannel(ch.channelId, b.nodeId);
+  await net.settle();
+  assert.is(net.closedReason(a), 'HolderForceClosed');
+  assert.is(net.closedReason(b), 'CounterpartyForceClosed');
+  const bumps = net.takeMonitorEvents(a, 'BumpTransaction');
+  assert.ok(bumps.length >= 1 && bumps.every((e) => e.kind === 'ChannelClose' && e.anchor), 'our commitment with its anchor, for the wallet to CPFP');
+  net.takeMonitorEvents(b, 'BumpTransaction');
+  await net.mine(12 + ANTI_REORG_DELAY + 2);
+  const outsA = net.takeMonitorEvents(a, 'SpendableOutputs').flatMap((e) => e.outputs);
+  const outsB = net.takeMonitorEvents(b, 'SpendableOutputs').flatMap((e) => e.outputs);
+  assert.equal(outsB.map((o) => o.type), ['StaticPaymentOutput']);
+  const toRemote = outsB[0]!;
+  assert.ok(toRemote.type === 'StaticPaymentOutput' && toRemote.csvDelay === 1 && toRemote.witnessScript, 'to_remote is P2WSH with a 1-block CSV');
+  assert.equal(outsA.map((o) => o.type), ['StaticOutput']);
+  const l = channelLedger(net.chain, ch.funding, 1_000_000n);
+  const commitFee = commitmentFeeSat(2500, 0, true);
+  assert.is(l.txs[0]!.feeSat, commitFee, 'the anchor commitment pays the BOLT 3 anchor fee');
+  assert.is(ownedBy(l, b, outsB.map((o) => o.outpoint)), 250_000n, 'bob: exactly his balance');
+  // Alice (funder) paid the commitment fee and both 330-sat anchors; the anchors stay unspent on chain.
+  assert.is(ownedBy(l, a, outsA.map((o) => o.outpoint)), 750_000n - commitFee - 660n - l.txs[1]!.feeSat);
+  await net.teardown();
+});
+
 test.run();
