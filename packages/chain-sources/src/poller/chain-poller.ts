@@ -66,7 +66,7 @@ interface ParsedBlockTx extends FilterableTx {
 
 /** Polls a block source and feeds `Listen` and `Confirm` listeners in order, reorgs included. */
 export class ChainPoller {
-  /** Hand this to components as their {@link Filter}; `Confirm` listeners get what matches it. */
+  /** Hand this to components as their `Filter`; `Confirm` listeners get what matches it. */
   readonly filter: ChainPollerFilter;
   private readonly log: ModuleLogger;
   private readonly maxBlocksPerPoll: number;
