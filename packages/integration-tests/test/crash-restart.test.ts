@@ -10,7 +10,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { bytesToHex } from '@ln/crypto';
 import { ANTI_REORG_DELAY, type SpendableOutputDescriptor } from '@ln/monitor';
-import { channelLedger, claimAll, Network, ownedBy, sendPayment, type HarnessNode, type RestartReport } from '../src/index.js';
+import { channelLedger, claimAll, CrashableStore, Network, ownedBy, sendPayment, type HarnessNode, type RestartReport } from '../src/index.js';
 
 const VALUE = 1_000_000n;
 const PUSH_MSAT = 300_000_000n;
@@ -30,10 +30,7 @@ async function run(victimName: 'alice' | 'bob', k: number): Promise<{ outcome: O
   const a = await net.addNode('alice', { config: cfg });
   const b = await net.addNode('bob', { config: cfg });
   const victim = victimName === 'alice' ? a : b;
-  victim.store.onCrash = undefined;
-  const base = victim.store;
-  (base as { crashAtWrite?: (n: number) => void }).crashAtWrite?.(k);
-  base.onCrash = () => (net as unknown as { died(n: HarnessNode): void }).died(victim);
+  (victim.store as CrashableStore).crashAtWrite(k);
   const outcome: Outcome = { coop: 0, onChain: 0, reports: [] };
   let crashed = false;
   const heal = async () => {

@@ -156,7 +156,8 @@ export class Network {
     }
   }
 
-  private died(node: HarnessNode): void {
+  /** A node's process died: it is marked dead and its connections drop. */
+  protected died(node: HarnessNode): void {
     node.kill();
     this.outbox.delete(node);
     for (const o of this.nodes) if (o !== node && this.isConnected(node, o)) this.disconnect(node, o);

@@ -31,6 +31,8 @@ export class TcpNetwork extends Network {
   private sent = 0;
   private received = 0;
   private disconnects = 0;
+  /** Listeners and sockets of dead nodes being closed. */
+  private readonly closing: Promise<void>[] = [];
   /** Every message received: `[from, to, type]` (the in-process `log` equivalent). */
   readonly tcpLog: [string, string, string][] = [];
 
@@ -117,15 +119,19 @@ export class TcpNetwork extends Network {
     for (let i = 0; i < 400 && (this.wire(a).peers.has(hex(b.nodeId)) || this.wire(b).peers.has(hex(a.nodeId))); i++) await sleep(5);
   }
 
-  override async restart(node: HarnessNode, restoreFrom?: NodeStore): Promise<RestartReport> {
+  protected override died(node: HarnessNode): void {
+    super.died(node);
     const w = this.wires.get(node);
     if (w) {
-      await w.close();
       this.wires.delete(node);
+      this.closing.push(w.close());
     }
+  }
+
+  override async restart(node: HarnessNode, restoreFrom?: NodeStore): Promise<RestartReport> {
     if (!node.dead) this.kill(node);
-    const report = await node.restart(restoreFrom);
-    node.store.onCrash = () => this.kill(node);
+    await Promise.all(this.closing.splice(0));
+    const report = await super.restart(node, restoreFrom);
     await this.wireUp(node);
     // Peers notice the closed sockets.
     for (let i = 0; i < 100 && this.nodes.some((o) => o !== node && this.wires.get(o)?.peers.has(hex(node.nodeId))); i++) await sleep(5);
@@ -172,6 +178,7 @@ export class TcpNetwork extends Network {
     } finally {
       for (const w of this.wires.values()) await w.close();
       this.wires.clear();
+      await Promise.all(this.closing.splice(0));
     }
   }
 }
