@@ -56,6 +56,9 @@ class Scanner {
     for (let i = size - 1; i >= 0; i--) v = v * 256 + this.b[this.at + i]!;
     this.at += size;
     if (v > this.b.length) throw new ChainSourceError('malformed', `CompactSize ${v} exceeds the block's size`, { endpoint: this.endpoint });
+    if (v < (size === 2 ? 0xfd : size === 4 ? 0x10000 : 0x100000000)) {
+      throw new ChainSourceError('malformed', `non-canonical CompactSize ${v} at byte ${this.at - size - 1}`, { endpoint: this.endpoint });
+    }
     return v;
   }
   /** A count of items of at least `minBytes` each, checked against the bytes left. */

@@ -68,6 +68,8 @@ test('wrong hash, bad merkle root, duplicated transactions (CVE-2012-2459), trai
   const mutated = serializeBlock({ header, transactions: [...txs, txs[2]!] });
   assert.throws(() => decodeBlock(mutated), (e: unknown) => isTyped(e) && /CVE-2012-2459/.test((e as Error).message));
   assert.throws(() => decodeBlock(new Uint8Array(MAX_BLOCK_BYTES + 1)), isTyped);
+  // The transaction count written non-canonically (0xfd 0x01 0x00 for 1): Bitcoin Core refuses it.
+  assert.throws(() => decodeBlock(Uint8Array.of(...raw.subarray(0, 80), 0xfd, 0x01, 0x00, ...raw.subarray(81))), (e: unknown) => isTyped(e) && /non-canonical/.test((e as Error).message));
   assert.throws(() => decodeHeader(new Uint8Array(79)), isTyped);
   assert.equal(merkleRootOf([]).root, new Uint8Array(32));
 });
