@@ -149,4 +149,34 @@ test('the monitor force-closes in time for an incoming HTLC whose preimage it kn
   await net.teardown();
 });
 
+test('an unresponsive peer holds our outgoing HTLC: our monitor force-closes LATENCY_GRACE_PERIOD_BLOCKS (3) after its expiry and times it out on chain', async () => {
+  const net = new Network();
+  const a = await net.addNode('alice', { config: cfg });
+  const b = await net.addNode('bob', { config: cfg });
+  const ch = await net.openChannel(a, b, 1_000_000n, 0n);
+  const p = sendPayment(net, [a, b], 40_000_000n, 30);
+  await net.settle();
+  net.takeEvents(b, 'PaymentClaimable');
+  net.disconnect(a, b); // bob goes silent: the HTLC is neither fulfilled nor failed
+  const expiry = p.path.hops[0]!.cltvExpiry;
+  while (!a.seenMonitorEvents.some((e) => e.type === 'HolderForceClosed') && net.chain.tipHeight < expiry + 10) await net.mine(1);
+  assert.is(net.chain.tipHeight, expiry + 3, 'forced close three blocks after the expiry');
+  assert.is(net.closedReason(a), 'HolderForceClosed');
+  await net.mine(1);
+  assert.is(net.closedReason(b), 'CommitmentTxConfirmed');
+  await net.mine(ANTI_REORG_DELAY + 2);
+  const failed = net.expectEvent(a, 'PaymentPathFailed');
+  assert.ok(equalBytes(failed.paymentHash, p.paymentHash));
+  a.cm.abandonPayment(p.paymentId);
+  await net.settle();
+  net.expectEvent(a, 'PaymentFailed');
+  await net.mine(20 + 2);
+  const outsA = net.takeMonitorEvents(a, 'SpendableOutputs').flatMap((e) => e.outputs.map((o) => o.outpoint));
+  const l = channelLedger(net.chain, ch.funding, 1_000_000n);
+  assert.is(ownedBy(l, a, outsA), 1_000_000n - commitmentFeeSat(2500, 1, false) - htlcTimeoutFeeSat(2500, false) - payingTo(l, a), 'alice gets everything back less the fees');
+  for (const t of ['HTLCHandlingFailed'] as const) net.takeEvents(b, t);
+  net.takeMonitorEvents(b, 'SpendableOutputs');
+  await net.teardown();
+});
+
 test.run();
