@@ -6,7 +6,10 @@
  *
  * @packageDocumentation
  */
-export { LightningNode, DEFAULT_TIMERS, scidString, type LightningNodeOptions, type NodeTimers, type NodeInfo } from './lightning-node.js';
+export { LightningNode, scidString } from './lightning-node.js';
+export { DEFAULT_TIMERS, type LightningNodeOptions, type NodeTimers, type NodeInfo } from './options.js';
+export { signedNodeAnnouncement } from './announce.js';
+export { EventHub, type NodeEventListener } from './event-hub.js';
 export { memoryChainSource, type NodeChainSource } from './chain.js';
 export type { NodeEvent, NodeEventOf } from './events.js';
 export { NodeError } from './errors.js';

@@ -17,11 +17,10 @@
  * sockets.
  */
 import {
-  moduleLogger, NULL_LOGGER, type BestBlock, type Block, type BlockHeader, type EntropySource, type KVStore, type Listen, type Logger,
-  type ModuleLogger, type Network, type TransactionData, txidToHex,
+  moduleLogger, NULL_LOGGER, type BestBlock, type KVStore, type Listen, type ModuleLogger, type Network, txidToHex,
 } from '@ln/chain-interfaces';
-import { ChannelManager, type ChannelEvent, type UserConfigOverrides } from '@ln/channel';
-import { bytesToHex, defaultSymmetric, hexToBytes, randomBytes, sha256d, type Secp256k1 } from '@ln/crypto';
+import { ChannelManager, type ChannelEvent } from '@ln/channel';
+import { bytesToHex, defaultSymmetric, hexToBytes, randomBytes, type Secp256k1 } from '@ln/crypto';
 import { loadBestSecp256k1 } from '@ln/crypto/node';
 import { InlineVerifier, loadGraphSnapshot, NetworkGraph, P2PGossipSync, saveGraphSnapshot } from '@ln/gossip';
 import { ChainMonitor, KVStoreMonitorPersister, type MonitorContext, type MonitorUserEvent } from '@ln/monitor';
@@ -30,79 +29,19 @@ import { connect as tcpConnect, listen as tcpListen, listenWebSocket } from '@ln
 import { DEFAULT_SCORER_PARAMS, ProbabilisticScorer } from '@ln/router';
 import { FilesystemKVStore } from '@ln/test-kit/node';
 import { KeysManager, parseTx, txidOf } from '@ln/transactions';
-import { encodeAddresses, encodeMessage, makeMessage, type KnownMessage, type NodeAddress } from '@ln/wire';
-import type { NodeChainSource } from './chain.js';
+import type { KnownMessage } from '@ln/wire';
+import { signedNodeAnnouncement } from './announce.js';
+import { EventHub, type NodeEventListener } from './event-hub.js';
+import { DEFAULT_TIMERS, type LightningNodeOptions, type NodeInfo, type NodeTimers } from './options.js';
 import type { NodeEvent, NodeEventOf } from './events.js';
 import { PersistedOutbox } from './outbox.js';
 import { GRAPH_KEY, MANAGER_KEY, NotifyingStore, PEERS_NAMESPACE, readJson, SCORER_KEY, SEED_KEY, WALLET_KEY, writeJson } from './store.js';
 import { OnChainWallet } from './wallet.js';
 import { channelView, describeClosure, type NodeChannel } from './views.js';
 import { NodeError } from './errors.js';
+import { asListen, checkMonitorsAgainstManager, lowestTip } from './restart-checks.js';
 import { NodePayments, type PaymentPolicy, type PaymentRecord, type PaymentResult } from './payments.js';
 import { nodeBalances, type NodeBalances } from './balances.js';
-
-/** How often the node calls each component's timer, in milliseconds. */
-export interface NodeTimers {
-  /** `ChannelManager.timerTickOccurred` (LDK: once a minute). */
-  readonly managerTickMs: number;
-  /** `PeerManager.timerTickOccurred`: pings, handshake timeouts. */
-  readonly peerTickMs: number;
-  /** `P2PGossipSync.timerTickOccurred`: rate-limit refills, held updates. */
-  readonly gossipTickMs: number;
-  /** `ChainMonitor.timerTick` (retries failed persistence) and reconnection to peers with channels. */
-  readonly monitorTickMs: number;
-  /** Graph and scorer snapshots. */
-  readonly snapshotMs: number;
-  /** Delay between `PendingHTLCsForwardable` and `processPendingHtlcForwards` (batches forwards; LDK waits 100 ms or more). */
-  readonly forwardDelayMs: number;
-}
-
-/** The defaults of {@link NodeTimers}. */
-export const DEFAULT_TIMERS: NodeTimers = {
-  managerTickMs: 60_000, peerTickMs: 30_000, gossipTickMs: 60_000, monitorTickMs: 10_000, snapshotMs: 600_000, forwardDelayMs: 100,
-};
-
-/** How a `LightningNode` is built. Everything else comes from its data directory. */
-export interface LightningNodeOptions {
-  readonly chain: NodeChainSource;
-  /** Directory of the node's state (a `FilesystemKVStore`); or give `store`. */
-  readonly dataDir?: string;
-  readonly store?: KVStore;
-  /** The 32-byte seed; by default read from the store, or created (random) and stored at the first start. */
-  readonly seed?: Uint8Array;
-  /** The network of invoices (`lnbcrt` for regtest); default regtest. */
-  readonly network?: Network;
-  /** Where to accept BOLT 8 peers over TCP (port 0: any free one); `undefined`: no listener. */
-  readonly listen?: { readonly host?: string; readonly port: number };
-  /** Also accept peers over WebSocket (BOLT 8 inside binary frames). */
-  readonly webSocket?: { readonly host?: string; readonly port: number };
-  readonly alias?: string;
-  readonly config?: UserConfigOverrides;
-  readonly logger?: Logger;
-  readonly secp?: Secp256k1;
-  /** Randomness for channel keys ids, ephemeral keys and payment ids (default: the system's). */
-  readonly entropy?: EntropySource;
-  readonly timers?: Partial<NodeTimers>;
-  /** Clock in seconds; default the chain source's, else the system clock. */
-  readonly now?: () => number;
-  /** Retry budget and fee limit of payments. */
-  readonly payments?: Partial<PaymentPolicy>;
-}
-
-/** A node's identity and state at a glance. */
-export interface NodeInfo {
-  readonly nodeId: string;
-  readonly alias: string;
-  readonly network: Network;
-  readonly blockHeight: number;
-  readonly listening: readonly string[];
-  readonly peers: readonly string[];
-  readonly channels: number;
-  readonly usableChannels: number;
-  readonly graph: { readonly nodes: number; readonly channels: number };
-}
-
-type Listener = (e: NodeEvent) => void;
 
 /** The composed node (see the module comment). */
 export class LightningNode {
@@ -110,7 +49,7 @@ export class LightningNode {
   readonly network: Network;
   private readonly log: ModuleLogger;
   private readonly timers: NodeTimers;
-  private readonly listeners = new Set<Listener>();
+  private readonly hub: EventHub;
   private readonly intervals: ReturnType<typeof setInterval>[] = [];
   private closers: (() => Promise<void>)[] = [];
   private chainListeners: Listen[] = [];
@@ -144,6 +83,7 @@ export class LightningNode {
     this.network = options.network ?? 'regtest';
     this.log = moduleLogger(options.logger ?? NULL_LOGGER, 'node');
     this.timers = { ...DEFAULT_TIMERS, ...options.timers };
+    this.hub = new EventHub(this.log);
   }
 
   /** Seconds, from the configured clock. */
@@ -225,7 +165,7 @@ export class LightningNode {
 
     // Catch every component up with the chain (each from the block it last saw).
     await this.subscribeChain(monitors.map((m) => m.monitor.bestBlock));
-    this.checkMonitors();
+    this.staleChannelsForceClosed = checkMonitorsAgainstManager(this.cm, this.chainMonitor, this.log);
 
     this.outbox = new PersistedOutbox(
       this.cm,
@@ -300,23 +240,15 @@ export class LightningNode {
   private async subscribeChain(monitorTips: BestBlock[]): Promise<void> {
     const chain = this.options.chain;
     const tip = chain.bestBlock();
-    const cmon = this.chainMonitor;
-    const cm = this.cm;
     const wallet = this.wallet;
-    const watcher = this.gossip.chainWatcher;
-    const lowestMonitor = monitorTips.reduce<BestBlock | undefined>((a, b) => (!a || b.height < a.height ? b : a), undefined);
-    const listen = (l: Pick<Listen, 'blockConnected' | 'blockDisconnected'>): Listen => ({
-      blockConnected: (b, h) => l.blockConnected(b, h),
-      filteredBlockConnected: (hd: BlockHeader, txs: readonly TransactionData[], h: number) => l.blockConnected({ header: hd, transactions: txs.map((t) => t.tx) }, h),
-      blockDisconnected: (hd, h) => l.blockDisconnected(hd, h),
-    });
+    const dirty = <T>(f: () => T): T => ((this.walletDirty = true), f());
     // The monitors see each block before the manager (LDK's order), then the wallet and gossip.
     const parts: [Listen, BestBlock][] = [
-      [listen(cmon), lowestMonitor ?? tip],
-      [listen(cm), cm.currentBestBlock()],
-      [listen({ blockConnected: (b: Block, h: number) => { wallet.blockConnected(b, h); this.walletDirty = true; }, blockDisconnected: (hd, h) => { wallet.blockDisconnected(hd, h); this.walletDirty = true; } }), wallet.bestBlock as BestBlock],
-      [listen(watcher), tip],
-      [listen({ blockConnected: (_b: Block, h: number) => this.onBlock(h), blockDisconnected: () => this.kick() }), tip],
+      [asListen(this.chainMonitor), lowestTip(monitorTips) ?? tip],
+      [asListen(this.cm), this.cm.currentBestBlock()],
+      [asListen({ blockConnected: (b, h) => dirty(() => wallet.blockConnected(b, h)), blockDisconnected: (hd, h) => dirty(() => wallet.blockDisconnected(hd, h)) }), wallet.bestBlock as BestBlock],
+      [asListen(this.gossip.chainWatcher), tip],
+      [asListen({ blockConnected: (_b, h) => this.onBlock(h), blockDisconnected: () => this.kick() }), tip],
     ];
     for (const [l, at] of parts) {
       await chain.subscribe(l, at);
@@ -327,21 +259,6 @@ export class LightningNode {
   private onBlock(height: number): void {
     this.emit({ type: 'BlockProcessed', height });
     this.kick();
-  }
-
-  /** Restart check (LDK's on load): a stored manager older than a monitor is stale, so that channel is force-closed from the monitor. */
-  private checkMonitors(): void {
-    const known = this.cm.allChannels().filter((c) => c.s.phase === 'Funded' && c.s.monitorCreated).map((c) => ({ channelId: c.channelId, latestUpdateId: c.s.latestMonitorUpdateId }));
-    for (const mm of this.chainMonitor.checkAgainstChannelManager(known)) {
-      if (mm.type === 'MissingMonitor' || mm.type === 'MonitorBehind') {
-        throw new NodeError(`cannot resume channel ${bytesToHex(mm.channelId)}: ${mm.type} (manager at update ${mm.managerUpdateId}${'monitorUpdateId' in mm ? `, monitor at ${mm.monitorUpdateId}` : ''})`);
-      }
-      if (mm.type === 'MonitorAhead') {
-        this.log.warn(`stored channel manager is older than the monitor of ${bytesToHex(mm.channelId)}: force-closing it from the monitor`);
-        this.chainMonitor.getMonitor(mm.channelId)!.broadcastLatestHolderCommitment();
-        this.staleChannelsForceClosed.push(bytesToHex(mm.channelId));
-      }
-    }
   }
 
   // =============================================================== the event loop
@@ -474,18 +391,7 @@ export class LightningNode {
       this.reannounceTicks = 2;
     } else if (!(onTick && this.reannounceTicks > 0 && this.reannounceTicks--)) return;
     const t = Math.max(this.now(), this.nodeAnnouncedAt + 1);
-    const alias = new Uint8Array(32);
-    alias.set(new TextEncoder().encode((this.options.alias ?? '').slice(0, 32)));
-    const addresses: NodeAddress[] = this.listening.filter((a) => !a.startsWith('ws:')).map((a) => {
-      const [host, port] = a.split(':');
-      return { type: 'ipv4', addr: Uint8Array.from(host!.split('.').map(Number)), port: Number(port) } as NodeAddress;
-    });
-    const unsigned = makeMessage('node_announcement', {
-      signature: new Uint8Array(64), features: this.cm.providedNodeFeatures().toBytes(), timestamp: t, nodeId: ours,
-      rgbColor: Uint8Array.of(0x33, 0x66, 0x99), alias, addresses: encodeAddresses(addresses),
-    });
-    const signature = this.keys.signGossipMessage(sha256d(encodeMessage(unsigned).subarray(2 + 64)));
-    const msg = { ...unsigned, signature };
+    const msg = signedNodeAnnouncement(this.keys, this.cm.providedNodeFeatures().toBytes(), this.options.alias ?? '', this.listening, t);
     this.nodeAnnouncedAt = t;
     this.ownGossip(msg);
     this.outbox.broadcastOwn(msg);
@@ -494,36 +400,17 @@ export class LightningNode {
   // =============================================================== events
 
   /** Calls `listener` with every event from now on; returns the unsubscribe function. */
-  subscribe(listener: Listener): () => void {
-    this.listeners.add(listener);
-    return () => this.listeners.delete(listener);
+  subscribe(listener: NodeEventListener): () => void {
+    return this.hub.subscribe(listener);
   }
 
   protected emit(e: NodeEvent): void {
-    for (const l of [...this.listeners]) {
-      try {
-        l(e);
-      } catch (err) {
-        this.log.error(`event listener threw: ${(err as Error).message}`);
-      }
-    }
+    this.hub.emit(e);
   }
 
   /** Resolves with the first event of `type` that satisfies `match`, or rejects after `timeoutMs`. */
   waitFor<T extends NodeEvent['type']>(type: T, match: (e: NodeEventOf<T>) => boolean = () => true, timeoutMs = 30_000): Promise<NodeEventOf<T>> {
-    return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => {
-        off();
-        reject(new NodeError(`timed out after ${timeoutMs} ms waiting for ${type}`));
-      }, timeoutMs);
-      const off = this.subscribe((e) => {
-        if (e.type === type && match(e as NodeEventOf<T>)) {
-          clearTimeout(timer);
-          off();
-          resolve(e as NodeEventOf<T>);
-        }
-      });
-    });
+    return this.hub.waitFor(type, match, timeoutMs);
   }
 
   // =============================================================== peers and channels

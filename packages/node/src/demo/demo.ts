@@ -110,7 +110,7 @@ export async function runDemo(opts: DemoOptions = {}): Promise<boolean> {
     }
     await mine(1);
     await until(() => ids.every((id) => usableOnBothEnds(nodes, id)), 'every channel usable on both ends');
-    const [abId, bcId, adId, dcId, bdId] = ids as [string, string, string, string, string];
+    const [, bcId, adId, dcId, bdId] = ids as [string, string, string, string, string];
     r.check(true, `${ids.length} channels usable after 1 confirmation (${plan.filter((p) => p[3]).length} public, 1 private bob-dave)`);
     // A copy of dave's monitor for dave-carol as it is now, before any payment: the cheat of phase 8.
     const daveOld = snapshotMonitorForTests(dave, dcId);

@@ -12,7 +12,6 @@ export class Reporter {
   private failures = 0;
   private checks = 0;
   private readonly started = Date.now();
-  private phaseStarted = Date.now();
 
   constructor(private readonly write: (line: string) => void) {}
 
@@ -27,7 +26,6 @@ export class Reporter {
   /** One progress line per phase: `[  1.2s] phase 3: gossip — ...`. */
   phase(name: string, what: string): void {
     this.n++;
-    this.phaseStarted = Date.now();
     this.write(`[${this.elapsed()}] phase ${this.n}: ${name} — ${what}`);
   }
 
