@@ -77,6 +77,34 @@ function hexBytes(v: unknown, field: string): Uint8Array {
   return Uint8Array.from(v.match(/../g) ?? [], (h) => parseInt(h, 16));
 }
 
+/** A parsed `POST /payment-outcome` body: the hops of an attempt and, when it failed, the channel that failed. */
+export interface OutcomeRequest {
+  readonly hops: readonly { readonly shortChannelId: bigint; readonly direction: 0 | 1; readonly amountMsat: bigint }[];
+  readonly failedShortChannelId?: bigint;
+  /** The time of the outcome, seconds (default now). */
+  readonly timestamp?: number;
+}
+
+/** Parses a `POST /payment-outcome` body: `{ hops: [{ short_channel_id, direction, amount_msat }], failed_short_channel_id?, timestamp? }` (the hops as `/route` returned them). */
+export function parseOutcomeRequest(body: unknown): OutcomeRequest {
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) throw new ApiError(400, 'bad_request', 'the body must be a JSON object');
+  const b = body as Record<string, unknown>;
+  for (const k of Object.keys(b)) if (!['hops', 'failed_short_channel_id', 'timestamp'].includes(k)) throw bad(k, 'unknown field');
+  if (b.hops === undefined) throw bad('hops', 'required');
+  const hops = list(b.hops, 'hops', 27).map((h, i) => {
+    const at = `hops[${i}]`;
+    if (typeof h !== 'object' || h === null) throw bad(at, 'expected an object');
+    const o = h as Record<string, unknown>;
+    if (o.direction !== 0 && o.direction !== 1) throw bad(`${at}.direction`, 'expected 0 or 1');
+    return { shortChannelId: parseScidField(o.short_channel_id, `${at}.short_channel_id`), direction: o.direction as 0 | 1, amountMsat: msat(o.amount_msat, `${at}.amount_msat`) };
+  });
+  if (!hops.length) throw bad('hops', 'at least one hop');
+  const failed = b.failed_short_channel_id === undefined ? undefined : parseScidField(b.failed_short_channel_id, 'failed_short_channel_id');
+  if (failed !== undefined && !hops.some((h) => h.shortChannelId === failed)) throw bad('failed_short_channel_id', 'not a channel of the hops');
+  const timestamp = b.timestamp === undefined ? undefined : int(b.timestamp, 'timestamp', 0, 2 ** 40);
+  return { hops, failedShortChannelId: failed, timestamp };
+}
+
 const KNOWN = new Set([
   'payer', 'payee', 'amount_msat', 'final_cltv_expiry_delta', 'max_total_cltv_expiry_delta', 'max_path_length', 'max_fee_msat',
   'current_block_height', 'route_hints', 'excluded_channels', 'excluded_nodes', 'mpp', 'max_parts', 'use_scorer', 'payee_features',

@@ -4,13 +4,15 @@
  *
  * - `POST /route` — JSON body (see {@link parseRouteRequest}); 200 with the paths, 400 with
  *   `{ error: { code, message, field } }` for a bad request, 422 `no_route` when no route fits.
+ * - `POST /payment-outcome` — what became of an attempt over a returned path (the hops, and the
+ *   channel that failed if it did): feeds the scorer (`paymentPathFailed` / `paymentPathSuccessful`).
  * - `GET /health` — 200: the graph, the routing graph's last build, and the sync progress.
  * - `GET /sync` — the gossip sync progress alone.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { NetworkGraph } from '@ln/gossip';
 import { ProbabilisticScorer, RouteError, findMultiPathRoute, type MultiPathRoute } from '@ln/router';
-import { ApiError, multiPathToJson, parseRouteRequest } from './api.js';
+import { ApiError, multiPathToJson, parseOutcomeRequest, parseRouteRequest } from './api.js';
 import type { PeerSync, SyncProgress } from './peer-sync.js';
 import { RoutingView } from './routing-view.js';
 
@@ -115,6 +117,25 @@ export class RouterService {
     return multiPathToJson(m, scorer);
   }
 
+  /** Feeds an attempt's outcome to the scorer (capacities from the routing graph); throws {@link ApiError}. */
+  outcome(body: unknown): Record<string, unknown> {
+    const o = parseOutcomeRequest(body);
+    const g = this.view.router.graph;
+    const path = o.hops.map((h, i) => {
+      const e = g.edgeIndex(h.shortChannelId, h.direction);
+      if (e === undefined) throw new ApiError(400, 'bad_request', `hops[${i}].short_channel_id: no such channel direction in the graph`, `hops[${i}].short_channel_id`);
+      return { shortChannelId: h.shortChannelId, direction: h.direction, amountMsat: h.amountMsat, capacityMsat: BigInt(g.edgeMaxMsat[e]!) };
+    });
+    const now = o.timestamp ?? Math.floor(Date.now() / 1000);
+    this.scorer.timePassed(now);
+    // The payer's own first hop tells nothing about the network: the scorer learns from the rest.
+    const learned = path.slice(1);
+    if (o.failedShortChannelId !== undefined) {
+      if (learned.some((h) => h.shortChannelId === o.failedShortChannelId)) this.scorer.paymentPathFailed(learned, o.failedShortChannelId, now);
+    } else this.scorer.paymentPathSuccessful(learned, now);
+    return { ok: true, learned_hops: learned.length };
+  }
+
   private handle(req: IncomingMessage, res: ServerResponse): void {
     this.requests++;
     const send = (status: number, body: unknown) => {
@@ -131,8 +152,8 @@ export class RouterService {
       if (req.method !== 'GET') return fail(new ApiError(405, 'method_not_allowed', `${path} takes GET`));
       return send(200, path === '/health' ? this.health() : this.syncProgress());
     }
-    if (path !== '/route') return fail(new ApiError(404, 'not_found', `no endpoint ${path}: POST /route, GET /health, GET /sync`));
-    if (req.method !== 'POST') return fail(new ApiError(405, 'method_not_allowed', '/route takes POST with a JSON body'));
+    if (path !== '/route' && path !== '/payment-outcome') return fail(new ApiError(404, 'not_found', `no endpoint ${path}: POST /route, POST /payment-outcome, GET /health, GET /sync`));
+    if (req.method !== 'POST') return fail(new ApiError(405, 'method_not_allowed', `${path} takes POST with a JSON body`));
     const max = this.opts.maxBodyBytes ?? 1 << 20;
     const chunks: Buffer[] = [];
     let size = 0;
@@ -151,7 +172,7 @@ export class RouterService {
         return fail(new ApiError(400, 'bad_json', `the body is not JSON: ${(e as Error).message}`));
       }
       try {
-        send(200, this.route(body));
+        send(200, path === '/route' ? this.route(body) : this.outcome(body));
       } catch (e) {
         fail(e);
       }

@@ -144,6 +144,37 @@ test('bad requests: 400 with a JSON error naming the field; 404, 405, 413, bad J
   });
 });
 
+test('payment outcomes feed the scorer: after a reported failure the scored route avoids the channel; bad reports are 400', async () => {
+  await withService(small, async (url) => {
+    const q = { payer: H('S'), payee: H('T'), amount_msat: '50000000' };
+    const first = (await call(`${url}/route`, q)).body;
+    assert.is(first.paths[0].hops[0].node_id, H('A'));
+    const failedHop = first.paths[0].hops[1];
+    const report = await call(`${url}/payment-outcome`, { hops: first.paths[0].hops, failed_short_channel_id: failedHop.short_channel_id });
+    assert.is(report.status, 200, JSON.stringify(report.body));
+    assert.is(report.body.learned_hops, 1, 'the payer\'s own first hop is not learned from');
+    const second = (await call(`${url}/route`, q)).body;
+    // A-T failed for this amount: the scorer steers away from A — to B (fee 3000, 1M sat channel)
+    // rather than C (fee 2000, but its 300k sat C-T channel is less likely to carry 50k sat).
+    assert.is(second.paths[0].hops[0].node_id, H('B'));
+    checkJsonAnswer(small, H('S'), H('T'), 50_000_000n, 18, second);
+    assert.is((await call(`${url}/route`, { ...q, use_scorer: false })).body.paths[0].hops[0].node_id, H('A'), 'fees alone still prefer A');
+    const ok = await call(`${url}/payment-outcome`, { hops: second.paths[0].hops });
+    assert.is(ok.status, 200);
+    for (const [body, field] of [
+      [{}, 'hops'],
+      [{ hops: [] }, 'hops'],
+      [{ hops: [{ short_channel_id: '1x1x1', direction: 0, amount_msat: '5' }] }, 'hops[0].short_channel_id'],
+      [{ hops: [{ ...failedHop, direction: 2 }] }, 'hops[0].direction'],
+      [{ hops: first.paths[0].hops, failed_short_channel_id: '9x9x9' }, 'failed_short_channel_id'],
+    ] as const) {
+      const r = await call(`${url}/payment-outcome`, body);
+      assert.is(r.status, 400);
+      assert.is(r.body.error.field, field);
+    }
+  });
+});
+
 test('health and sync progress of a file-loaded graph', async () => {
   await withService(small, async (url) => {
     const h = await call(`${url}/health`);
