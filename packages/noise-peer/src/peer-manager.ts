@@ -112,6 +112,8 @@ interface Peer {
   awaitingPong: boolean;
   handshakeTicks: number;
   gossipDropped: number;
+  /** It sent a `gossip_timestamp_filter` asking for gossip (BOLT 7: no relayed gossip before). */
+  wantsGossip: boolean;
   /** Re-entrancy guards: a descriptor may call back into the manager from `sendData`. */
   processing: boolean;
   flushing: boolean;
@@ -172,7 +174,7 @@ export class PeerManager {
       throw new Error(why);
     }
     const peer: Peer = {
-      descriptor, inbound, buffer: EMPTY, queue: [], queuedBytes: 0, readPaused: false, awaitingPong: false, handshakeTicks: 0, gossipDropped: 0,
+      descriptor, inbound, buffer: EMPTY, queue: [], queuedBytes: 0, readPaused: false, awaitingPong: false, handshakeTicks: 0, gossipDropped: 0, wantsGossip: false,
       processing: false, flushing: false, flushAgain: false, receivedSinceTick: false, takenSinceTick: 0, backlogAtTick: 0, pongWaitTicks: 0,
     };
     this.peers.set(descriptor, peer);
@@ -333,10 +335,12 @@ export class PeerManager {
         const r = this.config.routingHandler as unknown as Record<string, (id: Uint8Array, m: unknown) => boolean>;
         const relay = r[handlerName(msg.type)]!.call(this.config.routingHandler, nodeId, msg);
         if (msg.type === 'channel_update') this.config.channelHandler.handleChannelUpdate(nodeId, msg);
-        if (relay) this.broadcast(msg as KnownMessage, nodeId);
+        if (relay) this.broadcast(msg as KnownMessage, nodeId, false);
       });
       return;
     }
+    // A filter with an empty range (BOLT 7: first_timestamp 0xFFFFFFFF, range 0) asks for nothing.
+    if (msg.type === 'gossip_timestamp_filter') peer.wantsGossip = msg.timestampRange > 0;
     const target = ROUTING.has(msg.type) ? this.config.routingHandler : this.config.channelHandler;
     const fn = (target as unknown as Record<string, ((id: Uint8Array, m: unknown) => void) | undefined>)[handlerName(msg.type)];
     if (!fn) return this.log.debug(`no handler for ${msg.type}`, { peerId: nodeId });
@@ -422,9 +426,21 @@ export class PeerManager {
     if (peer.queuedBytes > this.limits.maxOutboundBytes) this.disconnect(peer, `peer is not reading (${peer.queuedBytes} bytes queued)`);
   }
 
-  private broadcast(msg: KnownMessage, except?: Uint8Array): void {
+  /**
+   * BOLT 7 "Rebroadcasting": gossip we generated goes to every peer; relayed gossip only to
+   * peers that sent a `gossip_timestamp_filter` (with a non-empty range) and, when their `init`
+   * named `networks`, only gossip of those chains. As in rust-lightning, the filter's range is
+   * not applied to relayed messages (a SHOULD; new gossip is timestamped about now anyway).
+   */
+  private broadcast(msg: KnownMessage, except: Uint8Array | undefined, own: boolean): void {
     const skip = except && hex(except);
-    for (const [k, p] of this.byNodeId) if (k !== skip) this.sendMessage(p, msg, true);
+    const chain = 'chainHash' in msg ? hex(msg.chainHash as Uint8Array) : undefined;
+    for (const [k, p] of this.byNodeId) {
+      if (k === skip || (!own && !p.wantsGossip)) continue;
+      const nets = p.theirInit?.tlvs.networks;
+      if (chain && nets && !nets.some((n) => hex(n) === chain)) continue;
+      this.sendMessage(p, msg, true);
+    }
   }
 
   private flush(peer: Peer): void {
@@ -534,12 +550,11 @@ export class PeerManager {
 
   /** Sends what the handlers queued (`MessageSendEvent`s) and flushes every socket. Call after handling input. */
   processEvents(): void {
-    const events: MessageSendEvent[] = [
-      ...this.config.channelHandler.getAndClearPendingMsgEvents(),
-      ...this.config.routingHandler.getAndClearPendingMsgEvents(),
-    ];
-    for (const ev of events) {
-      if (ev.type === 'BroadcastGossip') this.broadcast(ev.msg, ev.exceptNodeId);
+    // The channel handler's gossip is our own (our channels, our node); the routing handler's is relayed.
+    const own = this.config.channelHandler.getAndClearPendingMsgEvents();
+    const events: MessageSendEvent[] = [...own, ...this.config.routingHandler.getAndClearPendingMsgEvents()];
+    for (const [i, ev] of events.entries()) {
+      if (ev.type === 'BroadcastGossip') this.broadcast(ev.msg, ev.exceptNodeId, i < own.length);
       else {
         const p = this.byNodeId.get(hex(ev.nodeId));
         if (!p) continue;

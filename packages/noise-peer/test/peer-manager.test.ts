@@ -2,7 +2,8 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { nobleSymmetric } from '@ln/crypto';
 import { loadNativeSecp256k1 } from '@ln/crypto/node';
-import { Features, IgnoringMessageHandler, LightningError, chainHashOf, encodeMessage, makeMessage, type ChannelMessageHandler, type Init, type MessageSendEvent } from '@ln/wire';
+import type { LogRecord, Logger } from '@ln/chain-interfaces';
+import { Features, IgnoringMessageHandler, LightningError, chainHashOf, encodeMessage, makeMessage, type ChannelMessageHandler, type Init, type MessageSendEvent, type RoutingMessageHandler } from '@ln/wire';
 import { NoiseError, PeerManager, staticKeyFromSecret, type PeerEvent, type PeerLimits, type SocketDescriptor } from '@ln/noise-peer';
 
 const secp = loadNativeSecp256k1();
@@ -71,14 +72,14 @@ class Wire {
   }
 }
 
-function pair(opts: { aFeatures?: Features; bFeatures?: Features; aChains?: Uint8Array[]; bChains?: Uint8Array[]; aLimits?: Partial<PeerLimits>; bLimits?: Partial<PeerLimits> } = {}) {
+function pair(opts: { aFeatures?: Features; bFeatures?: Features; aChains?: Uint8Array[]; bChains?: Uint8Array[]; aLimits?: Partial<PeerLimits>; bLimits?: Partial<PeerLimits>; bRouting?: RoutingMessageHandler; bLogger?: Logger } = {}) {
   const events: { a: PeerEvent[]; b: PeerEvent[] } = { a: [], b: [] };
   const ha = recordingChannelHandler(opts.aFeatures);
   const hb = recordingChannelHandler(opts.bFeatures);
   const ra = new IgnoringMessageHandler();
-  const rb = new IgnoringMessageHandler();
+  const rb = opts.bRouting ?? new IgnoringMessageHandler();
   const a = new PeerManager({ crypto, nodeKey: staticKeyFromSecret(secp, new Uint8Array(32).fill(0xa1)), entropy, channelHandler: ha, routingHandler: ra, chainHashes: opts.aChains, limits: opts.aLimits, onEvent: (e) => events.a.push(e) });
-  const b = new PeerManager({ crypto, nodeKey: staticKeyFromSecret(secp, new Uint8Array(32).fill(0xb2)), entropy, channelHandler: hb, routingHandler: rb, chainHashes: opts.bChains, limits: opts.bLimits, onEvent: (e) => events.b.push(e) });
+  const b = new PeerManager({ crypto, nodeKey: staticKeyFromSecret(secp, new Uint8Array(32).fill(0xb2)), entropy, channelHandler: hb, routingHandler: rb, chainHashes: opts.bChains, limits: opts.bLimits, logger: opts.bLogger, onEvent: (e) => events.b.push(e) });
   const wire = new Wire();
   let da!: SocketDescriptor;
   let db!: SocketDescriptor;
@@ -332,6 +333,114 @@ test('messages over 65535 bytes are never sent: sendToPeer throws NoiseError, a 
   assert.ok(a.sendToPeer(b.nodeId, { ...big, payload: new Uint8Array(65533) }), 'exactly 65535 bytes is fine');
   wire.pump(a, b);
   assert.is(b.getPeerNodeIds().length, 1);
+});
+
+test('warning and error from the peer are logged (error also to the channel handler), the peer stays; gossip and queries reach the routing handler', () => {
+  const routed: string[] = [];
+  class Recording extends IgnoringMessageHandler {
+    override handleChannelAnnouncement(): boolean {
+      return routed.push('channel_announcement'), false;
+    }
+    override handleNodeAnnouncement(): boolean {
+      return routed.push('node_announcement'), false;
+    }
+    override handleChannelUpdate(): boolean {
+      return routed.push('channel_update'), false;
+    }
+    override handleQueryChannelRange(): void {
+      routed.push('query_channel_range');
+    }
+    override handleReplyChannelRange(): void {
+      routed.push('reply_channel_range');
+    }
+    override handleQueryShortChannelIds(): void {
+      routed.push('query_short_channel_ids');
+    }
+    override handleReplyShortChannelIdsEnd(): void {
+      routed.push('reply_short_channel_ids_end');
+    }
+    override handleGossipTimestampFilter(): void {
+      routed.push('gossip_timestamp_filter');
+    }
+  }
+  const logs: LogRecord[] = [];
+  const { a, b, hb, wire } = pair({ bRouting: new Recording(), bLogger: { log: (r) => logs.push(r) } });
+  const chainHash = chainHashOf('regtest');
+  a.sendToPeer(b.nodeId, makeMessage('warning', { channelId: new Uint8Array(32), data: new TextEncoder().encode('mind the fee') }));
+  a.sendToPeer(b.nodeId, makeMessage('error', { channelId: new Uint8Array(32).fill(1), data: new TextEncoder().encode('channel broken') }));
+  wire.pump(a, b);
+  assert.ok(logs.some((r) => r.level === 'warn' && r.message === 'warning from peer: mind the fee'));
+  assert.ok(logs.some((r) => r.level === 'warn' && r.message === 'error from peer: channel broken'));
+  assert.equal(hb.calls.filter((c) => c[0] === 'handleError'), [['handleError', 'error']]);
+  assert.is(b.getPeerNodeIds().length, 1, 'a warning or a channel error does not disconnect by itself');
+  const msgs = [
+    makeMessage('channel_update', { signature: new Uint8Array(64), chainHash, shortChannelId: 7n, timestamp: 1, messageFlags: 1, channelFlags: 0, cltvExpiryDelta: 40, htlcMinimumMsat: 1n, feeBaseMsat: 1, feeProportionalMillionths: 1, htlcMaximumMsat: 1000n }),
+    makeMessage('query_channel_range', { chainHash, firstBlocknum: 1, numberOfBlocks: 10 }),
+    makeMessage('gossip_timestamp_filter', { chainHash, firstTimestamp: 0, timestampRange: 10 }),
+    makeMessage('reply_short_channel_ids_end', { chainHash, fullInformation: 1 }),
+  ];
+  for (const m of msgs) a.sendToPeer(b.nodeId, m);
+  wire.pump(a, b);
+  assert.equal(routed, ['channel_update', 'query_channel_range', 'gossip_timestamp_filter', 'reply_short_channel_ids_end']);
+  assert.ok(hb.calls.some((c) => c[0] === 'handleChannelUpdate'), 'channel_update also reaches the channel handler');
+});
+
+test('gossip relay (BOLT 7): relayed gossip only to peers that sent gossip_timestamp_filter and share the chain; our own gossip to every peer', () => {
+  class Relaying extends IgnoringMessageHandler {
+    pending: MessageSendEvent[] = [];
+    override handleChannelUpdate(): boolean {
+      return true;
+    }
+    override getAndClearPendingMsgEvents(): MessageSendEvent[] {
+      return this.pending.splice(0);
+    }
+  }
+  const regtest = chainHashOf('regtest');
+  const hubChannel = recordingChannelHandler();
+  const hubRouting = new Relaying();
+  const evs: Record<string, PeerEvent[]> = {};
+  const mk = (fill: number, name: string, chains?: Uint8Array[], channel: ChannelMessageHandler = recordingChannelHandler(), routing = new IgnoringMessageHandler()) => {
+    evs[name] = [];
+    return new PeerManager({ crypto, nodeKey: staticKeyFromSecret(secp, new Uint8Array(32).fill(fill)), entropy, channelHandler: channel, routingHandler: routing, chainHashes: chains, onEvent: (e) => evs[name]!.push(e) });
+  };
+  const hub = mk(0x51, 'hub', [regtest], hubChannel, hubRouting);
+  const source = mk(0x52, 'source');
+  const filtered = mk(0x53, 'filtered');
+  const silent = mk(0x54, 'silent');
+  const nothing = mk(0x55, 'nothing');
+  const otherChain = mk(0x56, 'otherChain', [chainHashOf('testnet'), regtest]);
+  const wire = new Wire();
+  const all = [hub, source, filtered, silent, nothing, otherChain];
+  for (const p of all.slice(1)) {
+    let dh!: SocketDescriptor;
+    let dp!: SocketDescriptor;
+    dh = wire.descriptor(() => hub, () => [p, dp]);
+    dp = wire.descriptor(() => p, () => [hub, dh]);
+    hub.newInboundConnection(dh);
+    dp.sendData(p.newOutboundConnection(hub.nodeId, dp), false);
+  }
+  wire.pump(...all);
+  assert.is(hub.getPeerNodeIds().length, 5);
+  const filter = (first: number, range: number) => makeMessage('gossip_timestamp_filter', { chainHash: regtest, firstTimestamp: first, timestampRange: range });
+  filtered.sendToPeer(hub.nodeId, filter(0, 0xffffffff));
+  source.sendToPeer(hub.nodeId, filter(0, 0xffffffff));
+  otherChain.sendToPeer(hub.nodeId, filter(0, 0xffffffff));
+  nothing.sendToPeer(hub.nodeId, filter(0xffffffff, 0));
+  wire.pump(...all);
+  const update = (chainHash: Uint8Array, timestamp: number) =>
+    makeMessage('channel_update', { signature: new Uint8Array(64), chainHash, shortChannelId: 7n, timestamp, messageFlags: 1, channelFlags: 0, cltvExpiryDelta: 40, htlcMinimumMsat: 1n, feeBaseMsat: 1, feeProportionalMillionths: 1, htlcMaximumMsat: 1000n });
+  const updates = (name: string) => count(evs[name]!, 'in', 'channel_update');
+  source.sendToPeer(hub.nodeId, update(regtest, 1000)); // relayed by the hub's routing handler
+  wire.pump(...all);
+  assert.equal([updates('source'), updates('filtered'), updates('silent'), updates('nothing'), updates('otherChain')], [0, 1, 0, 0, 1], 'relayed: not back to the source, only to peers that asked');
+  const mainnet = chainHashOf('mainnet');
+  hubRouting.pending.push({ type: 'BroadcastGossip', msg: update(mainnet, 1001) }); // relayed gossip of a chain nobody named
+  hubRouting.pending.push({ type: 'BroadcastGossip', msg: update(chainHashOf('testnet'), 1002) });
+  wire.pump(...all);
+  assert.equal([updates('filtered'), updates('otherChain')], [3, 2], 'a peer that named networks gets only those chains; one that named none gets all');
+  hubChannel.pending.push({ type: 'BroadcastGossip', msg: update(regtest, 1003) }); // our own
+  wire.pump(...all);
+  assert.equal([updates('source'), updates('filtered'), updates('silent'), updates('nothing'), updates('otherChain')], [3, 4, 1, 1, 3], 'our own gossip goes to every peer');
 });
 
 test.run();
