@@ -2,7 +2,7 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { Features, decodeMessage, makeMessage, type ChannelUpdate, type KnownMessage } from '@ln/wire';
-import { InlineVerifier, NetworkGraph, P2PGossipSync, STALE_CHANNEL_SECONDS, answerChannelRange, type P2PGossipSyncConfig } from '../src/index.js';
+import { InlineVerifier, NetworkGraph, P2PGossipSync, STALE_CHANNEL_SECONDS, answerChannelRange, loadGraphSnapshot, saveGraphSnapshot, type P2PGossipSyncConfig } from '../src/index.js';
 import { streamUtxoLookup, type GossipStream } from '../../../tooling/gossip-gen/index.js';
 import { feed, graphDigest, node } from './helpers.js';
 import { connectAndSync } from './pair.js';
@@ -11,9 +11,15 @@ import { fast, stream } from './stream.js';
 const A = node('sync-a').nodeId;
 const B = node('sync-b').nodeId;
 let s: GossipStream;
+/** The whole stream, validated once, as a snapshot: each test's source side starts from a copy. */
+let fullSnapshot: Uint8Array;
 
 function mk(now: number, cfg: Partial<P2PGossipSyncConfig> = {}) {
   return new P2PGossipSync({ graph: new NetworkGraph(), utxoLookup: streamUtxoLookup(s), verifier: new InlineVerifier(fast), now: () => now, ...cfg });
+}
+/** A sync over a copy of the fully validated graph. */
+function mkFull(now: number): P2PGossipSync {
+  return mk(now, { graph: loadGraphSnapshot(fullSnapshot) });
 }
 function scidOf(raw: Uint8Array): bigint | undefined {
   const m = decodeMessage(raw);
@@ -23,12 +29,14 @@ function scidOf(raw: Uint8Array): bigint | undefined {
 const t = suite('query sync');
 t.before(() => {
   s = stream(1500);
+  const a = mk(s.latestTimestamp + 60);
+  for (const m of s.messages) assert.is(feed(a, m), true);
+  fullSnapshot = saveGraphSnapshot(a.graph);
 });
 
 t('full sync: an empty node gets the whole graph through query_channel_range / query_short_channel_ids', async () => {
   const now = s.latestTimestamp + 60;
-  const a = mk(now);
-  for (const m of s.messages) assert.is(feed(a, m), true);
+  const a = mkFull(now);
   const b = mk(now, { limits: { maxMessagesPerDrain: 100, queryBatchSize: 400 } });
   const traffic = await connectAndSync(b, B, a, A);
   assert.equal(graphDigest(b.graph), graphDigest(a.graph));
@@ -69,17 +77,14 @@ t('sync after partial overlap: both sides end with the union, newer updates win'
   assert.is(a.graph.channelCount, 1500);
   // Only what was missing was asked for: far fewer announcements than channels.
   assert.ok(traffic.channel_announcement! <= 1000, `${traffic.channel_announcement} announcements sent`);
-  const full = mk(now);
-  for (const m of s.messages) feed(full, m);
-  assert.equal(graphDigest(a.graph), graphDigest(full.graph));
+  assert.equal(graphDigest(a.graph), graphDigest(mkFull(now).graph));
 });
 
 t('timestamp-filtered sync: the peer sends exactly the gossip in the filter range, then queries complete it', async () => {
   // With initialSync 'filter', B asks for everything from two weeks before its clock.
   const now = s.latestTimestamp - 3 * 86_400 + STALE_CHANNEL_SECONDS;
   const first = now - STALE_CHANNEL_SECONDS;
-  const a = mk(now);
-  for (const m of s.messages) feed(a, m);
+  const a = mkFull(now);
   const b = mk(now, { initialSync: 'filter', limits: { maxMessagesPerDrain: 64 } });
   const traffic = await connectAndSync(b, B, a, A);
   assert.is(traffic.query_channel_range ?? 0, 1); // only A's own (queries mode) range query to B
@@ -139,8 +144,7 @@ t('on connect: gossip_timestamp_filter (and a range query) as BOLT 7 says, by pe
 });
 
 t('reply_channel_range splits long ranges and follows BOLT 7 ordering rules', () => {
-  const a = mk(s.latestTimestamp);
-  for (const m of s.messages) feed(a, m);
+  const a = mkFull(s.latestTimestamp);
   const q = { type: 'query_channel_range', chainHash: s.chainHash, firstBlocknum: 0, numberOfBlocks: 0xffffffff, tlvs: { queryOption: 3n } } as const;
   const replies = answerChannelRange(a.graph, q as never);
   assert.ok(replies.length >= 1);
