@@ -19,8 +19,8 @@ function claimFee(tx: Transaction): bigint {
   return BigInt(Math.ceil((CLAIM_RATE * (weightOf(tx) + slack)) / 1000));
 }
 
-async function setup(): Promise<{ net: Network; a: HarnessNode; b: HarnessNode; ch: Awaited<ReturnType<Network['openChannel']>> }> {
-  const net = new Network();
+async function setup(feed: 'listen' | 'confirm' = 'listen'): Promise<{ net: Network; a: HarnessNode; b: HarnessNode; ch: Awaited<ReturnType<Network['openChannel']>> }> {
+  const net = new Network({ feed });
   const a = await net.addNode('alice', { monitorFees: new ScriptedFeeEstimator({}, CLAIM_RATE) });
   const b = await net.addNode('bob');
   const ch = await net.openChannel(a, b, 1_000_000n, 400_000_000n);
@@ -70,37 +70,39 @@ for (const revoked of [0, 1, 2]) {
   });
 }
 
-test('bob broadcasts a revoked commitment holding HTLCs both ways: alice takes to_local and both HTLC outputs, to the satoshi', async () => {
-  const { net, a, b, ch } = await setup();
-  sendPayment(net, [a, b], 50_000_000n);
-  sendPayment(net, [b, a], 70_000_000n);
-  await net.settle();
-  const monitorB = b.chainMonitor.getMonitor(ch.channelId)!;
-  // Both HTLCs are on bob's current commitment: capture it.
-  const cheat = monitorB.unsafeGetLatestHolderCommitmentTx();
-  assert.is(monitorB.state.holderCurrent.htlcs.length, 2);
-  assert.is(claimAll(net, b).length, 1);
-  assert.is(claimAll(net, a).length, 1);
-  await net.settle();
-  for (const n of [a, b]) {
-    net.expectEvent(n, 'PaymentSent');
-    net.expectEvent(n, 'PaymentClaimed');
-    net.takeEvents(n, 'PaymentPathSuccessful');
-  }
-  assert.is(monitorB.state.holderCurrent.htlcs.length, 0, 'settled: the captured commitment is revoked');
-  await punish(net, a, b, cheat.raw);
-  const outs = net.takeMonitorEvents(a, 'SpendableOutputs').flatMap((e) => e.outputs);
-  const l = channelLedger(net.chain, ch.funding, 1_000_000n);
-  const commitFee = commitmentFeeSat(2500, 2, false);
-  assert.is(l.txs[0]!.feeSat, commitFee, 'the revoked commitment with two HTLC outputs');
-  const justice = l.txs.slice(1);
-  assert.is(justice.reduce((n, t) => n + t.tx.inputs.length, 0), 3, 'to_local and both HTLC outputs taken');
-  const justiceFees = justice.reduce((x, t) => x + claimFee(t.tx), 0n);
-  assert.is(justice.reduce((x, t) => x + t.feeSat, 0n), justiceFees, 'justice fees');
-  assert.is(ownedBy(l, a, outs.map((o) => o.outpoint)), 1_000_000n - commitFee - justiceFees, 'alice has everything but the fees');
-  assert.is(ownedBy(l, b, net.takeMonitorEvents(b, 'SpendableOutputs').flatMap((e) => e.outputs.map((o) => o.outpoint))), 0n, 'the cheater gets nothing');
-  assert.is(a.chainMonitor.getMonitor(ch.channelId)!.isFullyResolved(), true);
-  await net.teardown();
-});
+for (const feed of ['listen', 'confirm'] as const) {
+  test(`${feed}: bob broadcasts a revoked commitment holding HTLCs both ways: alice takes to_local and both HTLC outputs, to the satoshi`, async () => {
+    const { net, a, b, ch } = await setup(feed);
+    sendPayment(net, [a, b], 50_000_000n);
+    sendPayment(net, [b, a], 70_000_000n);
+    await net.settle();
+    const monitorB = b.chainMonitor.getMonitor(ch.channelId)!;
+    // Both HTLCs are on bob's current commitment: capture it.
+    const cheat = monitorB.unsafeGetLatestHolderCommitmentTx();
+    assert.is(monitorB.state.holderCurrent.htlcs.length, 2);
+    assert.is(claimAll(net, b).length, 1);
+    assert.is(claimAll(net, a).length, 1);
+    await net.settle();
+    for (const n of [a, b]) {
+      net.expectEvent(n, 'PaymentSent');
+      net.expectEvent(n, 'PaymentClaimed');
+      net.takeEvents(n, 'PaymentPathSuccessful');
+    }
+    assert.is(monitorB.state.holderCurrent.htlcs.length, 0, 'settled: the captured commitment is revoked');
+    await punish(net, a, b, cheat.raw);
+    const outs = net.takeMonitorEvents(a, 'SpendableOutputs').flatMap((e) => e.outputs);
+    const l = channelLedger(net.chain, ch.funding, 1_000_000n);
+    const commitFee = commitmentFeeSat(2500, 2, false);
+    assert.is(l.txs[0]!.feeSat, commitFee, 'the revoked commitment with two HTLC outputs');
+    const justice = l.txs.slice(1);
+    assert.is(justice.reduce((n, t) => n + t.tx.inputs.length, 0), 3, 'to_local and both HTLC outputs taken');
+    const justiceFees = justice.reduce((x, t) => x + claimFee(t.tx), 0n);
+    assert.is(justice.reduce((x, t) => x + t.feeSat, 0n), justiceFees, 'justice fees');
+    assert.is(ownedBy(l, a, outs.map((o) => o.outpoint)), 1_000_000n - commitFee - justiceFees, 'alice has everything but the fees');
+    assert.is(ownedBy(l, b, net.takeMonitorEvents(b, 'SpendableOutputs').flatMap((e) => e.outputs.map((o) => o.outpoint))), 0n, 'the cheater gets nothing');
+    assert.is(a.chainMonitor.getMonitor(ch.channelId)!.isFullyResolved(), true);
+    await net.teardown();
+  });
+}
 
 test.run();

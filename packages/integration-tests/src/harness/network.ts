@@ -35,6 +35,20 @@ export function defaultFees(): ScriptedFeeEstimator {
   return new ScriptedFeeEstimator({ MaximumFeeEstimate: 50_000, MinAllowedNonAnchorChannelRemoteFee: 253, MinAllowedAnchorChannelRemoteFee: 253 }, 2500);
 }
 
+/**
+ * How the nodes hear about blocks: `listen` hands every node whole blocks (`Listen`);
+ * `confirm` uses `Confirm` (only the transactions matching what was registered with the
+ * chain's `Filter`, plus tips), as an Electrum or Esplora chain source would.
+ */
+export type ChainFeed = 'listen' | 'confirm';
+
+/** Options of a {@link Network}. */
+export interface NetworkOptions {
+  /** The secp256k1 backend (default: the fastest that loads). */
+  readonly secp?: Secp256k1;
+  readonly feed?: ChainFeed;
+}
+
 /** Options of {@link Network.addNode}. */
 export interface AddNodeOptions {
   readonly config?: UserConfigOverrides;
@@ -75,13 +89,17 @@ export class Network {
   /** Message events drained from a node at the end of a round, delivered first in the next. */
   private readonly outbox = new Map<HarnessNode, MessageSendEvent[]>();
 
-  constructor(secp: Secp256k1 = loadBestSecp256k1().backend) {
-    this.secp = secp;
+  /** How nodes are fed blocks (see {@link NetworkOptions.feed}). */
+  readonly feed: ChainFeed;
+
+  constructor(opts: NetworkOptions = {}) {
+    this.secp = opts.secp ?? loadBestSecp256k1().backend;
+    this.feed = opts.feed ?? 'listen';
   }
 
   /** A network of started nodes named `names` (e.g. `['alice', 'bob']`). */
-  static async create(names: readonly string[], opts: AddNodeOptions = {}): Promise<Network> {
-    const net = new Network();
+  static async create(names: readonly string[], opts: AddNodeOptions = {}, netOpts: NetworkOptions = {}): Promise<Network> {
+    const net = new Network(netOpts);
     for (const n of names) await net.addNode(n, opts);
     return net;
   }
@@ -91,7 +109,7 @@ export class Network {
     const fees = opts.fees ?? defaultFees();
     const node = new HarnessNode(
       { name, config: opts.config ?? {}, fees, ...(opts.monitorFees ? { monitorFees: opts.monitorFees } : {}), ...(opts.logger ? { logger: opts.logger } : {}) },
-      this.chain, this.secp, opts.store ?? new CrashableStore(),
+      this.chain, this.secp, opts.store ?? new CrashableStore(), this.feed,
     );
     this.armCrash(node);
     await node.start();

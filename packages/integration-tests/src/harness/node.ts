@@ -4,7 +4,7 @@
  * store, a `KeysManager` from a seed, and gossip (`P2PGossipSync` over a `NetworkGraph`).
  * It is built (and rebuilt on restart) from what its store holds, as a real process would be.
  */
-import type { ChannelMonitorInit, ChannelMonitorUpdate, ChannelMonitorUpdateStatus, FeeEstimator, KVStore, Logger, MonitorEvent, Watch } from '@ln/chain-interfaces';
+import type { Block, BlockHeader, ChannelMonitorInit, ChannelMonitorUpdate, ChannelMonitorUpdateStatus, FeeEstimator, KVStore, Logger, MonitorEvent, TransactionData, Txid, Watch } from '@ln/chain-interfaces';
 import { ChannelManager, type ChannelEvent, type UserConfigOverrides } from '@ln/channel';
 import { equalBytes, type Secp256k1 } from '@ln/crypto';
 import { NetworkGraph, P2PGossipSync } from '@ln/gossip';
@@ -73,6 +73,7 @@ export class HarnessNode {
     private readonly chain: MemoryChain,
     private readonly secp: Secp256k1,
     store: NodeStore = new CrashableStore(),
+    private readonly feed: 'listen' | 'confirm' = 'listen',
   ) {
     this.keys = this.makeKeys();
     this.nodeId = this.keys.getNodeId();
@@ -197,11 +198,15 @@ export class HarnessNode {
     const cm = this.cm;
     const watcher = this.gossip.chainWatcher;
     // The monitors see each block before the manager (as LDK's examples order them).
-    this.listeners = [
-      { blockConnected: (b, h) => cmon.blockConnected(b, h), blockDisconnected: (hd, h) => cmon.blockDisconnected(hd, h) },
-      { blockConnected: (b, h) => cm.blockConnected(b, h), blockDisconnected: (hd, h) => cm.blockDisconnected(hd, h) },
-      { blockConnected: (b, h) => watcher.blockConnected(b, h), blockDisconnected: (hd, h) => watcher.blockDisconnected(hd, h) },
-    ];
+    this.listeners =
+      this.feed === 'listen'
+        ? [cmon, cm, watcher].map((l) => ({ blockConnected: (b: Block, h: number) => l.blockConnected(b, h), blockDisconnected: (hd: BlockHeader, h: number) => l.blockDisconnected(hd, h) }))
+        : [cmon, cm, watcher].map((l) => ({
+            transactionsConfirmed: (hd: BlockHeader, t: readonly TransactionData[], h: number) => l.transactionsConfirmed(hd, t, h),
+            transactionUnconfirmed: (txid: Txid) => l.transactionUnconfirmed(txid),
+            bestBlockUpdated: (hd: BlockHeader, h: number) => l.bestBlockUpdated(hd, h),
+            getRelevantTxids: () => l.getRelevantTxids(),
+          }));
     for (const l of this.listeners) this.chain.subscribe(l);
   }
 
