@@ -11,6 +11,9 @@ import { ElectrumProcess, freePort, requireElectrum } from './electrum-driver.js
 import { OurNode } from './electrum-node.js';
 import { ElectrumServer } from './electrum-server.js';
 
+/** max_dust_htlc_exposure_msat of our node in the interop tests (see startWorld). */
+export const INTEROP_MAX_DUST_EXPOSURE_MSAT = 450_000_000n;
+
 export interface World {
   chain: MemoryChain;
   server: ElectrumServer;
@@ -34,7 +37,14 @@ export async function startWorld(): Promise<World> {
   // Electrum 4.3.4 refuses a max_htlc_value_in_flight_msat below min(channel, 100,000 sat)
   // (lnutil.RemoteConfig.validate_params); our default (10% of the channel) is below that for
   // channels under 1,000,000 sat, so we offer 100%.
-  const ours = new OurNode(chain, 'interop-ours', { channelHandshakeConfig: { maxInboundHtlcValueInFlightPercent: 100 } });
+  // Electrum's regtest mode funds at 45,000 sat/kw, where every HTLC under ~32,000 sat is
+  // trimmed; our default max_dust_htlc_exposure_msat (5,000 sat) would refuse any such HTLC, and
+  // Electrum's MPP splitter (at random) sends such parts. We allow what LDK's default
+  // (10,000 x the feerate in sat/kw, in msat) allows at 45,000 sat/kw; a step checks the default.
+  const ours = new OurNode(chain, 'interop-ours', {
+    channelHandshakeConfig: { maxInboundHtlcValueInFlightPercent: 100 },
+    channelConfig: { maxDustHtlcExposureMsat: INTEROP_MAX_DUST_EXPOSURE_MSAT },
+  });
   const ourPort = await ours.start();
   const electrum = new ElectrumProcess(port, { listenPort: await freePort() });
   const ready = await electrum.event('ready', 60_000);
@@ -65,7 +75,7 @@ export async function mine(w: World, n: number, txids: string[] = []): Promise<v
 export async function until(cond: () => boolean, ms: number, what: string, w?: World): Promise<void> {
   const end = Date.now() + ms;
   while (!cond()) {
-    if (Date.now() > end) throw new Error(`timed out after ${ms} ms waiting for ${what}${w ? `\n--- our events: ${w.ours.events.map((e) => e.type).join(', ')}\n--- our channels: ${JSON.stringify(w.ours.cm.listChannels().map((c) => ({ phase: c.phase, ready: c.isChannelReady, usable: c.isUsable, conf: c.confirmations })))}\n--- our log:\n${w.ours.logTail()}\n--- Electrum log:\n${w.electrum.logTail(4000)}` : ''}`);
+    if (Date.now() > end) throw new Error(`timed out after ${ms} ms waiting for ${what}${w ? `\n--- our events: ${w.ours.events.map((e) => e.type).join(', ')}\n--- our channels: ${JSON.stringify(w.ours.cm.listChannels().map((c: { phase: string; isChannelReady: boolean; isUsable: boolean; confirmations: number }) => ({ phase: c.phase, ready: c.isChannelReady, usable: c.isUsable, conf: c.confirmations })))}\n--- our log:\n${w.ours.logTail()}\n--- Electrum log:\n${w.electrum.logTail(4000)}` : ''}`);
     await new Promise((r) => setTimeout(r, 20));
   }
 }

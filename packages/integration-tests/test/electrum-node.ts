@@ -1,26 +1,27 @@
 /**
- * Our node for the Electrum interop tests, composed from the real parts: @ln/noise-peer's
- * `PeerManager` on the Node TCP adapter, @ln/channel's `ChannelManager`, @ln/monitor's
- * `ChainMonitor` (persisting to an in-memory `KVStore`), @ln/invoice for BOLT 11, @ln/gossip's `P2PGossipSync` as the
- * routing handler, keys from @ln/transactions' `KeysManager`, and test-kit's `MemoryChain`
- * (the chain Electrum reads through `ElectrumServer`). A small on-chain wallet (one P2WPKH
- * key, faucet coins) funds the channels we open and signs them for real.
+ * Our node for the Electrum interop tests: the package's `HarnessNode` (src/harness: a real
+ * `ChannelManager` from @ln/channel, a real `ChainMonitor` with the `KVStore` persister from
+ * @ln/monitor, `KeysManager` keys, `P2PGossipSync`, all rebuilt from its store on restart), on
+ * test-kit's `MemoryChain` (the chain Electrum reads through `ElectrumServer`), talking to
+ * Electrum through @ln/noise-peer's `PeerManager` on the Node TCP adapter; @ln/invoice for
+ * BOLT 11. A small on-chain wallet (one P2WPKH key, faucet coins) funds the channels we open
+ * and signs them for real.
  *
  * The library never runs timers itself; this harness does: every 20 ms it drains the
- * manager's events (funding, channel ready, closes) and lets the `PeerManager` flush messages.
+ * manager's events (funding, payments to claim), lets the `PeerManager` flush messages and
+ * persists the manager; every 2 s it ticks the manager's timer, every 10 s the peers'.
  */
-import type { Listen, LogRecord, OutPoint } from '@ln/chain-interfaces';
-import { ChannelManager, type ChannelEvent, type UserConfigOverrides } from '@ln/channel';
+import type { LogRecord, OutPoint } from '@ln/chain-interfaces';
+import type { ChannelEvent, ChannelManager, UserConfigOverrides } from '@ln/channel';
 import { bytesToHex, nobleSymmetric, sha256, signatureToDer } from '@ln/crypto';
 import { loadNativeSecp256k1 } from '@ln/crypto/node';
-import { NetworkGraph, P2PGossipSync } from '@ln/gossip';
 import { decodeInvoice, encodeInvoice, type Invoice } from '@ln/invoice';
-import { ChainMonitor, KVStoreMonitorPersister } from '@ln/monitor';
 import { PeerManager, type PeerEvent } from '@ln/noise-peer';
 import { connect, listen } from '@ln/noise-peer/node';
-import { DeterministicEntropySource, MemoryChain, MemoryKVStore, ScriptedFeeEstimator, testSeed } from '@ln/test-kit';
+import { ScriptedFeeEstimator, type MemoryChain } from '@ln/test-kit';
+import { p2pkh, p2wpkh, segwitV0Sighash, serializeTx, SIGHASH_ALL, type KeysManager, type Transaction } from '@ln/transactions';
 import { Features } from '@ln/wire';
-import { KeysManager, p2pkh, p2wpkh, segwitV0Sighash, serializeTx, SIGHASH_ALL, type Transaction } from '@ln/transactions';
+import { HarnessNode, type RestartReport } from '../src/index.js';
 
 export const secp = loadNativeSecp256k1();
 
@@ -31,26 +32,22 @@ export function interopFees(): ScriptedFeeEstimator {
 
 /** The composed node. */
 export class OurNode {
-  readonly keys: KeysManager;
-  readonly fees = interopFees();
-  readonly store = new MemoryKVStore();
-  readonly monitor: ChainMonitor;
-  readonly cm: ChannelManager;
-  readonly gossip: P2PGossipSync;
-  readonly pm: PeerManager;
+  readonly node: HarnessNode;
+  pm!: PeerManager;
   readonly logs: LogRecord[] = [];
+  /** What every `PeerManager` of this node saw (across restarts). */
   readonly peerEvents: PeerEvent[] = [];
-  /** Every user event the manager raised, in order. */
+  /** Every user event the manager raised, in order (across restarts). */
   readonly events: ChannelEvent[] = [];
   /** Payment hashes (hex) whose payments we fail back instead of claiming. */
   readonly refuse = new Set<string>();
-  /** Funding transactions we built, by temporary channel id. */
-  readonly fundingTxs = new Map<string, Uint8Array>();
   private readonly walletKey: Uint8Array;
   readonly walletScript: Uint8Array;
   private coins: { outpoint: OutPoint; valueSat: bigint }[] = [];
   private timer: ReturnType<typeof setInterval> | undefined;
   private listener: { port: number; close: () => Promise<void> } | undefined;
+  private dialled: { disconnectSocket(): void }[] = [];
+  private persisting = false;
 
   constructor(
     readonly chain: MemoryChain,
@@ -58,74 +55,104 @@ export class OurNode {
     config: UserConfigOverrides = {},
   ) {
     const logger = { log: (r: LogRecord) => this.logs.push(r) };
-    this.keys = new KeysManager(testSeed(name), secp, new DeterministicEntropySource(testSeed(`${name}/entropy`)));
+    this.node = new HarnessNode({ name, config, fees: interopFees(), logger }, chain, secp);
     this.walletKey = sha256(new TextEncoder().encode(`${name}/wallet`));
     this.walletScript = p2wpkh(secp.publicKeyCreate(this.walletKey));
-    this.monitor = new ChainMonitor({
-      secp, signerProvider: this.keys, broadcaster: chain.broadcaster, feeEstimator: this.fees, persister: new KVStoreMonitorPersister(this.store), filter: chain.filter, logger,
-    });
-    this.cm = new ChannelManager({
-      chainHash: chain.chainHash, keys: this.keys, watch: this.monitor, fees: this.fees, broadcaster: chain.broadcaster,
-      bestBlock: { blockHash: chain.tip.hash, height: chain.tipHeight }, config, logger, secp,
-      // Invoices carry wall-clock timestamps (Electrum checks them against its clock).
-      now: () => Math.floor(Date.now() / 1000),
-    });
-    chain.subscribe(this.monitor as unknown as Listen);
-    chain.subscribe(this.cm);
-    this.gossip = new P2PGossipSync({ graph: new NetworkGraph({ chainHash: chain.chainHash }), utxoLookup: chain, logger });
-    this.pm = new PeerManager({
-      crypto: { secp, sym: nobleSymmetric },
-      nodeKey: { publicKey: this.keys.getNodeId(), ecdh: (pub) => this.keys.ecdh(pub) },
-      entropy: this.keys,
-      channelHandler: this.cm,
-      routingHandler: this.gossip,
-      chainHashes: [chain.chainHash],
-      logger,
-      onEvent: (e) => this.peerEvents.push(e),
-    });
   }
 
+  get cm(): ChannelManager {
+    return this.node.cm;
+  }
+  get keys(): KeysManager {
+    return this.node.keys;
+  }
   get nodeId(): Uint8Array {
-    return this.keys.getNodeId();
+    return this.node.nodeId;
   }
   get nodeIdHex(): string {
     return bytesToHex(this.nodeId);
   }
 
-  /** Listens on 127.0.0.1 and starts the event loop. */
+  /** Starts the node from an empty store, listens on 127.0.0.1 and starts the event loop. Returns the port. */
   async start(): Promise<number> {
+    await this.node.start();
+    return this.wire();
+  }
+
+  /** A `PeerManager` over the current manager and gossip handler, and a TCP listener. */
+  private async wire(): Promise<number> {
+    const keys = this.node.keys;
+    this.pm = new PeerManager({
+      crypto: { secp, sym: nobleSymmetric },
+      nodeKey: { publicKey: this.node.nodeId, ecdh: (pub) => keys.ecdh(pub) },
+      entropy: keys,
+      channelHandler: this.node.cm,
+      routingHandler: this.node.gossip,
+      chainHashes: [this.chain.chainHash],
+      logger: { log: (r: LogRecord) => this.logs.push(r) },
+      onEvent: (e) => this.peerEvents.push(e),
+    });
     this.listener = await listen(this.pm, 0, '127.0.0.1', () => this.step());
-    this.timer = setInterval(() => this.step(), 20);
+    let n = 0;
+    this.timer = setInterval(() => {
+      // Timer ticks, faster than in production (LDK: the manager every minute, peers every 10 s)
+      // so that multi-part payments waiting for parts time out within a test.
+      if (++n % 100 === 0) this.cm.timerTickOccurred();
+      if (n % 500 === 0) this.pm.timerTickOccurred();
+      this.step();
+    }, 20);
     return this.listener.port;
   }
 
-  async stop(): Promise<void> {
+  private async unwire(): Promise<void> {
     if (this.timer) clearInterval(this.timer);
+    this.timer = undefined;
+    for (const id of this.pm.getPeerNodeIds()) this.pm.disconnectByNodeId(id, 'shutting down');
+    for (const d of this.dialled.splice(0)) d.disconnectSocket();
     await this.listener?.close();
-    for (const id of this.pm.getPeerNodeIds()) this.pm.disconnectByNodeId(id, 'test over');
+  }
+
+  /**
+   * A clean restart: the manager is persisted after every monitor write is durable, the
+   * sockets close, then the node is rebuilt from its store (`HarnessNode.restart`: monitors
+   * read back and compared with the deserialized manager) with a new `PeerManager` and
+   * listener. Returns the restart report and the new port.
+   */
+  async restart(): Promise<{ report: RestartReport; port: number }> {
+    this.step();
+    await this.unwire();
+    while (this.persisting) await new Promise((r) => setTimeout(r, 5));
+    if (!(await this.node.persistManager())) throw new Error('the manager could not be persisted before the restart');
+    const report = await this.node.restart();
+    return { report, port: await this.wire() };
+  }
+
+  async stop(): Promise<void> {
+    await this.unwire();
   }
 
   /** Dials a peer. */
   async connect(nodeIdHex: string, port: number): Promise<void> {
-    await connect(this.pm, Uint8Array.from(Buffer.from(nodeIdHex, 'hex')), '127.0.0.1', port, () => this.step());
+    this.dialled.push(await connect(this.pm, Uint8Array.from(Buffer.from(nodeIdHex, 'hex')), '127.0.0.1', port, () => this.step()));
   }
 
-  /** One round of the event loop: user events, then messages out. */
+  /** One round of the event loop: user events, messages out, then the manager persisted. */
   step(): void {
-    for (const e of this.cm.getAndClearPendingEvents()) {
+    this.node.drainEvents();
+    for (const e of this.node.events.splice(0)) {
       this.events.push(e);
-      if (e.type === 'FundingGenerationReady') {
-        const tx = this.fundingTx(e.outputScript, e.channelValueSat);
-        this.fundingTxs.set(bytesToHex(e.temporaryChannelId), tx);
-        this.cm.fundingTransactionGenerated(e.temporaryChannelId, e.counterpartyNodeId, tx);
-      }
+      if (e.type === 'FundingGenerationReady') this.cm.fundingTransactionGenerated(e.temporaryChannelId, e.counterpartyNodeId, this.fundingTx(e.outputScript, e.channelValueSat));
       if (e.type === 'PendingHTLCsForwardable') this.cm.processPendingHtlcForwards();
       // Payments to our invoices are claimed at once (we created their preimages), unless refused.
       if (e.type === 'PaymentClaimable' && this.refuse.has(bytesToHex(e.paymentHash))) this.cm.failHtlcBackwards(e.paymentHash);
       else if (e.type === 'PaymentClaimable' && e.purpose.type === 'InvoicePayment' && e.purpose.paymentPreimage) this.cm.claimFunds(e.purpose.paymentPreimage);
     }
-    this.monitor.getAndClearPendingEvents();
+    this.node.monitorEvents.splice(0);
     this.pm.processEvents();
+    if (!this.persisting) {
+      this.persisting = true;
+      void this.node.persistManager().finally(() => (this.persisting = false));
+    }
   }
 
   /**

@@ -10,7 +10,8 @@
  *  2. Electrum funds a channel to us (with a push); channel_ready both sides after 3 blocks.
  *  3. We reconnect by dialling Electrum's listener: channel_reestablish both ways.
  *  4. We fund a channel to Electrum (with a push); channel_ready both sides.
- *  5. We pay Electrum's BOLT 11 invoice; Electrum pays ours.
+ *  5. BOLT 11 payments both ways (single HTLCs, a trimmed one, multi-part both ways), refused
+ *     payments both ways (failure onions decoded), our node restarted from its store.
  *  6. Electrum closes its channel cooperatively; amounts checked on chain.
  *  7. We close ours cooperatively; amounts checked on chain.
  *
@@ -18,10 +19,11 @@
  */
 import { txidToHex, type OutPoint } from '@ln/chain-interfaces';
 import { bytesToHex, sha256 } from '@ln/crypto';
+import { decodeInvoice } from '@ln/invoice';
 import { Features } from '@ln/wire';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { hexToU8, mine, spenderOf, startWorld, stopWorld, until, type World } from './electrum-chain.js';
+import { INTEROP_MAX_DUST_EXPOSURE_MSAT, hexToU8, mine, spenderOf, startWorld, stopWorld, until, type World } from './electrum-chain.js';
 
 let w: World | undefined;
 const world = (): World => {
@@ -40,8 +42,8 @@ function step(name: string, fn: () => Promise<void>): void {
   });
 }
 
-const E_FUND_SAT = 500_000n;
-const E_PUSH_SAT = 100_000n;
+const E_FUND_SAT = 600_000n;
+const E_PUSH_SAT = 200_000n;
 const O_FUND_SAT = 400_000n;
 const O_PUSH_SAT = 50_000n;
 let chan1 = ''; // Electrum-funded channel id (hex)
@@ -74,7 +76,7 @@ step('Electrum dials our TCP listener: BOLT 8 handshake and init, features negot
   assert.ok(((ourFeatures >> 6n) & 3n) !== 0n, 'Electrum requires gossip_queries and saw it (P2PGossipSync offers it)');
 });
 
-step('Electrum funds a channel to us (500,000 sat, push 100,000 sat): funding tx on chain, channel_ready on both sides after 3 blocks', async () => {
+step('Electrum funds a channel to us (600,000 sat, push 200,000 sat): funding tx on chain, channel_ready on both sides after 3 blocks', async () => {
   const W = world();
   const { electrum, ours, ourPort, chain } = W;
   const r = await electrum.call('open_channel', { node_id: ours.nodeIdHex, host: '127.0.0.1', port: ourPort, amount_sat: Number(E_FUND_SAT), push_sat: Number(E_PUSH_SAT) });
@@ -122,10 +124,11 @@ step('we reconnect by dialling Electrum\'s listener: channel_reestablish both wa
 step('we fund a channel to Electrum (400,000 sat, push 50,000 sat): channel_ready on both sides after 3 blocks', async () => {
   const W = world();
   const { electrum, ours, electrumId } = W;
-  ours.cm.createChannel(hexToU8(electrumId), O_FUND_SAT, O_PUSH_SAT * 1000n, 7n);
+  const tempId = bytesToHex(ours.cm.createChannel(hexToU8(electrumId), O_FUND_SAT, O_PUSH_SAT * 1000n, 7n));
   ours.step();
-  await until(() => ours.eventsOf('ChannelPending').length === 1, 15_000, 'ChannelPending for our channel', W);
-  const pending = ours.eventsOf('ChannelPending')[0]!;
+  const ours2 = () => ours.eventsOf('ChannelPending').find((e) => bytesToHex(e.formerTemporaryChannelId) === tempId);
+  await until(() => ours2() !== undefined, 15_000, 'ChannelPending for our channel', W);
+  const pending = ours2()!;
   chan2 = bytesToHex(pending.channelId);
   const fundingTxid = txidToHex(pending.fundingTxo.txid);
   await until(() => W.chain.mempoolTxids().some((t) => txidToHex(t) === fundingTxid), 5_000, 'our funding tx in the mempool', W);
@@ -142,14 +145,12 @@ step('we fund a channel to Electrum (400,000 sat, push 50,000 sat): channel_read
 });
 
 // Electrum (regtest) funds at 45,000 sat/kw, where an HTLC-success tx costs 31,635 sat: an
-// HTLC under ~32,200 sat is trimmed on that channel and counts against
-// max_dust_htlc_exposure_msat (5,000 sat by default), which our node enforces. So the payment
-// over Electrum's channel is above it (a real HTLC output on both commitments), and a small
-// one (trimmed, dust) goes over ours at 2,500 sat/kw.
+// HTLC under ~32,200 sat is trimmed on that channel. So the payment over Electrum's channel is
+// above it (a real HTLC output on both commitments), and a small one (trimmed, dust) goes over
+// ours at 2,500 sat/kw.
 const PAY_TO_ELECTRUM_SAT = 50_000n;
 const DUST_PAYMENT_SAT = 2_000n;
 const PAY_TO_US_SAT = 70_000n;
-const MPP_TO_US_SAT = 350_000n;
 
 /** Our balance (msat) in each of our open channels with Electrum, by channel id. */
 const ourBalances = (W: World) => new Map(W.ours.cm.listChannels().map((c) => [bytesToHex(c.channelId), c.balanceMsat]));
@@ -159,13 +160,13 @@ async function electrumBalances(W: World): Promise<Map<string, { local: bigint; 
 }
 
 /** Pays an invoice of Electrum's for the sum of `parts` (one part per channel: a multi-part payment when several). */
-async function payElectrum(parts: { chan: string; sat: bigint }[], memo: string): Promise<void> {
+async function payElectrum(parts: { chan: string; sat: bigint }[], memo: string, existingInvoice?: string): Promise<void> {
   const W = world();
   const { electrum, ours, electrumId } = W;
   const amountSat = parts.reduce((a, p) => a + p.sat, 0n);
   const ob = ourBalances(W);
   const eb = await electrumBalances(W);
-  const inv = await electrum.call('add_invoice', { amount_sat: Number(amountSat), memo });
+  const inv = existingInvoice ? { invoice: existingInvoice, payment_hash: bytesToHex(decodeInvoice(existingInvoice).paymentHash) } : await electrum.call('add_invoice', { amount_sat: Number(amountSat), memo });
   assert.ok(inv.invoice.startsWith('lnbcrt'), inv.invoice);
   const scid = (chan: string) => ours.cm.listChannels().find((c) => bytesToHex(c.channelId) === chan)!.shortChannelId!;
   const { invoice, paymentId } = ours.payInvoice(inv.invoice, parts.map((p) => ({ shortChannelId: scid(p.chan), amountMsat: p.sat * 1000n })));
@@ -174,9 +175,9 @@ async function payElectrum(parts: { chan: string; sat: bigint }[], memo: string)
   assert.is(invoice.description, memo);
   assert.is(bytesToHex(invoice.paymentHash), inv.payment_hash);
   const id = bytesToHex(paymentId);
-  await until(() => ours.eventsOf('PaymentSent').some((e) => bytesToHex(e.paymentId) === id) || ours.eventsOf('PaymentFailed').length > 0, 20_000, 'PaymentSent', W);
-  const failures = ours.eventsOf('PaymentPathFailed').map((e) => ({ failure: e.failure, hop: e.errorHopIndex, permanent: e.paymentFailedPermanently }));
-  assert.equal(ours.eventsOf('PaymentFailed').map((e) => e.reason), [], `no payment failed: ${JSON.stringify(failures, (_k, v) => (typeof v === 'bigint' ? String(v) : v instanceof Uint8Array ? bytesToHex(v) : v))}\n${W.electrum.fullLog().split('\n').filter((l) => /htlc|HTLC|fail|onion/i.test(l)).slice(-30).join('\n')}`);
+  await until(() => ours.eventsOf('PaymentSent').some((e) => bytesToHex(e.paymentId) === id) || ours.eventsOf('PaymentFailed').some((e) => bytesToHex(e.paymentId) === id), 20_000, 'PaymentSent', W);
+  const failures = ours.eventsOf('PaymentPathFailed').filter((e) => bytesToHex(e.paymentId) === id).map((e) => ({ failure: e.failure, hop: e.errorHopIndex, permanent: e.paymentFailedPermanently }));
+  assert.equal(ours.eventsOf('PaymentFailed').filter((e) => bytesToHex(e.paymentId) === id).map((e) => e.reason), [], `no payment failed: ${JSON.stringify(failures, (_k, v) => (typeof v === 'bigint' ? String(v) : v instanceof Uint8Array ? bytesToHex(v) : v))}\n${W.electrum.fullLog().split('\n').filter((l) => /htlc|HTLC|fail|onion/i.test(l)).slice(-30).join('\n')}`);
   const sent = ours.eventsOf('PaymentSent').find((e) => bytesToHex(e.paymentId) === id)!;
   assert.is(bytesToHex(sha256(sent.paymentPreimage)), inv.payment_hash, 'the preimage Electrum released hashes to the invoice\'s payment hash');
   assert.is(sent.feePaidMsat, 0n, 'a direct payment pays no fee');
@@ -203,6 +204,20 @@ step('we pay Electrum\'s BOLT 11 invoice (50,000 sat) over the channel Electrum 
 
 step('we pay Electrum\'s BOLT 11 invoice (2,000 sat) over our channel: a trimmed (dust) HTLC, settled the same way', () =>
   payElectrum([{ chan: chan2, sat: DUST_PAYMENT_SAT }], 'ln-ts pays Electrum a little'));
+
+step('with the default max_dust_htlc_exposure_msat (5,000 sat) we refuse to offer a 20,000 sat HTLC on Electrum\'s 45,000 sat/kw channel (trimmed there), and offer it again once the limit is back', async () => {
+  const W = world();
+  const { electrum, ours } = W;
+  const inv = await electrum.call('add_invoice', { amount_sat: 20_000, memo: 'dust exposure' });
+  const scid = ours.cm.listChannels().find((c) => bytesToHex(c.channelId) === chan1)!.shortChannelId!;
+  ours.cm.updateChannelConfig({ maxDustHtlcExposureMsat: 5_000_000n });
+  try {
+    assert.throws(() => ours.payInvoice(inv.invoice, [{ shortChannelId: scid }]), (e: Error) => e.name === 'PaymentSendError' && /dust exposure/.test(e.message));
+  } finally {
+    ours.cm.updateChannelConfig({ maxDustHtlcExposureMsat: INTEROP_MAX_DUST_EXPOSURE_MSAT });
+  }
+  await payElectrum([{ chan: chan1, sat: 20_000n }], 'dust exposure', inv.invoice);
+});
 
 step('we pay Electrum\'s BOLT 11 invoice (60,000 sat) in two parts, 40,000 sat over its channel and 20,000 over ours (multi-part, total_msat)', () =>
   payElectrum([{ chan: chan1, sat: 40_000n }, { chan: chan2, sat: 20_000n }], 'ln-ts pays Electrum in parts'));
@@ -300,13 +315,32 @@ step('Electrum pays our invoice and we refuse it (failHtlcBackwards): Electrum d
   await until(() => ours.cm.listChannels().every((c) => c.balanceMsat === ob.get(bytesToHex(c.channelId))), 10_000, 'balances back where they were', W);
 });
 
-step('Electrum pays our 350,000 sat invoice, more than either channel can carry: it splits the payment over both channels, we claim the whole set once', async () => {
+step('Electrum pays our invoice for more than either channel can carry (15,000 sat over the larger): it splits the payment over both channels, we claim the whole set once', async () => {
   const W = world();
   const avail = (await W.electrum.call('channels')).filter((c: any) => c.state === 'OPEN').map((c: any) => BigInt(c.can_send_msat) / 1000n);
-  assert.ok(avail.every((a: bigint) => a < MPP_TO_US_SAT), `no channel can carry ${MPP_TO_US_SAT} sat from Electrum (they can send ${avail} sat)`);
-  assert.ok(avail.reduce((a: bigint, b: bigint) => a + b, 0n) > MPP_TO_US_SAT, `both together can (${avail} sat)`);
-  const via = await electrumPays(MPP_TO_US_SAT, 'Electrum pays ln-ts in parts');
+  const amount = avail.reduce((a: bigint, b: bigint) => (a > b ? a : b), 0n) + 15_000n;
+  assert.ok(avail.reduce((a: bigint, b: bigint) => a + b, 0n) > amount + 5_000n, `both channels together can carry ${amount} sat (they can send ${avail} sat)`);
+  const via = await electrumPays(amount, 'Electrum pays ln-ts in parts');
   assert.equal(new Set(via.map(bytesToHex)), new Set([chan1, chan2]), 'the parts came over both channels');
+});
+
+step('our node restarts from its store (manager and both monitors read back): we dial Electrum, both channels reestablish, and payments go both ways again', async () => {
+  const W = world();
+  const { electrum, ours, electrumId, electrumPort } = W;
+  const before = ourBalances(W);
+  const { report, port } = await ours.restart();
+  W.ourPort = port;
+  assert.equal(report.mismatches, [], 'the monitors agree with the stored manager');
+  assert.equal(new Set(report.monitorsLoaded.map((m) => bytesToHex(m.channelId))), new Set([chan1, chan2]), 'both monitors were read back');
+  assert.equal(ourBalances(W), before, 'the restarted manager has the same balances');
+  const mark = ours.peerEvents.length;
+  await ours.connect(electrumId, electrumPort);
+  const inbound = () => ours.peerEvents.slice(mark).filter((x) => x.type === 'message' && x.direction === 'in' && x.msg.type === 'channel_reestablish');
+  await until(() => inbound().length === 2, 20_000, 'Electrum\'s channel_reestablish for both channels', W);
+  for (const chan of [chan1, chan2]) await electrum.call('wait_channel', { channel_id: chan, state: 'OPEN', peer_state: 'GOOD', timeout: 15 });
+  await until(() => ours.cm.listUsableChannels().length === 2, 15_000, 'both channels usable again on our side', W);
+  await payElectrum([{ chan: chan1, sat: 33_000n }], 'after the restart');
+  await electrumPays(33_000n, 'after the restart, to us');
 });
 
 /** The fee both sides agreed in `closing_signed` (the last one each way carries it). */
