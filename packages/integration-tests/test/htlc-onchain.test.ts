@@ -28,8 +28,14 @@ for (const feed of ['listen', 'confirm'] as const) {
     const expiry = toAlice.path.hops[0]!.cltvExpiry;
     assert.is(net.takeEvents(a, 'PaymentClaimable').length, 1, 'alice could claim 70k but never does');
     net.disconnect(a, b);
+    // Claimable balances while the channel is open, from the monitors' view of their own commitments.
+    const kinds = (n: HarnessNode) => n.chainMonitor.getClaimableBalances()[0]!.balances.map((x) => `${x.type}:${x.amountSat}`).sort();
+    const fee2 = commitmentFeeSat(2500, 2, false);
+    assert.equal(kinds(a), [`ClaimableOnChannelClose:${550_000n - fee2}`, 'MaybePreimageClaimableHTLC:70000', 'MaybeTimeoutClaimableHTLC:50000'].sort());
+    assert.equal(kinds(b), ['ClaimableOnChannelClose:330000', 'MaybePreimageClaimableHTLC:50000', 'MaybeTimeoutClaimableHTLC:70000'].sort());
     assert.is(claimAll(net, b).length, 1, 'bob claims: the preimage goes to his monitor; update_fulfill_htlc cannot reach alice');
     await net.settle();
+    assert.ok(kinds(b).includes('ContentiousClaimable:50000'), 'bob knows the preimage now');
     a.cm.forceCloseChannel(ch.channelId, b.nodeId);
     await net.settle();
     assert.is(net.closedReason(a), 'HolderForceClosed');
