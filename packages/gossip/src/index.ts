@@ -16,7 +16,7 @@ export * from './chain-watch.js';
 export { parseTxInputs, TxParseError, type ParsedTxInputs } from './tx-inputs.js';
 export { P2PGossipSync, NetGraphMsgHandler, type P2PGossipSyncConfig, type SyncLimits, type InitialSync, type GossipStats } from './p2p-gossip-sync.js';
 export { DEFAULT_PEER_GOSSIP_LIMITS, type PeerLimits } from './peer-state.js';
-export { QueryInitiator, answerChannelRange, answerShortChannelIds, RangeQueryError, QUERY_OPTION, DEFAULT_QUERY_BATCH, type QueryPhase } from './query-sync.js';
+export { QueryInitiator, answerChannelRange, answerShortChannelIds, RangeQueryError, QUERY_OPTION, DEFAULT_QUERY_BATCH, MAX_WANTED_IDS, type QueryPhase } from './query-sync.js';
 export { storedChannelAnnouncement, storedChannelUpdate, channelUpdateChecksum, crc32c } from './stored-messages.js';
 export { saveGraphSnapshot, loadGraphSnapshot, SnapshotFormatError } from './snapshot.js';
 export { graphFromModel, type GraphModel, type ModelPolicy } from './snapshot-model.js';

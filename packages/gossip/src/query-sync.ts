@@ -26,6 +26,9 @@ export const DEFAULT_QUERY_BATCH = 1000;
 
 const ALL_FLAGS = QUERY_FLAG.CHANNEL_ANNOUNCEMENT | QUERY_FLAG.CHANNEL_UPDATE_NODE_1 | QUERY_FLAG.CHANNEL_UPDATE_NODE_2 | QUERY_FLAG.NODE_ANNOUNCEMENT_NODE_1 | QUERY_FLAG.NODE_ANNOUNCEMENT_NODE_2;
 
+/** Short channel ids an initiator keeps to ask for at most: a peer cannot grow our memory without bound with endless replies (mainnet has ~50,000 channels). */
+export const MAX_WANTED_IDS = 500_000;
+
 /** Where an initiator is in its sync with one peer. */
 export type QueryPhase = 'idle' | 'range' | 'ids' | 'done';
 
@@ -45,10 +48,14 @@ export class QueryInitiator {
   /** `query_short_channel_ids` messages sent. */
   queriesSent = 0;
 
+  /** Ids the peer listed beyond {@link MAX_WANTED_IDS} (not asked for). */
+  droppedIds = 0;
+
   constructor(
     /** The peer offers `gossip_queries_ex`: ask for timestamps/checksums and send query flags. */
     readonly extended: boolean,
     readonly batchSize = DEFAULT_QUERY_BATCH,
+    readonly maxWanted = MAX_WANTED_IDS,
   ) {}
 
   /** Starts a sync over `[firstBlock, firstBlock + numBlocks)`. */
@@ -130,6 +137,10 @@ export class QueryInitiator {
   }
 
   private want(scid: bigint, flags: bigint): void {
+    if (this.wantedIds.length >= this.maxWanted) {
+      this.droppedIds++;
+      return;
+    }
     this.wantedIds.push(scid);
     this.wantedFlags.push(flags);
   }

@@ -1,8 +1,8 @@
 /** Gossip query sync (BOLT 7) between two P2PGossipSyncs: full, after partial overlap, timestamp-filtered. */
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { Features, decodeMessage, makeMessage, type ChannelUpdate, type KnownMessage } from '@ln/wire';
-import { InlineVerifier, NetworkGraph, P2PGossipSync, STALE_CHANNEL_SECONDS, answerChannelRange, loadGraphSnapshot, saveGraphSnapshot, type P2PGossipSyncConfig } from '../src/index.js';
+import { Features, decodeMessage, encodeShortChannelIds, makeMessage, type ChannelUpdate, type KnownMessage } from '@ln/wire';
+import { InlineVerifier, NetworkGraph, P2PGossipSync, QueryInitiator, STALE_CHANNEL_SECONDS, answerChannelRange, loadGraphSnapshot, saveGraphSnapshot, type P2PGossipSyncConfig } from '../src/index.js';
 import { streamUtxoLookup, type GossipStream } from '../../../tooling/gossip-gen/index.js';
 import { feed, graphDigest, node } from './helpers.js';
 import { connectAndSync } from './pair.js';
@@ -141,6 +141,20 @@ t('on connect: gossip_timestamp_filter (and a range query) as BOLT 7 says, by pe
   m = sent(mk(now, { initialSync: 'none' }), [7, 11]);
   assert.equal(m.map((x) => x.type), ['gossip_timestamp_filter']);
   assert.is((m[0] as typeof f).firstTimestamp, now);
+});
+
+t('an initiator keeps at most maxWanted ids however many replies a peer sends', () => {
+  const q = new QueryInitiator(false, 1000, 5000);
+  const g = new NetworkGraph();
+  q.start(s.chainHash);
+  for (let k = 0; k < 20; k++) {
+    const ids = Array.from({ length: 1000 }, (_, i) => (BigInt(k * 1000 + i + 1) << 40n));
+    const done = q.onReplyChannelRange(g, makeMessage('reply_channel_range', { chainHash: s.chainHash, firstBlocknum: k * 1000, numberOfBlocks: 1000, syncComplete: 0, encodedShortIds: encodeShortChannelIds(ids), tlvs: {} }), 0);
+    assert.not.ok(done);
+  }
+  assert.is(q.remaining, 5000);
+  assert.is(q.droppedIds, 15_000);
+  assert.is(q.repliedIds, 20_000);
 });
 
 t('reply_channel_range splits long ranges and follows BOLT 7 ordering rules', () => {
