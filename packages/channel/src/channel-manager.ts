@@ -218,7 +218,8 @@ export class ChannelManager implements ChannelMessageHandler, Listen, Confirm {
     for (const floor of [1000n, hc.ourDustLimitSat, theirDust]) if (reserve < floor) reserve = floor;
     return {
       dustLimitSat: hc.ourDustLimitSat,
-      maxHtlcValueInFlightMsat: (channelValueSat * 1000n * BigInt(hc.maxInboundHtlcValueInFlightPercent)) / 100n,
+      // The configured share of the channel, but at least min(channel, 100,000 sat): peers such as Electrum refuse less.
+      maxHtlcValueInFlightMsat: maxBig((channelValueSat * 1000n * BigInt(hc.maxInboundHtlcValueInFlightPercent)) / 100n, minBig(channelValueSat * 1000n, 100_000_000n)),
       channelReserveSat: reserve,
       htlcMinimumMsat: hc.ourHtlcMinimumMsat,
       toSelfDelay: hc.ourToSelfDelay,
@@ -702,7 +703,7 @@ export class ChannelManager implements ChannelMessageHandler, Listen, Confirm {
   peerConnected(theirNodeId: Uint8Array, init: Init, _inbound: boolean): boolean {
     const features = Features.fromBytes(init.features);
     this.peers.set(bytesToHex(theirNodeId), features);
-    for (const ch of this.channels) if (equalBytes(ch.peer, theirNodeId) && (ch.s.phase === 'Funded' || ch.s.phase === 'OutboundAwaitingFundingSigned')) ch.peerConnected();
+    for (const ch of this.channels) if (equalBytes(ch.peer, theirNodeId) && ch.s.phase === 'Funded') ch.peerConnected();
     return true;
   }
 
@@ -712,11 +713,11 @@ export class ChannelManager implements ChannelMessageHandler, Listen, Confirm {
     this.msgEvents = this.msgEvents.filter((e) => e.type === 'BroadcastGossip' || !equalBytes(e.nodeId, theirNodeId));
     for (const ch of [...this.channels]) {
       if (!equalBytes(ch.peer, theirNodeId)) continue;
-      if (ch.s.phase === 'Funded' || ch.s.phase === 'OutboundAwaitingFundingSigned') {
-        if (ch.s.phase === 'Funded') forgetUncommitted(ch);
+      if (ch.s.phase === 'Funded') {
+        forgetUncommitted(ch);
         ch.peerDisconnected();
       } else {
-        // BOLT 2: a channel not yet past funding_created is forgotten on disconnection.
+        // BOLT 2: a channel not yet funded (for the funder: funding_signed not received) is forgotten on disconnection.
         this.closeWith(ch, { type: 'FundingAborted', message: 'peer disconnected before funding' }, false);
       }
     }
@@ -819,8 +820,27 @@ export class ChannelManager implements ChannelMessageHandler, Listen, Confirm {
       lastBlockTime: this.lastBlockTime,
       channels: this.channels.filter((c) => c.s.phase === 'Funded' || c.s.phase === 'OutboundAwaitingFundingSigned').map((c) => c.s as unknown as StateValue),
       payments: this.payments.toState(),
+      // Events the user has not drained yet survive a restart (those the payments layer regenerates are left out).
+      events: this.events.filter((e) => e.type !== 'PendingHTLCsForwardable' && e.type !== 'PaymentClaimable') as unknown as StateValue,
       closedMonitors: [...this.closedMonitors.values()] as unknown as StateValue,
     });
+  }
+
+  /** Resolves the monitor updates a channel had in flight when it was persisted (see {@link RestoreOptions}). */
+  private replayInFlight(ch: Channel, monitors: RestoreOptions['monitors']): void {
+    const pending = ch.s.inFlightUpdates;
+    if (!pending?.length || !monitors) return;
+    const m = monitors.find((x) => equalBytes(x.channelId, ch.channelId));
+    if (!m) return;
+    delete ch.s.inFlightUpdates;
+    ch.s.completedMonitorUpdateId = m.latestUpdateId < ch.s.completedMonitorUpdateId ? ch.s.completedMonitorUpdateId : m.latestUpdateId;
+    for (const u of pending) {
+      if (u.updateId <= m.latestUpdateId) continue;
+      const status = this.opts.watch.updateChannel(u);
+      if (status === 'InProgress') (ch.s.inFlightUpdates ??= []).push(u);
+      else if (status === 'Completed') ch.s.completedMonitorUpdateId = u.updateId;
+      else this.log.error(`the monitor refused replayed update ${u.updateId} of channel ${bytesToHex(ch.channelId)}`);
+    }
   }
 
   /**
@@ -828,17 +848,24 @@ export class ChannelManager implements ChannelMessageHandler, Listen, Confirm {
    * ignored in favour of the stored tip; replay blocks from there. Channels come back
    * disconnected; `peerConnected` starts their reestablishment.
    */
-  static deserialize(bytes: Uint8Array, opts: ChannelManagerOptions): ChannelManager {
+  static deserialize(bytes: Uint8Array, opts: ChannelManagerOptions, restore: RestoreOptions = {}): ChannelManager {
     const v = decodeState(bytes) as unknown as {
       version: number; best: { blockHash: Uint8Array; height: number }; lastBlockTime: number; channels: ChannelState[]; payments?: StateValue;
-      closedMonitors?: { channelId: Uint8Array; latestMonitorUpdateId: bigint }[];
+      closedMonitors?: { channelId: Uint8Array; latestMonitorUpdateId: bigint }[]; events?: ChannelEvent[];
     };
     if (v.version !== SERIAL_VERSION && v.version !== 1) throw new ApiError(`unsupported ChannelManager format version ${v.version}`);
     const cm = new ChannelManager({ ...opts, bestBlock: v.best as BestBlock });
     cm.lastBlockTime = v.lastBlockTime;
     if (v.payments) cm.payments.fromState(v.payments);
     for (const c of v.closedMonitors ?? []) cm.closedMonitors.set(bytesToHex(c.channelId), c);
+    cm.events.push(...(v.events ?? []));
     for (const s of v.channels) {
+      if (s.phase === 'OutboundAwaitingFundingSigned') {
+        // BOLT 2: the funder that never got funding_signed forgets the channel; the funding inputs may be reused.
+        if (s.fundingTx) cm.events.push({ type: 'DiscardFunding', channelId: s.channelId, fundingTx: s.fundingTx });
+        cm.events.push({ type: 'ChannelClosed', channelId: s.channelId, counterpartyNodeId: s.counterpartyNodeId, userChannelId: s.userChannelId, reason: { type: 'FundingAborted', message: 'restarted before funding_signed' }, channelCapacitySat: s.channelValueSat });
+        continue;
+      }
       s.connected = false;
       s.awaitingReestablish = false;
       s.htlcs ??= [];
@@ -848,6 +875,7 @@ export class ChannelManager implements ChannelMessageHandler, Listen, Confirm {
       // Revoked secrets stay revoked in the re-derived signer.
       if (s.holderCtn > 0n) signer.releaseCommitmentSecret((1n << 48n) - 1n - (s.holderCtn - 1n));
       const ch = new Channel(cm.ctx, s, signer);
+      cm.replayInFlight(ch, restore.monitors);
       // A restart is a disconnection: updates not covered by a commitment_signed are forgotten (BOLT 2).
       if (s.phase === 'Funded') forgetUncommitted(ch);
       ch.peerDisconnected();
@@ -856,6 +884,22 @@ export class ChannelManager implements ChannelMessageHandler, Listen, Confirm {
     cm.payments.restored();
     return cm;
   }
+}
+
+/** What {@link ChannelManager.deserialize} may learn from the monitors loaded beside it. */
+export interface RestoreOptions {
+  /**
+   * The latest update id each loaded monitor has applied (`@ln/monitor`'s
+   * `ChainMonitor.listMonitors()` or equivalent). Monitor updates that were in flight when
+   * the manager was persisted are then marked durable (the monitor has them) or handed to the
+   * `Watch` again (it lacks them). Without it, in-flight updates stay pending until the
+   * `Watch` reports them `Completed`.
+   */
+  readonly monitors?: readonly { readonly channelId: Uint8Array; readonly latestUpdateId: bigint }[];
+}
+
+function maxBig(a: bigint, b: bigint): bigint {
+  return a > b ? a : b;
 }
 
 function minBig(a: bigint, b: bigint): bigint {

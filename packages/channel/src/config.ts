@@ -12,7 +12,7 @@ export interface ChannelHandshakeConfig {
   readonly ourToSelfDelay: number;
   /** `htlc_minimum_msat` we accept. Default 1. */
   readonly ourHtlcMinimumMsat: bigint;
-  /** `max_htlc_value_in_flight_msat` as a percentage of the channel value (1..100). Default 10. */
+  /** `max_htlc_value_in_flight_msat` as a percentage of the channel value (1..100), but never below min(channel value, 100,000 sat). Default 10. */
   readonly maxInboundHtlcValueInFlightPercent: number;
   /** `max_accepted_htlcs` we accept (at most 483). Default 50. */
   readonly ourMaxAcceptedHtlcs: number;

@@ -11,7 +11,7 @@ export * from './config.js';
 export * from './events.js';
 export * from './errors.js';
 export { encodeState, decodeState, StateDecodeError, type StateValue } from './serde.js';
-export { ChannelManager, type ChannelManagerOptions, type ChannelDetails } from './channel-manager.js';
+export { ChannelManager, type ChannelManagerOptions, type ChannelDetails, type RestoreOptions } from './channel-manager.js';
 export { Channel, channelIdFromOutpoint, ANNOUNCEMENT_DEPTH } from './channel/channel.js';
 export type { CommitmentInfo, Side } from './channel/commitment.js';
 export type { ChannelContext } from './channel/context.js';

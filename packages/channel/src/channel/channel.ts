@@ -86,24 +86,33 @@ export class Channel {
   updateMonitor(steps: ChannelMonitorUpdateStep[]): void {
     const wasPending = this.monitorPending;
     const updateId = ++this.s.latestMonitorUpdateId;
-    const status = this.ctx.watch.updateChannel({ channelId: this.s.channelId, updateId, steps });
+    const update = { channelId: this.s.channelId, updateId, steps };
+    const status = this.ctx.watch.updateChannel(update);
     if (status === 'Completed' && !wasPending) {
       // Durable at once and nothing was waiting: the caller steps forward itself.
       this.s.completedMonitorUpdateId = updateId;
       return;
     }
+    // Kept (and persisted with the manager) until durable, so a restart can hand it over again.
+    if (status === 'InProgress') (this.s.inFlightUpdates ??= []).push(update);
     this.applyStatus(status, updateId);
   }
 
   /** The monitor made update `updateId` durable: release what waited for it. */
   monitorUpdateCompleted(updateId: bigint): void {
     if (updateId > this.s.completedMonitorUpdateId) this.s.completedMonitorUpdateId = updateId;
+    if (this.s.inFlightUpdates?.length) {
+      this.s.inFlightUpdates = this.s.inFlightUpdates.filter((u) => u.updateId > this.s.completedMonitorUpdateId);
+      if (this.s.inFlightUpdates.length === 0) delete this.s.inFlightUpdates;
+    }
     if (this.monitorPending) return;
     if (this.s.phase === 'Funded' && this.s.isOutbound && this.s.fundingTx && !this.s.fundingBroadcast) {
       this.s.fundingBroadcast = true;
       this.ctx.broadcastTransaction(this.s.fundingTx);
       this.pendingEvent();
     }
+    // Fundee: the monitor became durable after funding_signed was held back.
+    if (this.s.phase === 'Funded' && !this.s.isOutbound && !this.s.channelPendingEmitted) this.pendingEvent();
     const held = this.held;
     this.held = [];
     for (const m of held) this.ctx.send(this.peer, m);
@@ -111,6 +120,7 @@ export class Channel {
   }
 
   private pendingEvent(): void {
+    this.s.channelPendingEmitted = true;
     this.ctx.event({
       type: 'ChannelPending', channelId: this.s.channelId, formerTemporaryChannelId: this.s.temporaryChannelId,
       counterpartyNodeId: this.peer, fundingTxo: this.s.fundingOutpoint!, userChannelId: this.s.userChannelId,
@@ -151,7 +161,7 @@ export class Channel {
     this.s.phase = 'Funded';
     this.createMonitor(ours, theirs, signature);
     this.send(makeMessage('funding_signed', { channelId: this.s.channelId, signature: ourSig }));
-    if (!this.monitorPending) this.pendingEvent();
+    if (!this.monitorPending && !this.s.channelPendingEmitted) this.pendingEvent();
   }
 
   /** Funder: `funding_signed` — check it, create the monitor, then broadcast the funding transaction. */

@@ -1,6 +1,6 @@
 /**
  * BOLT 2 "Message Retransmission": handling the peer's `channel_reestablish` — retransmit
- * `funding_signed`, `channel_ready`, `revoke_and_ack`, `commitment_signed` (with its updates),
+ * `channel_ready`, `revoke_and_ack`, `commitment_signed` (with its updates),
  * `announcement_signatures` and `shutdown` as needed, and the `option_data_loss_protect`
  * checks: a peer proving we are behind leads to a safe stop, never to broadcasting a revoked
  * state.
@@ -21,7 +21,7 @@ export type ReestablishOutcome = { readonly type: 'ok' } | { readonly type: 'dat
 /** Handles the peer's `channel_reestablish`; throws a {@link ChannelError} to fail the channel. */
 export function onChannelReestablish(ch: Channel, m: ChannelReestablish): ReestablishOutcome {
   const s = ch.s;
-  if (s.phase !== 'Funded' && s.phase !== 'OutboundAwaitingFundingSigned') throw ChannelError.close(`channel_reestablish in phase ${s.phase}`);
+  if (s.phase !== 'Funded') throw ChannelError.close(`channel_reestablish in phase ${s.phase}`);
   if (!s.connected) {
     s.connected = true;
     ch.ctx.send(ch.peer, ch.reestablishMessage());
@@ -46,13 +46,7 @@ export function onChannelReestablish(ch: Channel, m: ChannelReestablish): Reesta
     throw ChannelError.close('channel_reestablish your_last_per_commitment_secret does not match');
   }
 
-  if (s.phase === 'OutboundAwaitingFundingSigned') return { type: 'ok' }; // the fundee resends funding_signed
 
-  // funding_signed (fundee): the funder may not have received it.
-  if (!s.isOutbound && s.holderCtn === 0n && !s.channelReadyReceived && m.nextCommitmentNumber === 1n && s.counterpartyLatestCtn === 0n) {
-    const theirs = ch.counterpartyCommitment(0n, s.counterpartyCurrentPoint!);
-    ch.send(makeMessage('funding_signed', { channelId: s.channelId, signature: ch.signCounterparty(theirs).signature }));
-  }
   // channel_ready: when both sides are at commitment 1.
   if (m.nextCommitmentNumber === 1n && s.holderCtn === 0n && s.channelReadySent) ch.send(ch.channelReadyMessage());
 

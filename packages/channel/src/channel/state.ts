@@ -7,7 +7,7 @@
  * commitment that includes it, so that any commitment of either side can be rebuilt exactly
  * (this is how retransmission after a reconnect and the monitor data are produced).
  */
-import type { ChannelPublicKeys, OutPoint } from '@ln/chain-interfaces';
+import type { ChannelMonitorUpdate, ChannelPublicKeys, OutPoint } from '@ln/chain-interfaces';
 
 /**
  * Where a channel is in its life (BOLT 2 "Channel Establishment" v1, "Channel Close").
@@ -140,6 +140,10 @@ export interface ChannelState {
   /** The funding transaction (funder only, until it is broadcast). */
   fundingTx?: Uint8Array;
   fundingBroadcast?: boolean;
+  /** `ChannelPending` was raised (the monitor is durable). */
+  channelPendingEmitted?: boolean;
+  /** Monitor updates handed to the `Watch` and not yet reported durable (replayed after a restart; see `ChannelManager.deserialize`). */
+  inFlightUpdates?: ChannelMonitorUpdate[];
   /** Height of the block that confirmed the funding transaction, and its index there. */
   fundingConfirmedHeight?: number;
   fundingTxIndex?: number;

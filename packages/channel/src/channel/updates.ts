@@ -9,6 +9,7 @@ import { makeMessage } from '@ln/wire';
 import { ChannelError } from '../errors.js';
 import type { Channel } from './channel.js';
 import { commitmentBalances, pruneSettled, secretIndex } from './commitment.js';
+import { maybeStartNegotiation } from './closing.js';
 import { dustExposureExceeded, funderFeeMsat, inFlight, outboundAddProblem } from './limits.js';
 import type { HoldingCellUpdate, HtlcRecord } from './state.js';
 
@@ -295,6 +296,8 @@ function sendRevoke(ch: Channel): void {
   resolveIrrevocable(ch);
   pruneSettled(s, ch.ctx.htlcHooks() !== undefined);
   maybeSendCommitment(ch);
+  // BOLT 2: after shutdown, once no HTLC is left the fee negotiation starts.
+  if (s.closing) maybeStartNegotiation(ch);
 }
 
 /** The `revoke_and_ack` we sent for our current commitment, rebuilt for retransmission. */
@@ -329,6 +332,7 @@ export function onRevokeAndAck(ch: Channel, secret: Uint8Array, nextPoint: Uint8
   resolveIrrevocable(ch);
   pruneSettled(s, ch.ctx.htlcHooks() !== undefined);
   releaseHoldingCell(ch);
+  if (s.closing) maybeStartNegotiation(ch);
 }
 
 /**

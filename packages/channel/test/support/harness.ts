@@ -12,7 +12,7 @@ import { loadBestSecp256k1, nodeSymmetric } from '@ln/crypto/node';
 import { KeysManager, p2wpkh, serializeTx, type Transaction } from '@ln/transactions';
 import { DeterministicEntropySource, MemoryChain, ScriptedFeeEstimator, testSeed } from '@ln/test-kit';
 import { decodeMessage, encodeMessage, makeMessage, type ChannelAnnouncement, type ChannelUpdate, type NodeAnnouncement, type KnownMessage, type MessageSendEvent } from '@ln/wire';
-import { ChannelManager, type ChannelEvent, type UserConfigOverrides } from '../../src/index.js';
+import { ChannelManager, type ChannelEvent, type RestoreOptions, type UserConfigOverrides } from '../../src/index.js';
 
 /** The fastest backend available (native on this machine): the protocol is the same on every backend, the tests just run faster. */
 export const secp = loadBestSecp256k1('native').backend;
@@ -121,20 +121,22 @@ export class Harness {
     return node;
   }
 
-  private makeManager(node: TestNode, bytes?: Uint8Array): ChannelManager {
+  private makeManager(node: TestNode, bytes?: Uint8Array, restore?: RestoreOptions): ChannelManager {
     const opts = {
       chainHash: this.chain.chainHash, keys: node.keys, watch: node.watch, fees: node.fees, broadcaster: this.chain.broadcaster,
       bestBlock: { blockHash: this.chain.tip.hash, height: this.chain.tipHeight }, config: node.config, secp, sym,
     };
-    return bytes ? ChannelManager.deserialize(bytes, opts) : new ChannelManager(opts);
+    return bytes ? ChannelManager.deserialize(bytes, opts, restore) : new ChannelManager(opts);
   }
 
   /** Restarts a node from its serialized manager (its peers see a disconnect first). */
-  restart(node: TestNode, bytes: Uint8Array = node.cm.serialize()): void {
+  restart(node: TestNode, stored?: Uint8Array, restore?: RestoreOptions): void {
+    // The user handled the events so far, persisted, then the process stopped.
     this.drainEvents();
+    const bytes = stored ?? node.cm.serialize();
     for (const other of this.nodes) if (other !== node && this.isConnected(node, other)) this.disconnect(node, other);
     this.chain.unsubscribe(node.cm);
-    node.cm = this.makeManager(node, bytes);
+    node.cm = this.makeManager(node, bytes, restore);
     // Replay blocks the stored manager has not seen.
     const from = node.cm.currentBestBlock().height;
     for (let h = from + 1; h <= this.chain.tipHeight; h++) node.cm.blockConnected(this.chain.getBlock(h)!, h);

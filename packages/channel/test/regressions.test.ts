@@ -1,0 +1,121 @@
+/** Regressions reported in /work/coord/bugs-channel.md, one test each. */
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { bytesToHex } from '@ln/crypto';
+import { Harness } from './support/harness.js';
+import { eventsOf, pay, settle, take } from './support/pay.js';
+
+test('bug 1: the fundee gets ChannelPending once its asynchronously persisted monitor completes', () => {
+  const h = new Harness();
+  const a = h.addNode('alice');
+  const b = h.addNode('bob');
+  b.watch.async = true;
+  h.connect(a, b);
+  a.cm.createChannel(b.nodeId, 500_000n, 0n, 1n);
+  h.pump();
+  const ev = h.eventsOf(a, 'FundingGenerationReady')[0] as { temporaryChannelId: Uint8Array; outputScript: Uint8Array };
+  a.cm.fundingTransactionGenerated(ev.temporaryChannelId, b.nodeId, h.fundingTx(a, ev.outputScript, 500_000n));
+  h.pump();
+  assert.is(h.eventsOf(b, 'ChannelPending').length, 0, 'not before the monitor is durable');
+  assert.is(h.log.filter((l) => l[2] === 'funding_signed').length, 0, 'funding_signed held back');
+  b.watch.completeAll();
+  h.pump();
+  assert.is(h.eventsOf(b, 'ChannelPending').length, 1);
+  assert.is(h.eventsOf(a, 'ChannelPending').length, 1);
+});
+
+test('bug 2: monitor updates in flight when the manager was persisted are replayed to a monitor that lacks them, or marked durable', () => {
+  for (const monitorHasIt of [false, true]) {
+    const h = new Harness();
+    const a = h.addNode('alice');
+    const b = h.addNode('bob');
+    const id = h.openChannel(a, b, 1_000_000n);
+    a.watch.async = true;
+    pay(h, [a, b], 1_000_000n, 1);
+    h.pump();
+    const ch = a.cm.allChannels()[0]!;
+    assert.ok((ch.s.inFlightUpdates?.length ?? 0) > 0, 'an update is in flight');
+    const stored = a.cm.serialize();
+    const inFlight = ch.s.inFlightUpdates!.map((u) => u.updateId);
+    // The crash: the in-flight write is lost (or made it) — the monitor is at the first in-flight id - 1 (or the last).
+    const list = a.watch.updates.get(bytesToHex(id))!;
+    const keep = monitorHasIt ? inFlight[inFlight.length - 1]! : inFlight[0]! - 1n;
+    a.watch.updates.set(bytesToHex(id), list.filter((u) => u.updateId <= keep));
+    a.watch.async = false;
+    a.watch.releasePendingMonitorEvents();
+    (a.watch as unknown as { inProgress: unknown[] }).inProgress = [];
+    h.restart(a, stored, { monitors: [{ channelId: id, latestUpdateId: keep }] });
+    const after = a.watch.updates.get(bytesToHex(id))!.map((u) => u.updateId);
+    assert.equal(after.slice(-inFlight.length), inFlight, monitorHasIt ? 'nothing handed twice' : 'the lost updates were handed again, in order');
+    assert.is(a.cm.allChannels()[0]!.monitorPending, false);
+    h.connect(a, b);
+    settle(h);
+    const cl = take(h, b, 'PaymentClaimable');
+    assert.is(cl.length, 1, `monitorHasIt=${monitorHasIt}: the payment went through after the restart`);
+  }
+});
+
+test('bug 3: a ChannelClosed not yet handled survives a restart', () => {
+  const h = new Harness();
+  const a = h.addNode('alice');
+  const b = h.addNode('bob');
+  const id = h.openChannel(a, b, 1_000_000n);
+  a.cm.closeChannel(id, b.nodeId);
+  h.pump();
+  const stored = a.cm.serialize(); // persisted before the user drained its events
+  a.events = [];
+  h.restart(a, stored);
+  assert.is(eventsOf(h, a, 'ChannelClosed')[0]?.reason.type, 'CooperativeClosure');
+});
+
+test('bug 4: the fundee does not retransmit funding_signed on channel_reestablish', () => {
+  const h = new Harness();
+  const a = h.addNode('alice');
+  const b = h.addNode('bob');
+  h.openChannel(a, b, 1_000_000n, 0n, { confirm: false });
+  h.disconnect(a, b);
+  h.connect(a, b);
+  h.pump();
+  assert.is(h.log.filter((l) => l[2] === 'funding_signed').length, 1);
+  h.mine(3);
+  assert.is(eventsOf(h, a, 'ChannelReady').length, 1);
+});
+
+test('bug 5: max_htlc_value_in_flight_msat is at least min(channel, 100,000 sat)', () => {
+  const h = new Harness();
+  const a = h.addNode('alice');
+  const b = h.addNode('bob');
+  h.openChannel(a, b, 500_000n);
+  assert.is(a.cm.allChannels()[0]!.s.ourParams.maxHtlcValueInFlightMsat, 100_000_000n);
+  assert.is(b.cm.allChannels()[0]!.s.ourParams.maxHtlcValueInFlightMsat, 100_000_000n);
+  const h2 = new Harness();
+  const c = h2.addNode('carol');
+  const d = h2.addNode('dave');
+  h2.openChannel(c, d, 50_000n);
+  assert.is(c.cm.allChannels()[0]!.s.ourParams.maxHtlcValueInFlightMsat, 50_000_000n, 'capped at the channel value');
+});
+
+for (const how of ['fail', 'claim'] as const) {
+  test(`bug 4b: after shutdown with an HTLC pending, closing starts once it is ${how === 'fail' ? 'failed' : 'fulfilled'}`, () => {
+    for (const legacy of [true, false]) {
+      const cfg = legacy ? { channelHandshakeConfig: { negotiateSimpleClose: false } } : {};
+      const h = new Harness();
+      const a = h.addNode('alice', cfg);
+      const b = h.addNode('bob', cfg);
+      const id = h.openChannel(a, b, 1_000_000n, 300_000_000n);
+      const p = pay(h, [a, b], 30_000_000n, 40);
+      settle(h);
+      const cl = take(h, b, 'PaymentClaimable');
+      a.cm.closeChannel(id, b.nodeId);
+      settle(h);
+      assert.is(eventsOf(h, a, 'ChannelClosed').length, 0, 'waits for the HTLC');
+      if (how === 'fail') b.cm.failHtlcBackwards(p.paymentHash);
+      else b.cm.claimFunds(cl[0]!.purpose.paymentPreimage!);
+      settle(h);
+      assert.equal(eventsOf(h, a, 'ChannelClosed').map((e) => e.reason.type), ['CooperativeClosure'], `legacy=${legacy}`);
+      assert.equal(eventsOf(h, b, 'ChannelClosed').map((e) => e.reason.type), ['CooperativeClosure']);
+    }
+  });
+}
+
+test.run();
