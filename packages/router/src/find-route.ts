@@ -439,19 +439,24 @@ export class Router {
 
     const gen = ++this.generation;
     const { amt, cost, cltv, hops, nextNode, nextEdge, heap, usedEdge, usedStamp } = this;
+    const genOf = this.gen;
+    const done = this.done;
+    const { inStart, edgeFrom, edgeHtlcMin, edgeMaxMsat, edgeFeeBase, edgeFeePpm, edgeCltv, edgeScid, edgeDir } = g;
     const ug = q.hasUsed ? this.usedGeneration : -1;
     const scorer = p.scorer;
+    const anyExcludedNode = excludedNodes.size > 0;
+    const anyExcludedChannel = excludedChannels.size > 0;
+    const anyExtra = extraIn.size > 0;
     heap.clear();
     const maxFee = p.maxFeeMsat === undefined ? Infinity : Number(p.maxFeeMsat);
     amt[payee] = amount;
     cost[payee] = 0;
     cltv[payee] = finalDelta;
     hops[payee] = 0;
-    this.gen[payee] = gen;
+    genOf[payee] = gen;
     heap.push(payee, 0);
-    const seen = (v: number) => this.gen[v] === gen;
     const relax = (u: number, v: number, edge: number, a: number, base: number, ppm: number, delta: number, first: boolean, penalty: number) => {
-      if (excludedNodes.has(u) && u !== payer) return;
+      if (anyExcludedNode && u !== payer && excludedNodes.has(u)) return;
       let na: number;
       let nc: number;
       if (first || u === payer) {
@@ -463,9 +468,9 @@ export class Router {
       }
       if (nc > maxCltv || !(na < 2 ** 53) || na - amount > maxFee) return;
       const ncost = cost[v]! + (na - a) + penalty;
-      if (!seen(u) || ncost < cost[u]!) {
-        this.gen[u] = gen;
-        this.done[u] = 0;
+      if (genOf[u] !== gen || ncost < cost[u]!) {
+        genOf[u] = gen;
+        done[u] = 0;
         amt[u] = na;
         cost[u] = ncost;
         cltv[u] = nc;
@@ -476,34 +481,39 @@ export class Router {
       }
     };
     const extraEdges: ExtraEdge[] = [];
+    const nodeCount = g.nodeCount;
     let found = false;
     while (heap.size > 0) {
       const key = heap.topKey();
       const v = heap.pop();
-      if (this.done[v] === gen || key > cost[v]!) continue;
-      this.done[v] = gen;
+      if (done[v] === gen || key > cost[v]!) continue;
+      done[v] = gen;
       if (v === payer) {
         found = true;
         break;
       }
       if (hops[v]! >= maxLen) continue;
       const a = amt[v]!;
-      if (v < g.nodeCount) {
-        for (let e = g.inStart[v]!, end = g.inStart[v + 1]!; e < end; e++) {
-          const u = g.edgeFrom[e]!;
+      if (v < nodeCount) {
+        for (let e = inStart[v]!, end = inStart[v + 1]!; e < end; e++) {
+          const u = edgeFrom[e]!;
+          // Costs are never negative, so a settled node cannot improve (Dijkstra).
+          if (done[u] === gen) continue;
           if (u === payer && !useGraphFirstHops) continue;
           const taken = usedStamp[e] === ug ? usedEdge[e]! : 0;
-          if (a < g.edgeHtlcMin[e]! || a > g.edgeMaxMsat[e]! - taken) continue;
-          if (excludedChannels.size && excludedChannels.has(g.edgeScid[e]!)) continue;
+          if (a < edgeHtlcMin[e]! || a > edgeMaxMsat[e]! - taken) continue;
+          if (anyExcludedChannel && excludedChannels.has(edgeScid[e]!)) continue;
           // The scorer sees what this part adds to what other parts already send over the channel.
-          const penalty = scorer && u !== payer ? scorer.channelPenaltyMsat(g.edgeScid[e]!, g.edgeDir[e]! as 0 | 1, a + taken, g.edgeMaxMsat[e]!) : 0;
-          relax(u, v, e, a, g.edgeFeeBase[e]!, g.edgeFeePpm[e]!, g.edgeCltv[e]!, false, penalty);
+          const penalty = scorer && u !== payer ? scorer.channelPenaltyMsat(edgeScid[e]!, edgeDir[e]! as 0 | 1, a + taken, edgeMaxMsat[e]!) : 0;
+          relax(u, v, e, a, edgeFeeBase[e]!, edgeFeePpm[e]!, edgeCltv[e]!, false, penalty);
         }
       }
-      for (const x of extraIn.get(v) ?? []) {
-        if (a < x.min || a > x.max - x.used || excludedChannels.has(x.scid)) continue;
-        extraEdges.push(x);
-        relax(x.from, v, -extraEdges.length, a, x.base, x.ppm, x.cltv, x.first, 0);
+      if (anyExtra) {
+        for (const x of extraIn.get(v) ?? []) {
+          if (done[x.from] === gen || a < x.min || a > x.max - x.used || excludedChannels.has(x.scid)) continue;
+          extraEdges.push(x);
+          relax(x.from, v, -extraEdges.length, a, x.base, x.ppm, x.cltv, x.first, 0);
+        }
       }
     }
     if (!found) throw new RouteError('no_route', 'no route satisfies the constraints');
