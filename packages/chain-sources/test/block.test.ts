@@ -2,7 +2,7 @@
  * The block codec: the real mainnet genesis block, MemoryChain blocks, fast-check round trips of
  * random blocks (legacy and BIP 144 segwit transactions), and fuzzing of the decoder (random
  * bytes and mutations of valid blocks throw only ChainSourceError).
- * `FUZZ_RUNS=200000 npm run fuzz` for a long run.
+ * `npm run fuzz` for a long run (FUZZ_RUNS=20000 by default there).
  */
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';

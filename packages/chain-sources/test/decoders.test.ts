@@ -2,7 +2,7 @@
  * Properties and fuzzing of every decoder of untrusted responses: bitcoind's JSON-RPC envelopes
  * and results, Esplora's text and JSON. Round trips of the documented shapes, unit conversions,
  * and random text/JSON values that must throw only ChainSourceError.
- * `FUZZ_RUNS=200000 npm run fuzz` for a long run.
+ * `npm run fuzz` for a long run (FUZZ_RUNS=20000 by default there).
  */
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
