@@ -161,6 +161,23 @@ t('gossip queries and replies with garbage encodings give typed errors only', as
   fc.assert(fc.property(fc.constantFrom(261, 262, 263, 264, 265), anyBytes, (type, body) => deliverRaw(responder, Uint8Array.from([type >> 8, type & 255, ...body]))), { numRuns: 1000 });
 });
 
+t('property: gossip_store records written out read back (flags, timestamps, deleted and internal records)', () => {
+  const rec = fc.record({ flags: fc.integer({ min: 0, max: 0xffff }), timestamp: fc.nat(), type: fc.oneof(fc.constantFrom(256, 257, 258), fc.integer({ min: 4096, max: 0xffff })), body: fc.uint8Array({ maxLength: 80 }) });
+  fc.assert(
+    fc.property(fc.array(rec, { maxLength: 15 }), fc.boolean(), (recs, includeDeleted) => {
+      const parts: number[] = [12];
+      for (const r of recs) {
+        const len = 2 + r.body.length;
+        parts.push(r.flags >> 8, r.flags & 255, len >> 8, len & 255, 0, 0, 0, 0, r.timestamp >>> 24, (r.timestamp >> 16) & 255, (r.timestamp >> 8) & 255, r.timestamp & 255, r.type >> 8, r.type & 255, ...r.body);
+      }
+      const got = readGossipStore(Uint8Array.from(parts), { includeDeleted });
+      const want = recs.filter((r) => r.type < 4096 && (includeDeleted || !(r.flags & 0x8000)));
+      assert.equal(got.map((g) => [g.flags, g.timestamp, Array.from(g.message)]), want.map((r) => [r.flags, r.timestamp, [r.type >> 8, r.type & 255, ...r.body]]));
+    }),
+    { numRuns: 300 },
+  );
+});
+
 t('gossip_store reader: random, truncated and mutated files throw only GossipStoreError', () => {
   const records = s.messages.slice(0, 30);
   let size = 1;

@@ -1,5 +1,7 @@
 /** Bulk validation on worker threads gives the graph inline checking gives, in the same order. */
 import { suite } from 'uvu';
+import fc from 'fast-check';
+import { packChecks, unpackChecks } from '../src/node/pack.js';
 import * as assert from 'uvu/assert';
 import { InlineVerifier, NetworkGraph, P2PGossipSync, saveGraphSnapshot, type SignatureVerifier } from '../src/index.js';
 import { WorkerVerifier } from '../src/node.js';
@@ -74,6 +76,20 @@ t('worker results: -1 for valid, index of the first bad signature otherwise', as
   } finally {
     await v.close();
   }
+});
+
+t('property: checks packed for the workers unpack to the same checks', () => {
+  const check = fc.record({
+    message: fc.uint8Array({ maxLength: 600 }),
+    pairs: fc.array(fc.tuple(fc.uint8Array({ minLength: 64, maxLength: 64 }), fc.uint8Array({ minLength: 33, maxLength: 33 })), { minLength: 1, maxLength: 4 }),
+  }).map((r) => ({ message: r.message, signatures: r.pairs.map((p) => p[0]), publicKeys: r.pairs.map((p) => p[1]) }));
+  fc.assert(
+    fc.property(fc.array(check, { maxLength: 20 }), (checks) => {
+      const back = unpackChecks(packChecks(checks));
+      assert.equal(back.map((c) => [Array.from(c.message), c.signatures.map((x) => Array.from(x)), c.publicKeys.map((x) => Array.from(x))]), checks.map((c) => [Array.from(c.message), c.signatures.map((x) => Array.from(x)), c.publicKeys.map((x) => Array.from(x))]));
+    }),
+    { numRuns: 300 },
+  );
 });
 
 t.run();
