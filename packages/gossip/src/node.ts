@@ -38,6 +38,8 @@ export class WorkerVerifier implements SignatureVerifier {
   readonly batchSize: number;
   private readonly waiting = new Map<number, (r: Int8Array) => void>();
   private nextId = 1;
+  private busy = 0;
+  private done = 0;
 
   private constructor(
     private readonly slots: Slot[],
@@ -49,8 +51,11 @@ export class WorkerVerifier implements SignatureVerifier {
     this.name = `workers-${slots.length}x-${backendName}`;
     this.batchSize = batchSize;
     for (const s of slots) {
-      s.worker.on('message', (m: { id: number; res: Int8Array }) => {
+      s.worker.on('message', (m: { id: number; res: Int8Array; ms?: number }) => {
+        if (m.ms === undefined) return; // the ready message
         s.pending--;
+        this.busy += m.ms;
+        this.done += m.res.length;
         const f = this.waiting.get(m.id);
         this.waiting.delete(m.id);
         f?.(m.res);
@@ -82,6 +87,16 @@ export class WorkerVerifier implements SignatureVerifier {
     }
     const infos = await Promise.all(ready);
     return new WorkerVerifier(slots, infos[0]!.backend, infos.flatMap((i) => i.skipped), opts.batchSize ?? 256);
+  }
+
+  /** Milliseconds the workers spent checking signatures so far, summed over threads (with the wall time: how busy they were). */
+  get busyMs(): number {
+    return this.busy;
+  }
+
+  /** Checks answered so far. */
+  get checksDone(): number {
+    return this.done;
   }
 
   /** Sends the checks to the least busy worker; resolves with one result per check. */

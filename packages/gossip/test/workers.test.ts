@@ -73,6 +73,8 @@ t('worker results: -1 for valid, index of the first bad signature otherwise', as
     const r = await v.verify([{ message: signed, signatures: sigs, publicKeys: keys }, { message: signed, signatures: bad, publicKeys: keys }]);
     assert.equal(r, [-1, 2]);
     assert.match(v.name, /workers-1x-native/);
+    assert.is(v.checksDone, 2);
+    assert.ok(v.busyMs > 0);
   } finally {
     await v.close();
   }

@@ -25,9 +25,10 @@ const sha256d = (b: Uint8Array): Uint8Array => {
 };
 
 parentPort!.on('message', (m: { id: number; buf: Uint8Array }) => {
+  const start = performance.now();
   const checks = unpackChecks(m.buf);
   const res = new Int8Array(checks.length);
   for (let i = 0; i < checks.length; i++) res[i] = runCheck(secp, sha256d, checks[i]!);
-  parentPort!.postMessage({ id: m.id, res }, [res.buffer as ArrayBuffer]);
+  parentPort!.postMessage({ id: m.id, res, ms: performance.now() - start }, [res.buffer as ArrayBuffer]);
 });
 parentPort!.postMessage({ ready: true, backend: name, skipped });
