@@ -7,7 +7,7 @@
 import {
   type ChannelMonitorInit, type ChannelMonitorUpdate, type FeeEstimator, type ChannelMonitorUpdateStatus, type MonitorEvent, type Watch,
 } from '@ln/chain-interfaces';
-import { bytesToHex, equalBytes } from '@ln/crypto';
+import { bytesToHex, equalBytes, type Secp256k1, type SymmetricCrypto } from '@ln/crypto';
 import { loadBestSecp256k1, nodeSymmetric } from '@ln/crypto/node';
 import { KeysManager, p2wpkh, serializeTx, type Transaction } from '@ln/transactions';
 import { DeterministicEntropySource, MemoryChain, ScriptedFeeEstimator, testSeed } from '@ln/test-kit';
@@ -102,6 +102,8 @@ export interface TestNode {
 
 /** The network of nodes, the chain, and the message pump. */
 export class Harness {
+  /** The crypto backends every node uses (default: the fastest available, see {@link secp}). */
+  constructor(readonly crypto: { readonly secp: Secp256k1; readonly sym: SymmetricCrypto } = { secp, sym }) {}
   readonly chain = new MemoryChain();
   readonly nodes: TestNode[] = [];
   readonly gossip: (ChannelAnnouncement | ChannelUpdate | NodeAnnouncement)[] = [];
@@ -112,7 +114,7 @@ export class Harness {
   filter: ((from: TestNode, to: TestNode, msg: KnownMessage) => boolean) | undefined;
 
   addNode(name: string, config: UserConfigOverrides = {}, fees: FeeEstimator = defaultFees()): TestNode {
-    const keys = new KeysManager(testSeed(name), secp, new DeterministicEntropySource(testSeed(`${name}/entropy`)));
+    const keys = new KeysManager(testSeed(name), this.crypto.secp, new DeterministicEntropySource(testSeed(`${name}/entropy`)));
     const watch = new TestWatch();
     const node: TestNode = { name, keys, watch, fees, config, events: [], nodeId: keys.getNodeId(), cm: undefined as unknown as ChannelManager };
     node.cm = this.makeManager(node);
@@ -124,7 +126,7 @@ export class Harness {
   private makeManager(node: TestNode, bytes?: Uint8Array, restore?: RestoreOptions): ChannelManager {
     const opts = {
       chainHash: this.chain.chainHash, keys: node.keys, watch: node.watch, fees: node.fees, broadcaster: this.chain.broadcaster,
-      bestBlock: { blockHash: this.chain.tip.hash, height: this.chain.tipHeight }, config: node.config, secp, sym,
+      bestBlock: { blockHash: this.chain.tip.hash, height: this.chain.tipHeight }, config: node.config, secp: this.crypto.secp, sym: this.crypto.sym,
     };
     return bytes ? ChannelManager.deserialize(bytes, opts, restore) : new ChannelManager(opts);
   }
