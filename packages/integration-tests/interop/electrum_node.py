@@ -107,6 +107,7 @@ class Harness:
             'local_msat': chan.balance(LOCAL),
             'remote_msat': chan.balance(REMOTE),
             'can_send_msat': chan.available_to_spend(LOCAL) if chan.get_state() == ChannelState.OPEN else 0,
+            'remote_max_htlc_value_in_flight_msat': chan.config[REMOTE].max_htlc_value_in_flight_msat,
             'local_ctn': chan.get_latest_ctn(LOCAL),
             'remote_ctn': chan.get_latest_ctn(REMOTE),
             'feerate_local': chan.get_latest_feerate(LOCAL),

@@ -34,9 +34,12 @@ export async function startWorld(): Promise<World> {
   chain.mine(101);
   const server = new ElectrumServer(chain);
   const port = await server.start();
-  // Electrum 4.3.4 refuses a max_htlc_value_in_flight_msat below min(channel, 100,000 sat)
-  // (lnutil.RemoteConfig.validate_params); our default (10% of the channel) is below that for
-  // channels under 1,000,000 sat, so we offer 100%.
+  // Our default max_htlc_value_in_flight_msat (max(10%, min(channel, 100,000 sat)) since
+  // fb9dd91) is accepted by Electrum 4.3.4 (lnutil.RemoteConfig.validate_params), but its MPP
+  // splitter ignores it: lnworker.suggest_splits sizes parts by available_to_spend only
+  // (lnworker.py:1562), may put two parts on one channel past our limit or its own fee
+  // headroom, and pay_invoice gives up at the first local PaymentFailure (lnchannel.py:877/891)
+  // with a part left in flight. So the channel's whole value may be in flight here.
   // Electrum's regtest mode funds at 45,000 sat/kw, where every HTLC under ~32,000 sat is
   // trimmed; our default max_dust_htlc_exposure_msat (5,000 sat) would refuse any such HTLC, and
   // Electrum's MPP splitter (at random) sends such parts. We allow what LDK's default

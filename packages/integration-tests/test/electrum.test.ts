@@ -7,7 +7,8 @@
  *
  * The scenario runs in order, sharing one chain and one Electrum process:
  *  1. Electrum dials us: BOLT 8 and init (features negotiated both ways).
- *  2. Electrum funds a channel to us (with a push); channel_ready both sides after 3 blocks.
+ *  2. Electrum funds a channel to us (with a push); we reconnect before channel_ready
+ *     (reestablish, nothing but what BOLT 2 retransmits); channel_ready both sides after 3 blocks.
  *  3. We reconnect by dialling Electrum's listener: channel_reestablish both ways.
  *  4. We fund a channel to Electrum (with a push); channel_ready both sides.
  *  5. BOLT 11 payments both ways (single HTLCs, a trimmed one, multi-part both ways), refused
@@ -47,6 +48,7 @@ const E_PUSH_SAT = 200_000n;
 const O_FUND_SAT = 400_000n;
 const O_PUSH_SAT = 50_000n;
 let chan1 = ''; // Electrum-funded channel id (hex)
+let chan1FundingTxid = '';
 let chan2 = '';
 
 // Not a `before` hook: uvu would swallow its error (exit 0). python3-electrum missing fails here, loudly.
@@ -76,20 +78,38 @@ step('Electrum dials our TCP listener: BOLT 8 handshake and init, features negot
   assert.ok(((ourFeatures >> 6n) & 3n) !== 0n, 'Electrum requires gossip_queries and saw it (P2PGossipSync offers it)');
 });
 
-step('Electrum funds a channel to us (600,000 sat, push 200,000 sat): funding tx on chain, channel_ready on both sides after 3 blocks', async () => {
+step('Electrum funds a channel to us (600,000 sat, push 200,000 sat): funding_signed, ChannelPending, the funding tx in the mempool', async () => {
   const W = world();
   const { electrum, ours, ourPort, chain } = W;
   const r = await electrum.call('open_channel', { node_id: ours.nodeIdHex, host: '127.0.0.1', port: ourPort, amount_sat: Number(E_FUND_SAT), push_sat: Number(E_PUSH_SAT) });
   chan1 = r.channel_id;
+  chan1FundingTxid = r.funding_txid;
   assert.is(r.is_initiator, true);
-  // (Our fundee side raises no ChannelPending when the monitor persists asynchronously, as
-  // ChainMonitor's KVStore persister does: reported in /work/coord/bugs-channel.md. So we look
-  // at the channel list.)
-  await until(() => ours.cm.listChannels().some((c) => bytesToHex(c.channelId) === chan1 && c.phase === 'Funded'), 10_000, 'the Electrum-funded channel funded on our side', W);
-  const funded = ours.cm.listChannels().find((c) => bytesToHex(c.channelId) === chan1)!;
-  assert.is(`${txidToHex(funded.fundingTxo!.txid)}:${funded.fundingTxo!.vout}`, r.channel_point, 'same funding outpoint on both sides');
+  await until(() => ours.eventsOf('ChannelPending').some((e) => bytesToHex(e.channelId) === chan1), 10_000, 'ChannelPending on our (fundee) side', W);
+  const pending = ours.eventsOf('ChannelPending').find((e) => bytesToHex(e.channelId) === chan1)!;
+  assert.is(`${txidToHex(pending.fundingTxo.txid)}:${pending.fundingTxo.vout}`, r.channel_point, 'same funding outpoint on both sides');
   await until(() => chain.mempoolTxids().some((t) => txidToHex(t) === r.funding_txid), 10_000, 'the funding tx in the mempool (Electrum broadcast it through our server)', W);
-  await mine(W, 3, [r.funding_txid]);
+});
+
+step('a reconnection before channel_ready (we dial Electrum): channel_reestablish both ways, and no funding_signed again (BOLT 2 retransmits only channel_ready)', async () => {
+  const W = world();
+  const { electrum, ours, electrumId, electrumPort } = W;
+  ours.pm.disconnectByNodeId(hexToU8(electrumId), 'test: reconnect before channel_ready');
+  ours.step();
+  await until(() => ours.pm.getPeerNodeIds().length === 0, 5_000, 'disconnected', W);
+  const mark = ours.peerEvents.length;
+  await ours.connect(electrumId, electrumPort);
+  const msgs = () => ours.peerEvents.slice(mark).flatMap((x) => (x.type === 'message' ? [`${x.direction} ${x.msg.type}`] : []));
+  await until(() => msgs().includes('in channel_reestablish') && msgs().includes('out channel_reestablish'), 20_000, 'channel_reestablish both ways', W);
+  await electrum.call('wait_channel', { channel_id: chan1, state: 'OPENING', peer_state: 'GOOD', timeout: 15 });
+  await new Promise((res) => setTimeout(res, 300));
+  assert.not.ok(msgs().includes('out funding_signed'), `no funding_signed retransmitted (we sent: ${msgs().join(', ')})`);
+});
+
+step('3 blocks: channel_ready on both sides, same short channel id, the push is ours', async () => {
+  const W = world();
+  const { electrum, ours } = W;
+  await mine(W, 3, [chan1FundingTxid]);
   const e = await electrum.call('wait_channel', { channel_id: chan1, state: 'OPEN', timeout: 20 });
   await until(() => ours.eventsOf('ChannelReady').some((x) => bytesToHex(x.channelId) === chan1), 10_000, 'ChannelReady on our side', W);
   const d = ours.cm.listChannels().find((c) => bytesToHex(c.channelId) === chan1)!;
@@ -317,7 +337,12 @@ step('Electrum pays our invoice and we refuse it (failHtlcBackwards): Electrum d
 
 step('Electrum pays our invoice for more than either channel can carry (15,000 sat over the larger): it splits the payment over both channels, we claim the whole set once', async () => {
   const W = world();
-  const avail = (await W.electrum.call('channels')).filter((c: any) => c.state === 'OPEN').map((c: any) => BigInt(c.can_send_msat) / 1000n);
+  // What one HTLC can carry from Electrum on each channel: its balance less reserve and fees,
+  // and our max_htlc_value_in_flight_msat.
+  const min = (a: bigint, b: bigint) => (a < b ? a : b);
+  const avail = (await W.electrum.call('channels'))
+    .filter((c: any) => c.state === 'OPEN')
+    .map((c: any) => min(BigInt(c.can_send_msat), BigInt(c.remote_max_htlc_value_in_flight_msat)) / 1000n);
   const amount = avail.reduce((a: bigint, b: bigint) => (a > b ? a : b), 0n) + 15_000n;
   assert.ok(avail.reduce((a: bigint, b: bigint) => a + b, 0n) > amount + 5_000n, `both channels together can carry ${amount} sat (they can send ${avail} sat)`);
   const via = await electrumPays(amount, 'Electrum pays ln-ts in parts');
