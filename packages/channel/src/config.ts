@@ -63,9 +63,16 @@ export interface ChannelConfig {
   /**
    * `max_dust_htlc_exposure_msat` (BOLT 2 "Bounding exposure to trimmed in-flight HTLCs"): the
    * most value in trimmed HTLCs we let either commitment carry; HTLCs beyond it are not sent,
-   * and received ones are failed once committed. Default 5,000,000 msat.
+   * and received ones are failed once committed. A fixed limit; when absent (the default) the
+   * limit is {@link ChannelConfig.maxDustHtlcExposureFeeRateMultiplier} × the commitment's feerate.
    */
-  readonly maxDustHtlcExposureMsat: bigint;
+  readonly maxDustHtlcExposureMsat?: bigint;
+  /**
+   * The dust exposure limit in msat per sat/kw of the commitment feerate, used without a fixed
+   * `maxDustHtlcExposureMsat` (LDK's `FeeRateMultiplier`): at high feerates more HTLCs are
+   * trimmed, so the limit grows with it. Default 10,000 (25,000 sat at 2,500 sat/kw, 450,000 sat at 45,000).
+   */
+  readonly maxDustHtlcExposureFeeRateMultiplier: number;
 }
 
 /** The whole configuration of a `ChannelManager`. */
@@ -115,7 +122,7 @@ export const DEFAULT_USER_CONFIG: UserConfig = {
     maxDustLimitSatoshis: 2184n,
     forceAnnouncedChannelPreference: false,
   },
-  channelConfig: { forwardingFeeBaseMsat: 1000, forwardingFeeProportionalMillionths: 100, cltvExpiryDelta: 72, maxDustHtlcExposureMsat: 5_000_000n },
+  channelConfig: { forwardingFeeBaseMsat: 1000, forwardingFeeProportionalMillionths: 100, cltvExpiryDelta: 72, maxDustHtlcExposureFeeRateMultiplier: 10_000 },
   acceptInboundChannels: true,
   manuallyAcceptInboundChannels: false,
 };

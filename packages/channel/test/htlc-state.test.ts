@@ -231,6 +231,14 @@ test('dust exposure: HTLCs beyond max_dust_htlc_exposure_msat are failed once co
   void ca;
 });
 
+test('dust exposure default: 10,000 msat per sat/kw of the commitment feerate (25,000 sat at 2,500 sat/kw)', () => {
+  const { h, ca } = pair();
+  // 1,900 sat HTLCs are trimmed on both commitments at 2,500 sat/kw (354 sat dust limit + HTLC fees).
+  for (let i = 0; i < 13; i++) sendAddHtlc(ca, 1_900_000n, new Uint8Array(32).fill(i), h.chain.tipHeight + 50, onion());
+  assert.throws(() => sendAddHtlc(ca, 1_900_000n, new Uint8Array(32), h.chain.tipHeight + 50, onion()), /dust exposure/, '14 x 1,900 sat > 25,000 sat');
+  sendAddHtlc(ca, 3_000_000n, new Uint8Array(32), h.chain.tipHeight + 50, onion()); // not trimmed: not counted
+});
+
 test('sending node: the peer\'s limits and our balance are enforced before sending (sendPayment throws, nothing leaves)', () => {
   const { h, a, b, ca } = pair({}, { channelHandshakeConfig: { ourHtlcMinimumMsat: 10_000n, ourMaxAcceptedHtlcs: 1 } });
   const inv = b.cm.createInboundPayment(undefined, 3600);

@@ -111,9 +111,10 @@ export function dustExposureMsat(ch: Channel, side: Side): bigint {
  * HTLCs"). Returns the side that would overflow, or `undefined`.
  */
 export function dustExposureExceeded(ch: Channel, amountMsat: bigint, outbound: boolean): Side | undefined {
-  const max = ch.ctx.config.channelConfig.maxDustHtlcExposureMsat;
+  const cfg = ch.ctx.config.channelConfig;
   for (const side of ['remote', 'local'] as const) {
     const rate = pendingFeerate(ch, side);
+    const max = cfg.maxDustHtlcExposureMsat ?? BigInt(cfg.maxDustHtlcExposureFeeRateMultiplier) * BigInt(rate);
     const offeredByBroadcaster = side === 'local' ? outbound : !outbound;
     if (!isHtlcTrimmed(offeredByBroadcaster, amountMsat, dustLimitOf(ch, side), rate, ch.s.anchors)) continue;
     if (dustExposureMsat(ch, side) + amountMsat > max) return side;
