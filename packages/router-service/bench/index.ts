@@ -1,8 +1,9 @@
 /**
  * `npm run bench` in @ln/router-service: requests/s of the HTTP service on the 2026 mainnet
  * snapshot under loopback load from a second process (keep-alive connections, a fixed set of
- * 1,000 seeded queries cycled), next to the ceiling measured in the same run: the in-process
- * rate of `findRoute` (and of the whole request handler without HTTP) on the same queries.
+ * 1,000 seeded queries cycled), next to the ceiling measured in the same run just before each
+ * row: the in-process rate of `findRoute` / `findMultiPathRoute` (and of the whole request
+ * handler without HTTP) on the same queries; a one-hop query shows the HTTP stack's own rate.
  */
 import { spawn } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
@@ -41,7 +42,10 @@ const queries = Array.from({ length: 1000 }, () => ({
   payee: hex(snap.nodes[receivers[Math.floor(rnd() * receivers.length)]!]!.nodeId),
   amount_msat: (BigInt(Math.floor(10 ** (3 + rnd() * 2.3))) * 1000n).toString(),
 }));
-const sets = {
+// A trivial query (two ends of one channel) shows what the HTTP stack itself can do here.
+const direct = snap.channels.find((c) => c.policies[0] && c.policies[1])!;
+const sets: Record<string, Record<string, unknown>[]> = {
+  'one-hop route (HTTP floor)': [{ payer: hex(snap.nodes[direct.node1]!.nodeId), payee: hex(snap.nodes[direct.node2]!.nodeId), amount_msat: '1000', mpp: false, use_scorer: false }],
   'single path, no scorer': queries.map((q) => ({ ...q, mpp: false, use_scorer: false })),
   'MPP + scorer (defaults)': queries,
 };
@@ -50,11 +54,17 @@ const sets = {
 function ceiling(bodies: Record<string, unknown>[]): { router: number; handler: number } {
   const fromHex = (h: string) => Uint8Array.from(h.match(/../g)!, (b) => parseInt(b, 16));
   const params = bodies.map((b) => ({ payer: fromHex(b.payer as string), payee: fromHex(b.payee as string), amountMsat: BigInt(b.amount_msat as string), mpp: b.mpp !== false, scored: b.use_scorer !== false }));
+  // Whole passes over the set (at least 1,000 calls), best of three: the machine is shared.
+  const n = Math.max(1, Math.ceil(1000 / bodies.length)) * bodies.length;
   const rate = (f: (i: number) => void) => {
-    for (let i = 0; i < bodies.length; i++) f(i); // warm-up
-    const t = performance.now();
-    for (let i = 0; i < bodies.length; i++) f(i);
-    return bodies.length / ((performance.now() - t) / 1000);
+    for (let i = 0; i < n; i++) f(i % bodies.length); // warm-up
+    let best = 0;
+    for (let pass = 0; pass < 3; pass++) {
+      const t = performance.now();
+      for (let i = 0; i < n; i++) f(i % bodies.length);
+      best = Math.max(best, n / ((performance.now() - t) / 1000));
+    }
+    return best;
   };
   const router = service.view.router;
   const viaRouter = rate((i) => {
@@ -90,14 +100,14 @@ function load(file: string, concurrency: number): Promise<{ requests: number; st
 const dir = mkdtempSync(join(tmpdir(), 'ln-router-bench-'));
 console.log(`graph: ${graph.nodeCount} nodes, ${graph.channelCount} channels; snapshot load + NetworkGraph ${tLoad.toFixed(0)} ms, RoutingGraph build ${service.view.build.ms.toFixed(0)} ms; heap used ${(mem.heapUsed / 1e6).toFixed(0)} MB, rss ${(mem.rss / 1e6).toFixed(0)} MB`);
 console.log(`load: a second process, keep-alive connections, ${SECONDS} s per row; one service process (one core for the router), two cores shared with the client`);
-console.log('query set'.padEnd(26) + 'conns'.padStart(6) + 'req/s'.padStart(9) + 'p50 ms'.padStart(9) + 'p99 ms'.padStart(9) + '  statuses' + '   | ceiling in-process: findRoute/s, handler/s');
+console.log('query set'.padEnd(28) + 'conns'.padStart(6) + 'req/s'.padStart(9) + 'p50 ms'.padStart(9) + 'p99 ms'.padStart(9) + '  statuses' + '   | ceiling in-process: findRoute/s, handler/s');
 for (const [name, bodies] of Object.entries(sets)) {
   const file = join(dir, `${name.replace(/\W+/g, '-')}.json`);
   writeFileSync(file, JSON.stringify(bodies));
-  const c = ceiling(bodies);
   for (const conc of CONCURRENCY) {
+    const c = ceiling(bodies);
     const r = await load(file, conc);
-    console.log(name.padEnd(26) + String(conc).padStart(6) + r.rps.toFixed(0).padStart(9) + r.p50.toFixed(2).padStart(9) + r.p99.toFixed(2).padStart(9) + '  ' + JSON.stringify(r.status) + `   | ${c.router.toFixed(0)}, ${c.handler.toFixed(0)}`);
+    console.log(name.padEnd(28) + String(conc).padStart(6) + r.rps.toFixed(0).padStart(9) + r.p50.toFixed(2).padStart(9) + r.p99.toFixed(2).padStart(9) + '  ' + JSON.stringify(r.status) + `   | ${c.router.toFixed(0)}, ${c.handler.toFixed(0)}`);
   }
 }
 await service.close();
