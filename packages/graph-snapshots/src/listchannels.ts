@@ -43,6 +43,7 @@ export function parseListChannels(json: unknown, source = 'cln-listchannels'): G
   };
   const byScid = new Map<string, { scid: bigint; node1: number; node2: number; capacitySat: bigint; policies: [SnapshotPolicy | undefined, SnapshotPolicy | undefined] }>();
   for (const raw of entries as Entry[]) {
+    if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) throw new SnapshotDecodeError(`bad entry ${JSON.stringify(raw)}: expected an object`);
     const src = idOf(raw.source);
     const dst = idOf(raw.destination);
     const m = /^(\d+)x(\d+)x(\d+)$/.exec(String(raw.short_channel_id));

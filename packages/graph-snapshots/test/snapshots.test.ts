@@ -1,5 +1,6 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
+import fc from 'fast-check';
 import { SnapshotDecodeError, compareNodeIds, decodeGossmapCompressed, parseListChannels, parseNodeMap } from '@ln/graph-snapshots';
 import { loadClnGossmap2026, loadListChannels2021 } from '@ln/graph-snapshots/node';
 
@@ -53,7 +54,7 @@ test('parseListChannels orients by node id and reads msat strings; bad input thr
   assert.equal(g.nodes[c.node1]!.nodeId[0], 2);
   assert.is(c.policies[0]!.htlcMaximumMsat, 990_000n);
   assert.is(c.policies[1]!.cltvExpiryDelta, 40);
-  for (const bad of [null, {}, { channels: [{ ...entry(lo, hi, 0), source: 'zz' }] }, { channels: [{ ...entry(lo, hi, 0), short_channel_id: '1x2' }] }]) {
+  for (const bad of [null, {}, { channels: [null] }, { channels: [7] }, { channels: [[entry(lo, hi, 0)]] }, { channels: [{ ...entry(lo, hi, 0), source: 'zz' }] }, { channels: [{ ...entry(lo, hi, 0), short_channel_id: '1x2' }] }]) {
     assert.throws(() => parseListChannels(bad), (e: unknown) => e instanceof SnapshotDecodeError);
   }
   assert.throws(() => parseNodeMap('0:nothex:alias'), (e: unknown) => e instanceof SnapshotDecodeError);
@@ -72,6 +73,26 @@ test('fuzz: the gossmap decoder throws only SnapshotDecodeError on random and tr
       if (!(e instanceof SnapshotDecodeError)) throw e;
     }
   }
+});
+
+test('fuzz: parseListChannels throws only SnapshotDecodeError on arbitrary JSON and on mutated entries', () => {
+  const good = {
+    source: '02' + '11'.repeat(32), destination: '03' + '22'.repeat(32), short_channel_id: '700000x1x0', satoshis: 1000, channel_flags: 0, active: true,
+    last_update: 5, base_fee_millisatoshi: 1, fee_per_millionth: 2, delay: 40, htlc_minimum_msat: '1000msat', htlc_maximum_msat: '990000msat',
+  };
+  const keys = Object.keys(good);
+  const check = (json: unknown) => {
+    try {
+      parseListChannels(json);
+    } catch (e) {
+      if (!(e instanceof SnapshotDecodeError)) throw e;
+    }
+  };
+  fc.assert(fc.property(fc.jsonValue(), (v) => check({ channels: Array.isArray(v) ? v : [v] })), { numRuns: 3000 });
+  fc.assert(
+    fc.property(fc.constantFrom(...keys), fc.jsonValue(), (k, v) => check({ channels: [{ ...good, [k]: v }] })),
+    { numRuns: 3000 },
+  );
 });
 
 test.run();
