@@ -6,7 +6,7 @@
  *
  * Rates are in CPU time, medians of short interleaved rounds, and each ratio is the median of
  * the per-round ratios, so that load from other jobs on a shared machine cancels out as far as
- * it can. `BENCH_MS` (default 40) sets the length of a round.
+ * it can. `BENCH_MS` (default 40) sets the length of a round, `BENCH_ROUNDS` (default 15) their number.
  */
 import { cpus, loadavg } from 'node:os';
 import { nobleSecp256k1, nobleSymmetric, type Secp256k1, type SymmetricCrypto } from '@ln/crypto';
@@ -54,20 +54,20 @@ function loop(f: () => unknown): Run {
 const median = (xs: number[]) => [...xs].sort((x, y) => x - y)[xs.length >> 1]!;
 
 /**
- * `a` against `b`, interleaved in `rounds` short rounds of `ms` so both see the same machine
- * load (the machine may be shared): the median rate of each and the median per-round ratio.
+ * `runs[0]` against each of the others, all interleaved in `rounds` short rounds of `ms` so
+ * they see the same machine load (the machine may be shared): the median rate of each, and
+ * the median per-round ratio of the first to each other one.
  */
-function compare(a: Run, b: Run, rounds: number, ms: number): { a: number; b: number; ratio: number } {
-  const ra: number[] = [];
-  const rb: number[] = [];
-  for (let i = 0; i < rounds; i++) {
-    ra.push(rate(a, ms));
-    rb.push(rate(b, ms));
-  }
-  return { a: median(ra), b: median(rb), ratio: median(ra.map((x, i) => x / rb[i]!)) };
+function compare(runs: Run[], rounds: number, ms: number): { rates: number[]; ratios: number[] } {
+  const r: number[][] = runs.map(() => []);
+  for (let i = 0; i < rounds; i++) runs.forEach((run, k) => r[k]!.push(rate(run, ms)));
+  return {
+    rates: r.map(median),
+    ratios: r.slice(1).map((other) => median(r[0]!.map((x, i) => x / other[i]!))),
+  };
 }
 /** Throughput: many short rounds. Handshakes (100/s with noble): fewer, longer ones. */
-const ROUNDS = 15;
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 15);
 const HANDSHAKE_ROUNDS = 9;
 
 const fmt = (x: number, w = 10) => Math.round(x).toLocaleString('en-US').padStart(w);
@@ -179,9 +179,10 @@ function main(): void {
       continue;
     }
     const runs = handshakeRuns(c);
-    const i = compare(runs.initiator, curveRun(c.secp), HANDSHAKE_ROUNDS, 4 * MS);
-    const r = compare(runs.responder, curveRun(c.secp), HANDSHAKE_ROUNDS, 4 * MS);
-    console.log(b.label.padEnd(28) + fmt(i.a) + fmt(r.a) + fmt(Math.max(i.b, r.b)) + `   ${pct(i.ratio)} / ${pct(r.ratio).trim()}`);
+    const curve = curveRun(c.secp);
+    const i = compare([runs.initiator, curve], HANDSHAKE_ROUNDS, 4 * MS);
+    const r = compare([runs.responder, curve], HANDSHAKE_ROUNDS, 4 * MS);
+    console.log(b.label.padEnd(28) + fmt(i.rates[0]!) + fmt(r.rates[0]!) + fmt(median([i.rates[1]!, r.rates[1]!])) + `   ${pct(i.ratios[0]!)} / ${pct(r.ratios[0]!).trim()}`);
   }
 
   const syms: SymmetricCrypto[] = [nobleSymmetric, nodeSymmetric];
@@ -208,15 +209,13 @@ function main(): void {
       const decOne = loop(() => sym.chacha20poly1305Decrypt(key, nonce, EMPTY, ct));
       const encTwo = loop(() => (sym.chacha20poly1305Encrypt(key, nonce, EMPTY, len), sym.chacha20poly1305Encrypt(key, nonce, EMPTY, msg)));
       const decTwo = loop(() => (sym.chacha20poly1305Decrypt(key, nonce, EMPTY, lenCt), sym.chacha20poly1305Decrypt(key, nonce, EMPTY, ct)));
-      const e = compare(encryptRun(initiator, msg), encOne, ROUNDS, MS);
-      const e2 = compare(encryptRun(initiator, msg), encTwo, ROUNDS, MS);
-      const d = compare(decryptRun(c, msg), decOne, ROUNDS, MS);
-      const d2 = compare(decryptRun(c, msg), decTwo, ROUNDS, MS);
+      const e = compare([encryptRun(initiator, msg), encOne, encTwo], ROUNDS, MS);
+      const d = compare([decryptRun(c, msg), decOne, decTwo], ROUNDS, MS);
       const goal = size === 100 ? 0.5 : size === 65535 ? 0.8 : undefined;
-      const met = goal === undefined ? '' : Math.min(e.ratio, d.ratio) >= goal ? `>= ${goal * 100}% met` : `>= ${goal * 100}% NOT met`;
+      const met = goal === undefined ? '' : `>= ${goal * 100}% ${Math.min(e.ratios[0]!, d.ratios[0]!) >= goal ? 'met' : 'NOT met'} (${(Math.min(e.ratios[0]!, d.ratios[0]!) * 100).toFixed(1)}%)`;
       console.log(
-        sym.name.padEnd(8) + label.padStart(7) + '  ' + fmt(e.a) + ((e.a * size) / 1e6).toFixed(0).padStart(6) + fmt(e.b, 11) + pct(e.ratio) + pct(e2.ratio).padStart(9) +
-          '  ' + fmt(d.a) + ((d.a * size) / 1e6).toFixed(0).padStart(6) + fmt(d.b, 11) + pct(d.ratio) + pct(d2.ratio).padStart(9) + `   ${met}`,
+        sym.name.padEnd(8) + label.padStart(7) + '  ' + fmt(e.rates[0]!) + ((e.rates[0]! * size) / 1e6).toFixed(0).padStart(6) + fmt(e.rates[1]!, 11) + pct(e.ratios[0]!) + pct(e.ratios[1]!).padStart(9) +
+          '  ' + fmt(d.rates[0]!) + ((d.rates[0]! * size) / 1e6).toFixed(0).padStart(6) + fmt(d.rates[1]!, 11) + pct(d.ratios[0]!) + pct(d.ratios[1]!).padStart(9) + `   ${met}`,
       );
     }
   }

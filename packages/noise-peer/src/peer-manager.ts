@@ -6,97 +6,17 @@
  * takes bytes out through `SocketDescriptor.sendData`, and calls `timerTickOccurred` and
  * `processEvents`.
  */
-import type { EntropySource, Logger } from '@ln/chain-interfaces';
 import { NULL_LOGGER, moduleLogger, type ModuleLogger } from '@ln/chain-interfaces';
 import {
   DecodeError, Features, LightningError, decodeMessage, encodeMessage, makeMessage,
-  type ChannelMessageHandler, type CustomMessageHandler, type ErrorAction, type Init, type KnownMessage, type MessageSendEvent,
-  type RoutingMessageHandler, type WireMessage,
+  type ErrorAction, type Init, type KnownMessage, type MessageSendEvent, type WireMessage,
 } from '@ln/wire';
 import { NoiseError } from './errors.js';
 import { ACT_ONE_SIZE, ACT_THREE_SIZE, ACT_TWO_SIZE, NoiseHandshake } from './handshake.js';
-import type { NoiseCrypto, StaticKey } from './keys.js';
+import { DEFAULT_PEER_LIMITS, type PeerLimits, type PeerManagerConfig, type SocketDescriptor } from './peer-config.js';
 import { MAX_MESSAGE_SIZE, type NoiseTransport } from './transport.js';
 
-/**
- * A socket, as the user wires it. `sendData` writes as much as it can and returns how many
- * bytes it took; when it took fewer, it must call `PeerManager.writeBufferSpaceAvail` once the
- * socket drains. `resumeRead` tells it to resume reading if reads were paused.
- */
-export interface SocketDescriptor {
-  sendData(data: Uint8Array, resumeRead: boolean): number;
-  disconnectSocket(): void;
-}
-
-/** Limits that bound what a peer can cost (BOLT 8 bounds a message at 65535 bytes). */
-export interface PeerLimits {
-  /** Connections still in the handshake, at most (default 64). */
-  readonly maxPendingHandshakes: number;
-  /** Timer ticks a handshake may take (default 2). */
-  readonly handshakeTimeoutTicks: number;
-  /** Queued outbound bytes above which gossip to the peer is dropped (default 256 KiB). */
-  readonly gossipDropBytes: number;
-  /** Queued outbound bytes above which we stop reading from the peer (default 1 MiB). */
-  readonly pauseReadBytes: number;
-  /** Queued outbound bytes above which the peer is disconnected as not reading (default 8 MiB). */
-  readonly maxOutboundBytes: number;
-  /**
-   * Received bytes we hold for a peer and have not processed, above which it is disconnected
-   * (default 1 MiB). We stop processing a peer's messages while its outbound queue is above
-   * `pauseReadBytes` (so answering its pings cannot grow that queue without bound); what it
-   * sends meanwhile waits here, and a socket that keeps delivering after `readEvent` asked it
-   * to pause ends here. At rest at most one partial frame (65535 + 34 bytes) is held.
-   */
-  readonly maxInboundBytes: number;
-  /**
-   * Timer ticks we wait for a pong while the peer shows it is alive (it sent us a message, or
-   * took bytes of the backlog it had at the previous tick) before disconnecting it anyway
-   * (default 4). A peer that shows neither is disconnected at the first tick without a pong.
-   */
-  readonly maxPongWaitTicks: number;
-}
-
-export const DEFAULT_PEER_LIMITS: PeerLimits = {
-  maxPendingHandshakes: 64,
-  handshakeTimeoutTicks: 2,
-  gossipDropBytes: 256 * 1024,
-  pauseReadBytes: 1024 * 1024,
-  maxOutboundBytes: 8 * 1024 * 1024,
-  maxInboundBytes: 1024 * 1024,
-  maxPongWaitTicks: 4,
-};
-
-/** What the `PeerManager` needs. */
-export interface PeerManagerConfig {
-  readonly crypto: NoiseCrypto;
-  /** Our node key (BOLT 8 `ls`). */
-  readonly nodeKey: StaticKey;
-  /** Randomness for ephemeral keys. */
-  readonly entropy: EntropySource;
-  readonly channelHandler: ChannelMessageHandler;
-  readonly routingHandler: RoutingMessageHandler;
-  readonly customHandler?: CustomMessageHandler;
-  /** Chains we are on (`init`'s `networks`); a peer sharing none is disconnected. */
-  readonly chainHashes?: readonly Uint8Array[];
-  readonly logger?: Logger;
-  readonly limits?: Partial<PeerLimits>;
-  /**
-   * Observes the connection's life: every message sent and received (decoded), peers connected
-   * after the `init` exchange, and disconnections with their reason. Called synchronously; must
-   * not throw. For logging, tracing and tools such as the `ln-peer` CLI.
-   */
-  readonly onEvent?: (event: PeerEvent) => void;
-}
-
-/**
- * What {@link PeerManagerConfig.onEvent} sees. `message` events carry the decoded message
- * (`direction` `in` once it was decrypted and decoded, `out` when it was queued encrypted);
- * `disconnected` says why and whether we decided it (`byUs`) or the socket closed.
- */
-export type PeerEvent =
-  | { readonly type: 'message'; readonly direction: 'in' | 'out'; readonly nodeId: Uint8Array; readonly msg: WireMessage }
-  | { readonly type: 'connected'; readonly nodeId: Uint8Array; readonly inbound: boolean; readonly init: Init }
-  | { readonly type: 'disconnected'; readonly nodeId?: Uint8Array; readonly inbound: boolean; readonly reason: string; readonly byUs: boolean; readonly duringHandshake: boolean };
+export * from './peer-config.js';
 
 interface Peer {
   readonly descriptor: SocketDescriptor;

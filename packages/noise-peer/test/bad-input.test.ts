@@ -9,12 +9,12 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { makeMessage, type WireMessage } from '@ln/wire';
 import { NoiseError, NoiseHandshake, staticKeyFromSecret, type PeerEvent, type PeerLimits } from '@ln/noise-peer';
-import { nobleSymmetric } from '@ln/crypto';
+import { nodeSymmetric } from '@ln/crypto/node';
 import { connect, listen } from '@ln/noise-peer/node';
 import { disconnects, secp, sleep, testPeer, until } from './helpers/peers.js';
 import { RawPeer, closeAllRaw, rawResponder } from './helpers/raw.js';
 
-const c = { secp, sym: nobleSymmetric };
+const c = { secp, sym: nodeSymmetric };
 const cleanups: (() => Promise<void>)[] = [];
 test.after.each(async () => {
   for (const f of cleanups.splice(0)) await f();

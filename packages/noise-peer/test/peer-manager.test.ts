@@ -1,13 +1,12 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { nobleSymmetric } from '@ln/crypto';
-import { loadNativeSecp256k1 } from '@ln/crypto/node';
+import { loadNativeSecp256k1, nodeSymmetric } from '@ln/crypto/node';
 import type { LogRecord, Logger } from '@ln/chain-interfaces';
 import { Features, IgnoringMessageHandler, LightningError, chainHashOf, encodeMessage, makeMessage, type ChannelMessageHandler, type Init, type MessageSendEvent, type RoutingMessageHandler } from '@ln/wire';
 import { NoiseError, PeerManager, staticKeyFromSecret, type PeerEvent, type PeerLimits, type SocketDescriptor } from '@ln/noise-peer';
 
 const secp = loadNativeSecp256k1();
-const crypto = { secp, sym: nobleSymmetric };
+const crypto = { secp, sym: nodeSymmetric };
 let entropyCounter = 0;
 const entropy = { getSecureRandomBytes: () => new Uint8Array(32).fill((++entropyCounter % 250) + 1) };
 

@@ -1,7 +1,6 @@
 /** Test helpers: managers with recording loggers and event logs, and polling. */
 import type { LogRecord } from '@ln/chain-interfaces';
-import { nobleSymmetric } from '@ln/crypto';
-import { loadNativeSecp256k1 } from '@ln/crypto/node';
+import { loadNativeSecp256k1, nodeSymmetric } from '@ln/crypto/node';
 import { Features, IgnoringMessageHandler, type ChannelMessageHandler, type Init, type MessageSendEvent } from '@ln/wire';
 import { PeerManager, staticKeyFromSecret, type PeerEvent, type PeerLimits } from '@ln/noise-peer';
 
@@ -64,7 +63,7 @@ export function testPeer(fill?: number, opts: { limits?: Partial<PeerLimits>; fe
   const pongLengths: number[] = [];
   const channel = acceptingChannelHandler(opts.features);
   const pm = new PeerManager({
-    crypto: { secp, sym: nobleSymmetric },
+    crypto: { secp, sym: nodeSymmetric },
     nodeKey: staticKeyFromSecret(secp, secret),
     entropy: { getSecureRandomBytes: randomish },
     channelHandler: channel,

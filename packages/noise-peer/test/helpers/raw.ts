@@ -1,11 +1,11 @@
 /** A hand-driven BOLT 8 peer over a raw TCP socket, for feeding bad input to a listener. */
 import { connect as netConnect, createServer, type Server, type Socket } from 'node:net';
-import { nobleSymmetric } from '@ln/crypto';
+import { nodeSymmetric } from '@ln/crypto/node';
 import { encodeMessage, Features, makeMessage, type WireMessage } from '@ln/wire';
 import { NoiseHandshake, staticKeyFromSecret, type NoiseTransport } from '@ln/noise-peer';
 import { secp, sleep } from './peers.js';
 
-const c = { secp, sym: nobleSymmetric };
+const c = { secp, sym: nodeSymmetric };
 const open = new Set<Socket>();
 const servers = new Set<Server>();
 
