@@ -134,8 +134,8 @@ test('mainnet 2026: multi-path payments of 0.5 to 5 BTC to well-connected nodes 
   assert.ok(split >= 3, `expected several payments to be split, got ${split}`);
 });
 
-test('mainnet 2026: 300 seeded MPP + scorer queries (50k to 10M sat): parts sum exactly, each passes the checker, at most 8, channels not overdrawn; refusals without a search are true', () => {
-  const g = loadClnGossmap2026();
+/** Seeded MPP + scorer queries of 50,000 sat to 10M sat on `g`, each answer checked; returns the counts. */
+function mppQueries(g: GraphSnapshot, n: number, seed: number): { routed: number; split: number; refused: number } {
   const router = new Router(RoutingGraph.fromView(viewOf(g)));
   const { senders, receivers } = endpoints(g);
   const inSat = new Array<bigint>(g.nodes.length).fill(0n);
@@ -151,12 +151,12 @@ test('mainnet 2026: 300 seeded MPP + scorer queries (50k to 10M sat): parts sum 
     }
   }
   const scorer = new ProbabilisticScorer();
-  let x = 99;
+  let x = seed;
   const rnd = () => ((x = (x * 1103515245 + 12345) >>> 0) / 0x100000000);
   let routed = 0;
   let split = 0;
   let refused = 0;
-  for (let q = 0; q < 300; q++) {
+  for (let q = 0; q < n; q++) {
     const payer = senders[Math.floor(rnd() * senders.length)]!;
     const payee = receivers[Math.floor(rnd() * receivers.length)]!;
     const amount = BigInt(Math.floor(10 ** (3 + rnd() * 2.3))) * 50_000n;
@@ -183,8 +183,19 @@ test('mainnet 2026: 300 seeded MPP + scorer queries (50k to 10M sat): parts sum 
       }
     }
   }
-  console.log(`    MPP: ${routed} routed (${split} split), ${refused} refused by the capacity bound`);
+  return { routed, split, refused };
+}
+
+test('mainnet 2026: 300 seeded MPP + scorer queries (50k to 10M sat): parts sum exactly, each passes the checker, at most 8, channels not overdrawn; refusals without a search are true', () => {
+  const { routed, split, refused } = mppQueries(loadClnGossmap2026(), 300, 99);
+  console.log(`    MPP 2026: ${routed} routed (${split} split), ${refused} refused by the capacity bound`);
   assert.ok(routed >= 60 && split >= 10, `expected many routed and split payments, got ${routed} / ${split}`);
+});
+
+test('2021 listchannels (absurd fees): 150 seeded MPP + scorer queries, every part checked, nothing overflows', () => {
+  const { routed, split, refused } = mppQueries(loadListChannels2021(), 150, 21);
+  console.log(`    MPP 2021: ${routed} routed (${split} split), ${refused} refused by the capacity bound`);
+  assert.ok(routed >= 30, `expected many routed payments, got ${routed}`);
 });
 
 test('2021 listchannels snapshot (absurd fees included): 200 random queries, routes checked, nothing overflows', () => {
