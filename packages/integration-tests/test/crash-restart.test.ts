@@ -122,6 +122,10 @@ async function run(victimName: 'alice' | 'bob', k: number): Promise<{ outcome: O
     assert.ok(got.b >= bobShare + paid - 10_000n && got.b <= bobShare + paid, `${victimName} crash at ${k}: bob gets his ${bobShare} sat (+${paid}) (got ${got.b})`);
     assert.ok(got.a >= value - bobShare - paid - 12_000n, `${victimName} crash at ${k}: alice gets her balance less fees (got ${got.a})`);
   }
+  if (process.env.LN_TEST_VERBOSE) {
+    console.log('      log', net.log.map((l) => `${l[0][0]}>${l[1][0]}:${l[2]}`).join(' '));
+    console.log('      reasons', JSON.stringify(closeReasons), 'reports', JSON.stringify(outcome.reports.map((r) => [r.mismatches.map((m) => m.type), r.replayedByManager])), 'chans', a.cm.listChannels().length, b.cm.listChannels().length);
+  }
   assert.ok(outcome.coop + outcome.onChain >= 1, `${victimName} crash at ${k}: a channel was opened and closed (coop ${outcome.coop}, on chain ${outcome.onChain}, monitors ${monitors.size})`);
   if (process.env.LN_TEST_VERBOSE) console.log(`      ${victimName} crash at ${k}: close reasons ${JSON.stringify(closeReasons)}`);
   for (const n of [a, b]) {
@@ -136,20 +140,24 @@ async function run(victimName: 'alice' | 'bob', k: number): Promise<{ outcome: O
   return { outcome, crashed, net };
 }
 
+// LN_CRASH_ONLY=bob:16 runs one crash point (with LN_TEST_VERBOSE=1 to see what happened).
+const only = process.env.LN_CRASH_ONLY?.split(':');
 for (const victim of ['alice', 'bob'] as const) {
+  if (only && only[0] !== victim) continue;
   test(`${victim} killed at each write of its store in turn (open, update_fee, a payment, close): every channel resumes or closes safely, nothing lost`, async () => {
     let coop = 0;
     let onChain = 0;
     let stale = 0;
-    let k = 1;
-    for (; k < 200; k++) {
+    let k = only ? Number(only[1]) : 1;
+    const last = only ? k : 199;
+    for (; k <= last; k++) {
       const { outcome, crashed } = await run(victim, k);
       if (!crashed) break; // fewer writes than k: every persistence point covered
       coop += outcome.coop;
       onChain += outcome.onChain;
       stale += outcome.reports.reduce((x, r) => x + r.forceClosedStale.length, 0);
     }
-    assert.ok(k > 10, `${k - 1} persistence points`);
+    assert.ok(only || k > 10, `${k - 1} persistence points`);
     console.log(`    ${victim}: ${k - 1} crash points; ${coop} runs closed cooperatively, ${onChain} channels closed on chain (${stale} by a stale manager)`);
   });
 }

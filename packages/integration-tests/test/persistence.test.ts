@@ -43,8 +43,9 @@ test('killed while a monitor write is failing: the restarted node resumes from i
   a.cm.updateFee(ch.channelId, 3000);
   await net.settle();
   const report = await net.restart(b);
-  assert.equal(report.mismatches, [], 'the manager was not stored past the monitor');
-  assert.equal(report.monitorsLoaded.map((m) => m.latestUpdateId), [0n]);
+  assert.equal(report.monitorsLoaded.map((m) => m.latestUpdateId), [0n], 'the stored monitor lacks the failed update (and the one after the gap)');
+  assert.is(report.replayedByManager, 2, 'the stored manager had both in flight and handed them again');
+  assert.equal(report.mismatches, [], 'then they agree');
   net.connect(a, b);
   await net.settle();
   assert.is(b.cm.channel(ch.channelId)!.s.holderCtn, 1n, 'alice retransmitted commitment_signed');

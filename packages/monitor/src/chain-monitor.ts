@@ -149,11 +149,17 @@ export class ChainMonitor implements Watch, Listen, Confirm, PersistCompletionSi
   /**
    * Adds a monitor read back from storage (restart) without persisting it again. Returns
    * `UnrecoverableError` if the channel is already watched.
+   *
+   * Everything the loaded monitor holds is durable, so a `Completed` event for its
+   * `latestUpdateId` is queued: a channel manager restarted beside it that still counted those
+   * updates (or the initial `watchChannel`) as in progress steps forward instead of waiting for
+   * an event its previous process never received.
    */
   loadExistingMonitor(monitor: ChannelMonitor): ChannelMonitorUpdateStatus {
     if (this.entries.has(bytesToHex(monitor.channelId))) return 'UnrecoverableError';
     this.add(monitor);
     monitor.registerWithFilter(this.opts.filter);
+    this.events.push({ type: 'Completed', channelId: monitor.channelId, monitorUpdateId: monitor.latestUpdateId });
     return 'Completed';
   }
 

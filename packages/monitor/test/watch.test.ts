@@ -32,6 +32,9 @@ test('Filter: the funding output at watchChannel, every output of a relevant tra
   const m = ChannelMonitor.deserialize(env.A.monitor.listMonitors()[0]!.serialize(), { secp: env.secp, signerProvider: p.side('A').km, broadcaster: env.A.broadcaster, feeEstimator: env.fees });
   const cm = new ChainMonitor({ secp: env.secp, signerProvider: p.side('A').km, broadcaster: env.A.broadcaster, feeEstimator: env.fees, persister: new SyncPersist(), filter: fresh });
   assert.is(cm.loadExistingMonitor(m), 'Completed');
+  // What it holds is durable: a manager restarted beside it may step forward up to its latest update.
+  const evs = cm.releasePendingMonitorEvents();
+  assert.equal(evs[0], { type: 'Completed', channelId: m.channelId, monitorUpdateId: m.latestUpdateId });
   assert.ok(fresh.outputs.has(outPointToString(p.fundingOutpoint)));
   for (let vout = 0; vout < outs; vout++) assert.ok(fresh.outputs.has(outPointToString({ txid: cheatTxid, vout })));
   // And it is fed what the filter matches: justice follows.

@@ -229,7 +229,7 @@ export class Network {
         if (evs.length) touched.add(from);
         for (const ev of evs) moved += this.dispatch(from, ev, touched);
       }
-      for (const n of this.nodes) if (!n.dead && touched.has(n)) await n.persistManager();
+      for (const n of this.nodes) if (!n.dead && (touched.has(n) || n.queuedUpdates)) await n.persistManager();
       for (const n of this.nodes) n.drainEvents();
       // As a node's event handler would: forward HTLCs when the manager asks.
       if (this.autoForward) {
@@ -243,7 +243,7 @@ export class Network {
       for (const n of this.nodes) {
         if (n.dead) continue;
         // Handling monitor events (in `drainEvents` too) may have started updates or queued messages.
-        if (pendingCount(n) > (inFlight.get(n) ?? 0)) touched.add(n);
+        if (n.queuedUpdates || pendingCount(n) > (inFlight.get(n) ?? 0)) touched.add(n);
         const more = [...n.cm.getAndClearPendingMsgEvents(), ...n.gossip.getAndClearPendingMsgEvents()];
         if (more.length) {
           this.outbox.set(n, more);
@@ -349,29 +349,30 @@ export class Network {
     a.cm.fundingTransactionGenerated(ready.temporaryChannelId, b.nodeId, raw);
     await this.settle();
     const pa = this.expectEvent(a, 'ChannelPending');
-    // The fundee's ChannelPending is missing when its monitor persists asynchronously (reported in bugs-channel.md).
-    this.takeEvents(b, 'ChannelPending');
+    const ours = (e: { channelId: Uint8Array }) => equalBytes(e.channelId, pa.channelId);
+    this.expectEvent(b, 'ChannelPending', ours);
     const depth = Math.max(a.cm.config.channelHandshakeConfig.minimumDepth, b.cm.config.channelHandshakeConfig.minimumDepth, 1);
     await this.mine(opts.announce ? Math.max(6, depth) : depth);
-    const ra = this.expectEvent(a, 'ChannelReady');
-    this.expectEvent(b, 'ChannelReady');
+    const ra = this.expectEvent(a, 'ChannelReady', ours);
+    this.expectEvent(b, 'ChannelReady', ours);
     if (!equalBytes(pa.fundingTxo.txid, txidOf(parseTx(raw)))) throw new Error('ChannelPending names another funding transaction');
     return { channelId: pa.channelId, funding: pa.fundingTxo, valueSat, ...(ra.shortChannelId !== undefined ? { shortChannelId: ra.shortChannelId } : {}) };
   }
 
   // ---------------------------------------------------------------- events
 
-  /** Removes and returns every pending event of `type` of `node`. */
-  takeEvents<T extends ChannelEvent['type']>(node: HarnessNode, type: T): EventOf<T>[] {
+  /** Removes and returns every pending event of `type` of `node` (that `where` accepts). */
+  takeEvents<T extends ChannelEvent['type']>(node: HarnessNode, type: T, where: (e: EventOf<T>) => boolean = () => true): EventOf<T>[] {
     node.drainEvents();
-    const out = node.events.filter((e) => e.type === type) as EventOf<T>[];
-    node.events = node.events.filter((e) => e.type !== type);
+    const hit = (e: ChannelEvent) => e.type === type && where(e as EventOf<T>);
+    const out = node.events.filter(hit) as EventOf<T>[];
+    node.events = node.events.filter((e) => !hit(e));
     return out;
   }
 
-  /** Removes and returns the one pending event of `type` (throws if there is none or more than one). */
-  expectEvent<T extends ChannelEvent['type']>(node: HarnessNode, type: T): EventOf<T> {
-    const evs = this.takeEvents(node, type);
+  /** Removes and returns the one pending event of `type` (that `where` accepts); throws if there is none or more than one. */
+  expectEvent<T extends ChannelEvent['type']>(node: HarnessNode, type: T, where?: (e: EventOf<T>) => boolean): EventOf<T> {
+    const evs = this.takeEvents(node, type, where);
     if (evs.length !== 1) throw new Error(`${node.name}: expected one ${type} event, got ${evs.length} (pending: ${node.events.map((e) => e.type).join(', ') || 'none'})`);
     return evs[0]!;
   }
@@ -403,6 +404,7 @@ export class Network {
       await n.persister.flush();
       const msgs = [...(this.outbox.get(n) ?? []), ...n.cm.getAndClearPendingMsgEvents(), ...n.gossip.getAndClearPendingMsgEvents()];
       if (msgs.length) problems.push(`${n.name}: ${msgs.length} undelivered message event(s): ${msgs.map((m) => (m.type === 'HandleError' ? `HandleError/${m.action.type}` : m.msg.type)).join(', ')}`);
+      if (n.queuedUpdates) problems.push(`${n.name}: ${n.queuedUpdates} monitor update(s) never handed to the ChainMonitor (settle first)`);
       for (const m of n.chainMonitor.listMonitors()) {
         const pending = n.chainMonitor.pendingUpdates(m.channelId);
         if (pending.length) problems.push(`${n.name}: monitor updates ${pending.join(', ')} still being persisted`);

@@ -34,6 +34,8 @@ export interface RestartReport {
   readonly mismatches: readonly MonitorMismatch[];
   /** Monitors read from the store, and how many stored updates each replayed. */
   readonly monitorsLoaded: readonly { readonly channelId: Uint8Array; readonly latestUpdateId: bigint; readonly replayedUpdates: number }[];
+  /** Monitor updates the stored manager had in flight and handed again to monitors that lacked them. */
+  readonly replayedByManager: number;
   /** Channels force-closed from their monitor because the stored manager was older (`MonitorAhead`). */
   readonly forceClosedStale: readonly Uint8Array[];
 }
@@ -65,6 +67,7 @@ export class HarnessNode {
   /** How many times the node was (re)started. */
   generation = 0;
   private listeners: ChainListener[] = [];
+  private queued: ChannelMonitorUpdate[] = [];
   /** The manager bytes last made durable (an unchanged manager is not written again). */
   private lastPersisted: Uint8Array | undefined;
 
@@ -105,16 +108,39 @@ export class HarnessNode {
       persister: this.persister, filter: this.chain.filter, ...(this.spec.logger ? { logger: this.spec.logger } : {}),
     }));
     const seen = this.seenMonitorEvents;
-    // The manager's `Watch`: the real ChainMonitor, with the events it hands over recorded.
+    const queued: ChannelMonitorUpdate[] = [];
+    this.queued = queued;
+    // The manager's `Watch`: the real ChainMonitor, recording the events it hands over. Updates
+    // are held (`InProgress`) until the manager that generated them is persisted (it keeps them
+    // as in flight), then handed to the ChainMonitor (see forwardUpdates).
     this.watch = {
       watchChannel: (init: ChannelMonitorInit): ChannelMonitorUpdateStatus => cmon.watchChannel(init),
-      updateChannel: (u: ChannelMonitorUpdate): ChannelMonitorUpdateStatus => cmon.updateChannel(u),
+      updateChannel: (u: ChannelMonitorUpdate): ChannelMonitorUpdateStatus => {
+        queued.push(u);
+        return 'InProgress';
+      },
       releasePendingMonitorEvents: (): MonitorEvent[] => {
         const evs = cmon.releasePendingMonitorEvents();
         seen.push(...evs);
         return evs;
       },
     };
+  }
+
+  /** Monitor updates the manager generated that wait for the manager to be persisted. */
+  get queuedUpdates(): number {
+    return this.queued.length;
+  }
+
+  /**
+   * Hands the held updates to the ChainMonitor, in order. A refused one is an error in the
+   * harness (the manager only replays what a monitor lacks).
+   */
+  forwardUpdates(): void {
+    for (const u of this.queued.splice(0)) {
+      const status = this.chainMonitor.updateChannel(u);
+      if (status === 'UnrecoverableError') throw new Error(`${this.name}: the ChainMonitor refused update ${u.updateId}`);
+    }
   }
 
   private buildGossip(): void {
@@ -161,7 +187,12 @@ export class HarnessNode {
     }
     const bytes = await this.store.read(MANAGER_NAMESPACE, '', MANAGER_KEY);
     if (!bytes) throw new Error(`${this.name}: no stored ChannelManager (the first one is written at start)`);
-    this.cm = ChannelManager.deserialize(bytes, this.managerOptions(keys));
+    const loaded = monitors.map((m) => ({ channelId: m.monitor.channelId, latestUpdateId: m.monitor.latestUpdateId, replayedUpdates: m.replayedUpdates }));
+    // The manager marks its in-flight updates the monitors have as done, and replays the rest.
+    this.cm = ChannelManager.deserialize(bytes, this.managerOptions(keys), {
+      monitors: loaded.map((m) => ({ channelId: m.channelId, latestUpdateId: m.latestUpdateId })),
+    });
+    await this.persistManager();
     // Replay the blocks each part has not seen (monitors and the manager have their own tips).
     const from = Math.min(this.cm.currentBestBlock().height, ...monitors.map((m) => m.monitor.bestBlock.height));
     for (let h = from + 1; h <= this.chain.tipHeight; h++) {
@@ -169,6 +200,7 @@ export class HarnessNode {
       this.chainMonitor.blockConnected(block, h);
       if (h > this.cm.currentBestBlock().height) this.cm.blockConnected(block, h);
     }
+    const replayedByManager = loaded.reduce((n, m) => n + Number(this.chainMonitor.getMonitor(m.channelId)!.latestUpdateId - m.latestUpdateId), 0);
     const known = this.cm.allChannels().filter((c) => c.s.phase === 'Funded' && c.s.monitorCreated).map((c) => ({ channelId: c.channelId, latestUpdateId: c.s.latestMonitorUpdateId }));
     const mismatches = this.chainMonitor.checkAgainstChannelManager(known);
     const forceClosedStale: Uint8Array[] = [];
@@ -188,8 +220,9 @@ export class HarnessNode {
     this.subscribe();
     await this.persistManager();
     return {
+      replayedByManager,
       mismatches, forceClosedStale,
-      monitorsLoaded: monitors.map((m) => ({ channelId: m.monitor.channelId, latestUpdateId: m.monitor.latestUpdateId, replayedUpdates: m.replayedUpdates })),
+      monitorsLoaded: loaded,
     };
   }
 
@@ -223,30 +256,31 @@ export class HarnessNode {
   }
 
   /**
-   * Persists the manager after the monitor writes it depends on are durable (so a stored
-   * manager is never ahead of the stored monitors). Its `Completed` monitor events are applied
-   * first, so the stored manager does not wait for updates already durable. Returns whether it
-   * was written.
+   * Persists the manager (with the monitor updates it has in flight), then hands those updates
+   * to the ChainMonitor: a stored manager is never behind the stored monitors, and a monitor
+   * behind the stored manager gets the missing updates from it on restart. Its `Completed`
+   * monitor events are applied first. Returns whether it was written.
    */
   async persistManager(): Promise<boolean> {
     if (this.dead) return false;
-    await this.persister.flush();
-    if (this.dead) return false;
-    // A manager whose monitor update is not durable (a failed write being retried) is not
-    // stored: it could not be resumed from (it keeps no copy of the update to replay).
-    if (this.chainMonitor.listMonitors().some((m) => this.chainMonitor.pendingUpdates(m.channelId).length)) return false;
     this.cm.processMonitorEvents();
     const bytes = this.cm.serialize();
-    if (this.lastPersisted && equalBytes(bytes, this.lastPersisted)) return true;
-    try {
-      await this.store.write(MANAGER_NAMESPACE, '', MANAGER_KEY, bytes);
-      this.lastPersisted = bytes;
-    } catch (e) {
-      if (this.dead) return false; // killed during the write
-      if (e instanceof InjectedWriteFailure) return false; // the stored manager stays older; the next persist retries
-      throw e;
+    let written = false;
+    if (!this.lastPersisted || !equalBytes(bytes, this.lastPersisted)) {
+      try {
+        await this.store.write(MANAGER_NAMESPACE, '', MANAGER_KEY, bytes);
+        this.lastPersisted = bytes;
+        written = true;
+      } catch (e) {
+        if (this.dead) return false; // killed during the write
+        if (!(e instanceof InjectedWriteFailure)) throw e;
+        // The stored manager stays older; its updates wait for the next successful persist.
+        return false;
+      }
     }
-    return true;
+    if (this.dead) return false;
+    this.forwardUpdates();
+    return written;
   }
 
   /** Our `init` features: the channel handler's and the routing handler's (as `PeerManager` sends them). */

@@ -155,6 +155,7 @@ export class TcpNetwork extends Network {
         await n.persister.flush();
         this.wires.get(n)?.pm.processEvents();
         if (!n.dead) await n.persistManager();
+        if (n.queuedUpdates) work = true;
         n.drainEvents();
         if (this.autoForward && n.events.some((e) => e.type === 'PendingHTLCsForwardable')) {
           n.events = n.events.filter((e) => e.type !== 'PendingHTLCsForwardable');
