@@ -8,7 +8,7 @@ import * as assert from 'uvu/assert';
 import { equalBytes, sha256 } from '@ln/crypto';
 import { makeMessage, type KnownMessage } from '@ln/wire';
 import { htlcIncluded } from '../src/channel/commitment.js';
-import { sendAddHtlc, sendFulfillHtlc, ONION_PACKET_SIZE, type Channel, type UserConfigOverrides } from '../src/index.js';
+import { sendAddHtlc, ONION_PACKET_SIZE, type Channel, type UserConfigOverrides } from '../src/index.js';
 import { Harness, type TestNode } from './support/harness.js';
 import { claimAll, eventsOf, pay, pid, route, settle, take } from './support/pay.js';
 

@@ -1,0 +1,683 @@
+/**
+ * The core of `ChannelManager` (see `channel-manager.ts`): the channels of a node, the
+ * `ChannelMessageHandler`, `Listen` and `Confirm` implementations, the channel lifecycle API,
+ * events, errors and closing, and the payments layer's wiring. `ChannelManager` adds the payment
+ * API and persistence on top.
+ */
+import {
+  moduleLogger, NULL_LOGGER, type BestBlock, type Block, type BlockHeader, type Confirm, type Listen, type ModuleLogger, type RelevantTxid,
+  type TransactionData, type Txid,
+} from '@ln/chain-interfaces';
+import { bytesToHex, defaultSecp256k1, defaultSymmetric, equalBytes, type Secp256k1 } from '@ln/crypto';
+import { parseTx, txidOf } from '@ln/transactions';
+import {
+  Features, makeMessage, type AcceptChannel, type AcceptChannel2, type AnnouncementSignatures, type ChannelMessageHandler, type ChannelReady,
+  type ChannelReestablish, type ChannelUpdate, type ClosingComplete, type ClosingSig, type ClosingSigned, type CommitmentSigned, type ErrorMessage,
+  type FundingCreated, type FundingSigned, type Init, type MessageSendEvent, type OpenChannel, type OpenChannel2, type RevokeAndAck,
+  type Shutdown, type SpliceAck, type SpliceInit, type SpliceLocked, type Stfu, type TxAbort, type TxAckRbf, type TxAddInput, type TxAddOutput,
+  type TxComplete, type TxInitRbf, type TxRemoveInput, type TxRemoveOutput, type TxSignatures, type UpdateAddHtlc, type UpdateFailHtlc,
+  type UpdateFailMalformedHtlc, type UpdateFee, type UpdateFulfillHtlc,
+} from '@ln/wire';
+import { Channel } from './channel/channel.js';
+import { onClosingComplete, onClosingSig, onClosingSigned, onShutdown, startShutdown } from './channel/closing.js';
+import { commitmentBalances } from './channel/commitment.js';
+import type { ChannelContext } from './channel/context.js';
+import { checkAcceptChannel, checkOpenChannel, paramsOf, proposedChannelType } from './channel/open.js';
+import { onChannelReestablish } from './channel/reestablish.js';
+import type { SideParams } from './channel/state.js';
+import {
+  forgetUncommitted, onCommitmentSigned, onRevokeAndAck, onUpdateAddHtlc, onUpdateFailHtlc, onUpdateFailMalformedHtlc, onUpdateFee,
+  onUpdateFulfillHtlc, maybeSendCommitment, releaseHoldingCell, resolveIrrevocable,
+} from './channel/updates.js';
+import { availableOutboundMsat } from './channel/limits.js';
+import { pruneSettled } from './channel/commitment.js';
+import { Payments } from './payments/payments.js';
+import type { PaymentsHost } from './payments/host.js';
+import { userConfig, type UserConfig } from './config.js';
+import { ApiError, ChannelError } from './errors.js';
+import type { ChannelEvent, ClosureReason } from './events.js';
+
+const enc = new TextEncoder();
+
+import type { ChannelManagerOptions, ChannelDetails } from './manager-types.js';
+import { fundingOutputScript, maxBig, minBig, newState } from './manager-types.js';
+
+/** Everything of `ChannelManager` but the payment API and persistence (which extend it). */
+export class ChannelManagerCore implements ChannelMessageHandler, Listen, Confirm {
+  readonly config: UserConfig;
+  protected readonly secp: Secp256k1;
+  protected readonly log: ModuleLogger;
+  protected readonly ctx: ChannelContext;
+  protected channels: Channel[] = [];
+  protected readonly peers = new Map<string, Features>();
+  protected events: ChannelEvent[] = [];
+  protected msgEvents: MessageSendEvent[] = [];
+  protected best: BestBlock;
+  protected lastBlockTime = 0;
+  /** The payments layer (sending, receiving, forwarding). */
+  protected readonly payments: Payments;
+  /** Latest monitor update id of closed channels, so that late preimages still reach their monitors. */
+  protected closedMonitors = new Map<string, { channelId: Uint8Array; latestMonitorUpdateId: bigint }>();
+
+  constructor(protected readonly opts: ChannelManagerOptions) {
+    this.config = userConfig(opts.config);
+    this.secp = opts.secp ?? defaultSecp256k1();
+    this.log = moduleLogger(opts.logger ?? NULL_LOGGER, 'channel');
+    this.best = opts.bestBlock;
+    const self = this;
+    this.ctx = {
+      secp: this.secp, signerProvider: opts.keys, nodeSigner: opts.keys, watch: opts.watch, fees: opts.fees, log: this.log,
+      chainHash: opts.chainHash, config: this.config, ourNodeId: opts.keys.getNodeId(),
+      bestBlock: () => self.best,
+      now: () => (opts.now ? opts.now() : self.lastBlockTime),
+      send: (nodeId, msg) => self.msgEvents.push({ type: 'SendMessage', nodeId, msg }),
+      broadcastGossip: (msg) => self.msgEvents.push({ type: 'BroadcastGossip', msg }),
+      event: (e) => self.events.push(e),
+      broadcastTransaction: (tx) => opts.broadcaster.broadcastTransactions([tx]),
+      peerSupports: (nodeId, f) => self.peers.get(bytesToHex(nodeId))?.supports(f) ?? false,
+      htlcHooks: () => self.payments,
+      monitorRestored: (ch) => {
+        resolveIrrevocable(ch);
+        pruneSettled(ch.s, true);
+        releaseHoldingCell(ch);
+      },
+    };
+    const host: PaymentsHost = {
+      ctx: this.ctx,
+      onion: { secp: this.secp, sym: opts.sym ?? defaultSymmetric() },
+      channels: () => self.channels,
+      find: (id) => self.channel(id),
+      guard: (ch, f) => {
+        let err: string | undefined;
+        self.guard(ch, () => {
+          try {
+            f();
+          } catch (e) {
+            if (e instanceof ChannelError) err = e.message;
+            throw e;
+          }
+        });
+        return err;
+      },
+      random: () => opts.keys.getSecureRandomBytes(),
+      preimageToClosedChannel: (channelId, preimage) => self.preimageToClosedChannel(channelId, preimage),
+    };
+    this.payments = new Payments(host);
+  }
+
+  protected preimageToClosedChannel(channelId: Uint8Array, preimage: Uint8Array): void {
+    const c = this.closedMonitors.get(bytesToHex(channelId));
+    if (!c) return;
+    c.latestMonitorUpdateId++;
+    const status = this.opts.watch.updateChannel({ channelId, updateId: c.latestMonitorUpdateId, steps: [{ type: 'PaymentPreimage', paymentPreimage: preimage }] });
+    if (status === 'UnrecoverableError') this.log.error(`the monitor of closed channel ${bytesToHex(channelId)} refused a preimage`);
+  }
+
+  /** Our node id. */
+  get nodeId(): Uint8Array {
+    return this.ctx.ourNodeId;
+  }
+
+  // ================================================================ API
+
+  /**
+   * Opens a channel to a connected peer (BOLT 2 `open_channel`). Returns the temporary channel
+   * id; a `FundingGenerationReady` event follows once the peer accepts.
+   */
+  createChannel(theirNodeId: Uint8Array, channelValueSat: bigint, pushMsat: bigint, userChannelId: bigint, overrides?: { announce?: boolean }): Uint8Array {
+    const theirInit = this.peers.get(bytesToHex(theirNodeId));
+    if (!theirInit) throw new ApiError('peer is not connected');
+    if (pushMsat > channelValueSat * 1000n) throw new ApiError('push_msat is more than the channel value');
+    const hc = this.config.channelHandshakeConfig;
+    const anchors = hc.negotiateAnchors && theirInit.supports('option_anchors');
+    const feerate = this.opts.fees.getEstSatPer1000Weight(anchors ? 'AnchorChannelFee' : 'NonAnchorChannelFee');
+    const keysId = this.opts.keys.generateChannelKeysId(false, channelValueSat, userChannelId);
+    const signer = this.opts.keys.deriveChannelSigner(channelValueSat, keysId);
+    const ourParams = this.ourParams(channelValueSat, hc.ourDustLimitSat);
+    const tempId = this.opts.keys.getSecureRandomBytes();
+    const channelType = proposedChannelType(theirInit, this.config);
+    const announce = overrides?.announce ?? hc.announceForForwardedHtlcs;
+    const s = newState({
+      temporaryChannelId: tempId, counterpartyNodeId: theirNodeId, userChannelId, isOutbound: true, announce, channelType, anchors,
+      channelValueSat, pushMsat, channelKeysId: keysId, holderPubkeys: signer.pubkeys, ourParams, minimumDepth: hc.minimumDepth, initialFeeratePerKw: feerate,
+    });
+    s.phase = 'OutboundAwaitingAccept';
+    s.connected = true;
+    const ch = new Channel(this.ctx, s, signer);
+    this.channels.push(ch);
+    const pk = signer.pubkeys;
+    ch.send(makeMessage('open_channel', {
+      chainHash: this.opts.chainHash, temporaryChannelId: tempId, fundingSatoshis: channelValueSat, pushMsat,
+      dustLimitSatoshis: ourParams.dustLimitSat, maxHtlcValueInFlightMsat: ourParams.maxHtlcValueInFlightMsat, channelReserveSatoshis: ourParams.channelReserveSat,
+      htlcMinimumMsat: ourParams.htlcMinimumMsat, feeratePerKw: feerate, toSelfDelay: ourParams.toSelfDelay, maxAcceptedHtlcs: ourParams.maxAcceptedHtlcs,
+      fundingPubkey: pk.fundingPubkey, revocationBasepoint: pk.revocationBasepoint, paymentBasepoint: pk.paymentPoint,
+      delayedPaymentBasepoint: pk.delayedPaymentBasepoint, htlcBasepoint: pk.htlcBasepoint,
+      firstPerCommitmentPoint: signer.getPerCommitmentPoint((1n << 48n) - 1n), channelFlags: announce ? 1 : 0,
+      tlvs: { upfrontShutdownScript: new Uint8Array(0), channelType },
+    }));
+    return tempId;
+  }
+
+  private ourParams(channelValueSat: bigint, theirDust: bigint): SideParams {
+    const hc = this.config.channelHandshakeConfig;
+    let reserve = (channelValueSat * BigInt(hc.theirChannelReserveProportionalMillionths)) / 1_000_000n;
+    for (const floor of [1000n, hc.ourDustLimitSat, theirDust]) if (reserve < floor) reserve = floor;
+    return {
+      dustLimitSat: hc.ourDustLimitSat,
+      // The configured share of the channel, but at least min(channel, 100,000 sat): peers such as Electrum refuse less.
+      maxHtlcValueInFlightMsat: maxBig((channelValueSat * 1000n * BigInt(hc.maxInboundHtlcValueInFlightPercent)) / 100n, minBig(channelValueSat * 1000n, 100_000_000n)),
+      channelReserveSat: reserve,
+      htlcMinimumMsat: hc.ourHtlcMinimumMsat,
+      toSelfDelay: hc.ourToSelfDelay,
+      maxAcceptedHtlcs: hc.ourMaxAcceptedHtlcs,
+    };
+  }
+
+  /** Accepts an inbound channel raised by an `OpenChannelRequest` event. */
+  acceptInboundChannel(temporaryChannelId: Uint8Array, theirNodeId: Uint8Array, userChannelId: bigint): void {
+    const ch = this.find(theirNodeId, temporaryChannelId);
+    if (!ch || ch.s.phase !== 'InboundAwaitingUser') throw new ApiError('no inbound channel request with that id');
+    (ch.s as { userChannelId: bigint }).userChannelId = userChannelId;
+    this.sendAccept(ch);
+  }
+
+  /** Rejects an inbound channel request: the peer gets an `error` for that channel. */
+  rejectInboundChannel(temporaryChannelId: Uint8Array, theirNodeId: Uint8Array): void {
+    const ch = this.find(theirNodeId, temporaryChannelId);
+    if (!ch || ch.s.phase !== 'InboundAwaitingUser') throw new ApiError('no inbound channel request with that id');
+    this.remove(ch);
+    this.sendError(theirNodeId, temporaryChannelId, 'channel rejected by the user');
+  }
+
+  /** The funding transaction for a `FundingGenerationReady` event (signed, not broadcast: we broadcast it after `funding_signed`). */
+  fundingTransactionGenerated(temporaryChannelId: Uint8Array, theirNodeId: Uint8Array, fundingTx: Uint8Array): void {
+    const ch = this.find(theirNodeId, temporaryChannelId);
+    if (!ch) throw new ApiError('no channel with that temporary id');
+    this.guard(ch, () => ch.fundingTransactionGenerated(fundingTx), true);
+  }
+
+  /** Starts a cooperative close (`shutdown`). `script` overrides our shutdown script. */
+  closeChannel(channelId: Uint8Array, theirNodeId: Uint8Array, script?: Uint8Array): void {
+    const ch = this.find(theirNodeId, channelId);
+    if (!ch) throw new ApiError('no channel with that id');
+    if (ch.s.phase !== 'Funded') {
+      this.closeWith(ch, { type: 'FundingAborted', message: 'closed by the user before funding' }, false);
+      return;
+    }
+    this.guard(ch, () => startShutdown(ch, script), true);
+  }
+
+  /** Force-closes: the monitor broadcasts our latest commitment; the peer gets an `error`. */
+  forceCloseChannel(channelId: Uint8Array, theirNodeId: Uint8Array, message = 'force-closed by the user'): void {
+    const ch = this.find(theirNodeId, channelId);
+    if (!ch) throw new ApiError('no channel with that id');
+    this.sendError(theirNodeId, ch.channelId, message);
+    this.closeWith(ch, { type: 'HolderForceClosed', message }, true);
+  }
+
+  /** Force-closes every channel (e.g. on shutdown of a compromised node). */
+  forceCloseAllChannels(): void {
+    for (const ch of [...this.channels]) this.forceCloseChannel(ch.channelId, ch.peer);
+  }
+
+  /** Changes our forwarding policy; fresh `channel_update`s go out for announced channels (BOLT 7). */
+  updateChannelConfig(config: Partial<UserConfig['channelConfig']>): void {
+    Object.assign(this.config.channelConfig as object, { ...this.config.channelConfig, ...config });
+    for (const ch of this.channels) {
+      if (ch.s.phase !== 'Funded' || ch.s.shortChannelId === undefined || !ch.s.channelReadyReceived) continue;
+      if (ch.s.announced) this.ctx.broadcastGossip(ch.channelUpdate());
+      else if (ch.s.connected) ch.send(ch.channelUpdate());
+    }
+  }
+
+  /** Every channel not yet closed. */
+  listChannels(): ChannelDetails[] {
+    return this.channels.filter((c) => c.s.phase !== 'Closed').map((c) => this.details(c));
+  }
+
+  /** Channels that can carry a payment now. */
+  listUsableChannels(): ChannelDetails[] {
+    return this.listChannels().filter((c) => c.isUsable);
+  }
+
+  private details(c: Channel): ChannelDetails {
+    const s = c.s;
+    const funded = s.phase === 'Funded';
+    const bal = funded ? commitmentBalances(s, 'local', s.holderCtn) : { toLocalMsat: s.baseToLocalMsat, toRemoteMsat: s.baseToRemoteMsat };
+    const theirReserve = s.ourParams.channelReserveSat * 1000n;
+    return {
+      channelId: s.channelId, counterpartyNodeId: s.counterpartyNodeId, userChannelId: s.userChannelId, phase: s.phase, isOutbound: s.isOutbound,
+      isAnnounced: s.announce, isChannelReady: s.channelReadySent && s.channelReadyReceived, isUsable: c.isUsable, channelValueSat: s.channelValueSat,
+      ...(s.fundingOutpoint ? { fundingTxo: s.fundingOutpoint } : {}), ...(s.shortChannelId !== undefined ? { shortChannelId: s.shortChannelId } : {}),
+      confirmations: funded ? c.fundingDepth() : 0, balanceMsat: bal.toLocalMsat,
+      outboundCapacityMsat: c.isUsable ? availableOutboundMsat(c) : 0n,
+      nextOutboundHtlcLimitMsat: c.isUsable ? minBig(availableOutboundMsat(c), s.theirParams!.maxHtlcValueInFlightMsat) : 0n,
+      nextOutboundHtlcMinimumMsat: s.theirParams?.htlcMinimumMsat ?? 0n,
+      ...(s.counterpartyForwardingPolicy ? { counterpartyForwardingInfo: s.counterpartyForwardingPolicy } : {}),
+      inboundCapacityMsat: bal.toRemoteMsat > theirReserve ? bal.toRemoteMsat - theirReserve : 0n,
+      isClosing: !!s.closing,
+    };
+  }
+
+  /** The channel object (for the payments layer and tests). */
+  channel(channelId: Uint8Array): Channel | undefined {
+    return this.channels.find((c) => equalBytes(c.channelId, channelId));
+  }
+
+  /** All live channels (for the payments layer). */
+  allChannels(): readonly Channel[] {
+    return this.channels;
+  }
+
+  getAndClearPendingEvents(): ChannelEvent[] {
+    this.processMonitorEvents();
+    const e = this.events;
+    this.events = [];
+    return e;
+  }
+
+  getAndClearPendingMsgEvents(): MessageSendEvent[] {
+    this.processMonitorEvents();
+    // Updates queued since the last call go out with one commitment_signed per channel.
+    for (const ch of [...this.channels]) if (ch.s.phase === 'Funded') this.guard(ch, () => maybeSendCommitment(ch));
+    const e = this.msgEvents;
+    this.msgEvents = [];
+    return e;
+  }
+
+  /** Applies what monitors reported: completed updates release held messages; on-chain closes end channels. */
+  processMonitorEvents(): void {
+    for (const ev of this.opts.watch.releasePendingMonitorEvents()) {
+      if (ev.type === 'HtlcResolved') {
+        this.payments.monitorEvent(ev);
+        continue;
+      }
+      const ch = this.channels.find((c) => equalBytes(c.channelId, ev.channelId));
+      if (!ch) continue;
+      switch (ev.type) {
+        case 'Completed':
+          this.guard(ch, () => ch.monitorUpdateCompleted(ev.monitorUpdateId));
+          break;
+        case 'HolderForceClosed':
+          if (ch.s.phase !== 'Closed') this.closeWith(ch, { type: 'HolderForceClosed', message: ev.reason }, false);
+          break;
+        case 'CommitmentTxConfirmed':
+          if (ch.s.phase !== 'Closed') this.closeWith(ch, { type: 'CommitmentTxConfirmed' }, false);
+          break;
+      }
+    }
+  }
+
+  /** Call about once a minute: multi-part payments time out, idle outbound payments give up, finished payment ids are forgotten. */
+  timerTickOccurred(): void {
+    this.processMonitorEvents();
+    this.payments.tick();
+  }
+
+  // ================================================================ errors and closing
+
+  private find(nodeId: Uint8Array, id: Uint8Array): Channel | undefined {
+    return this.channels.find((c) => equalBytes(c.peer, nodeId) && (equalBytes(c.channelId, id) || equalBytes(c.s.temporaryChannelId, id)));
+  }
+
+  private remove(ch: Channel): void {
+    this.channels = this.channels.filter((c) => c !== ch);
+    if (ch.s.monitorCreated) {
+      this.closedMonitors.set(bytesToHex(ch.channelId), { channelId: ch.channelId, latestMonitorUpdateId: ch.s.latestMonitorUpdateId });
+      this.payments.channelClosed(ch);
+    }
+  }
+
+  private sendError(nodeId: Uint8Array, channelId: Uint8Array, message: string): void {
+    this.msgEvents.push({ type: 'HandleError', nodeId, action: { type: 'SendErrorMessage', msg: makeMessage('error', { channelId, data: enc.encode(message) }) } });
+  }
+
+  /** Closes a channel for `reason`; `broadcast` asks the monitor to publish our latest commitment. */
+  private closeWith(ch: Channel, reason: ClosureReason, broadcast: boolean): void {
+    const wasFunded = ch.s.phase === 'Funded';
+    if (wasFunded) ch.forceClose(broadcast);
+    else {
+      ch.s.phase = 'Closed';
+      if (ch.s.fundingTx && !ch.s.fundingBroadcast) this.events.push({ type: 'DiscardFunding', channelId: ch.channelId, fundingTx: ch.s.fundingTx });
+    }
+    this.remove(ch);
+    this.events.push({
+      type: 'ChannelClosed', channelId: ch.channelId, counterpartyNodeId: ch.peer, userChannelId: ch.s.userChannelId, reason, channelCapacitySat: ch.s.channelValueSat,
+    });
+    this.log.info(`channel ${bytesToHex(ch.channelId)} closed: ${reason.type}${'message' in reason ? `: ${reason.message}` : ''}`);
+  }
+
+  /** Runs `f` on a channel; a {@link ChannelError} is turned into the protocol's reaction. */
+  protected guard(ch: Channel, f: () => void, fromUser = false): void {
+    try {
+      f();
+    } catch (e) {
+      if (!(e instanceof ChannelError)) throw e;
+      if (fromUser && e.kind === 'ignore') throw new ApiError(e.message);
+      this.react(ch, e);
+    }
+  }
+
+  private react(ch: Channel, e: ChannelError): void {
+    const id = ch.channelId;
+    if (e.kind === 'ignore') {
+      this.log.debug(`ignored: ${e.message}`, { channelId: id });
+    } else if (e.kind === 'warn') {
+      this.log.warn(`warning peer: ${e.message}`, { channelId: id });
+      this.msgEvents.push({ type: 'HandleError', nodeId: ch.peer, action: { type: 'DisconnectPeerWithWarning', msg: makeMessage('warning', { channelId: id, data: enc.encode(e.message) }) } });
+    } else {
+      this.log.error(`failing channel: ${e.message}`, { channelId: id });
+      this.sendError(ch.peer, id, e.message);
+      this.closeWith(ch, { type: 'ProcessingError', message: e.message }, true);
+    }
+  }
+
+  /** Dispatches a message for an existing channel. */
+  private withChannel(nodeId: Uint8Array, id: Uint8Array, what: string, f: (ch: Channel) => void): void {
+    const ch = this.find(nodeId, id);
+    if (!ch) {
+      this.log.debug(`${what} for unknown channel ${bytesToHex(id)}`);
+      this.msgEvents.push({
+        type: 'HandleError', nodeId, action: { type: 'SendWarningMessage', msg: makeMessage('warning', { channelId: id, data: enc.encode(`${what} for an unknown channel`) }) },
+      });
+      return;
+    }
+    this.guard(ch, () => f(ch));
+  }
+
+  // ================================================================ ChannelMessageHandler
+
+  handleOpenChannel(theirNodeId: Uint8Array, msg: OpenChannel): void {
+    const theirInit = this.peers.get(bytesToHex(theirNodeId)) ?? Features.empty();
+    const fail = (message: string) => this.sendError(theirNodeId, msg.temporaryChannelId, message);
+    if (!this.config.acceptInboundChannels) return fail('we do not accept inbound channels');
+    const existing = this.find(theirNodeId, msg.temporaryChannelId);
+    if (existing) {
+      if (existing.s.phase === 'InboundAwaitingUser' || existing.s.phase === 'InboundAwaitingFundingCreated') this.remove(existing); // BOLT 2: a new open_channel replaces one not yet funded
+      else return fail('temporary_channel_id already in use');
+    }
+    const ourParams = this.ourParams(msg.fundingSatoshis, msg.dustLimitSatoshis);
+    let facts: { anchors: boolean; announce: boolean };
+    try {
+      facts = checkOpenChannel(this.secp, msg, { chainHash: this.opts.chainHash, config: this.config, fees: this.opts.fees, ourParams, theirInit, ourInit: this.providedInitFeatures(theirNodeId) });
+    } catch (e) {
+      if (e instanceof ChannelError) {
+        this.log.warn(`rejecting open_channel: ${e.message}`);
+        return fail(e.message);
+      }
+      throw e;
+    }
+    const keysId = this.opts.keys.generateChannelKeysId(true, msg.fundingSatoshis, 0n);
+    const signer = this.opts.keys.deriveChannelSigner(msg.fundingSatoshis, keysId);
+    const s = newState({
+      temporaryChannelId: msg.temporaryChannelId, counterpartyNodeId: theirNodeId, userChannelId: 0n, isOutbound: false, announce: facts.announce,
+      channelType: msg.tlvs.channelType!, anchors: facts.anchors, channelValueSat: msg.fundingSatoshis, pushMsat: msg.pushMsat, channelKeysId: keysId,
+      holderPubkeys: signer.pubkeys, ourParams, minimumDepth: this.config.channelHandshakeConfig.minimumDepth, initialFeeratePerKw: msg.feeratePerKw,
+    });
+    s.phase = 'InboundAwaitingUser';
+    s.connected = true;
+    s.theirParams = paramsOf(msg);
+    s.counterpartyPubkeys = { fundingPubkey: msg.fundingPubkey, revocationBasepoint: msg.revocationBasepoint, paymentPoint: msg.paymentBasepoint, delayedPaymentBasepoint: msg.delayedPaymentBasepoint, htlcBasepoint: msg.htlcBasepoint };
+    s.counterpartyCurrentPoint = msg.firstPerCommitmentPoint;
+    if (msg.tlvs.upfrontShutdownScript) s.theirUpfrontShutdownScript = msg.tlvs.upfrontShutdownScript;
+    const ch = new Channel(this.ctx, s, signer);
+    this.channels.push(ch);
+    if (this.config.manuallyAcceptInboundChannels) {
+      this.events.push({ type: 'OpenChannelRequest', temporaryChannelId: msg.temporaryChannelId, counterpartyNodeId: theirNodeId, fundingSatoshis: msg.fundingSatoshis, pushMsat: msg.pushMsat, announced: facts.announce, channelType: msg.tlvs.channelType! });
+    } else this.sendAccept(ch);
+  }
+
+  private sendAccept(ch: Channel): void {
+    const s = ch.s;
+    const p = s.ourParams;
+    const pk = ch.signer.pubkeys;
+    s.phase = 'InboundAwaitingFundingCreated';
+    ch.send(makeMessage('accept_channel', {
+      temporaryChannelId: s.temporaryChannelId, dustLimitSatoshis: p.dustLimitSat, maxHtlcValueInFlightMsat: p.maxHtlcValueInFlightMsat,
+      channelReserveSatoshis: p.channelReserveSat, htlcMinimumMsat: p.htlcMinimumMsat, minimumDepth: s.minimumDepth, toSelfDelay: p.toSelfDelay,
+      maxAcceptedHtlcs: p.maxAcceptedHtlcs, fundingPubkey: pk.fundingPubkey, revocationBasepoint: pk.revocationBasepoint, paymentBasepoint: pk.paymentPoint,
+      delayedPaymentBasepoint: pk.delayedPaymentBasepoint, htlcBasepoint: pk.htlcBasepoint, firstPerCommitmentPoint: ch.signer.getPerCommitmentPoint((1n << 48n) - 1n),
+      tlvs: { upfrontShutdownScript: new Uint8Array(0), channelType: s.channelType },
+    }));
+  }
+
+  handleAcceptChannel(theirNodeId: Uint8Array, msg: AcceptChannel): void {
+    this.withChannel(theirNodeId, msg.temporaryChannelId, 'accept_channel', (ch) => {
+      const s = ch.s;
+      if (s.phase !== 'OutboundAwaitingAccept') throw ChannelError.close(`accept_channel in phase ${s.phase}`);
+      checkAcceptChannel(this.secp, msg, { config: this.config, ourParams: s.ourParams, fundingSat: s.channelValueSat, sentChannelType: s.channelType });
+      s.theirParams = paramsOf(msg);
+      s.counterpartyPubkeys = { fundingPubkey: msg.fundingPubkey, revocationBasepoint: msg.revocationBasepoint, paymentPoint: msg.paymentBasepoint, delayedPaymentBasepoint: msg.delayedPaymentBasepoint, htlcBasepoint: msg.htlcBasepoint };
+      s.counterpartyCurrentPoint = msg.firstPerCommitmentPoint;
+      s.minimumDepth = msg.minimumDepth;
+      if (msg.tlvs.upfrontShutdownScript) s.theirUpfrontShutdownScript = msg.tlvs.upfrontShutdownScript;
+      s.phase = 'OutboundAwaitingFunding';
+      this.events.push({ type: 'FundingGenerationReady', temporaryChannelId: s.temporaryChannelId, counterpartyNodeId: theirNodeId, channelValueSat: s.channelValueSat, outputScript: fundingOutputScript(ch), userChannelId: s.userChannelId });
+    });
+  }
+
+  handleFundingCreated(theirNodeId: Uint8Array, msg: FundingCreated): void {
+    this.withChannel(theirNodeId, msg.temporaryChannelId, 'funding_created', (ch) => ch.onFundingCreated(msg.fundingTxid, msg.fundingOutputIndex, msg.signature));
+  }
+
+  handleFundingSigned(theirNodeId: Uint8Array, msg: FundingSigned): void {
+    this.withChannel(theirNodeId, msg.channelId, 'funding_signed', (ch) => ch.onFundingSigned(msg.signature));
+  }
+
+  handleChannelReady(theirNodeId: Uint8Array, msg: ChannelReady): void {
+    this.withChannel(theirNodeId, msg.channelId, 'channel_ready', (ch) => ch.onChannelReady(msg.secondPerCommitmentPoint));
+  }
+
+  handleAnnouncementSignatures(theirNodeId: Uint8Array, msg: AnnouncementSignatures): void {
+    this.withChannel(theirNodeId, msg.channelId, 'announcement_signatures', (ch) => ch.onAnnouncementSignatures(msg.shortChannelId, msg.nodeSignature, msg.bitcoinSignature));
+  }
+
+  handleShutdown(theirNodeId: Uint8Array, msg: Shutdown): void {
+    this.withChannel(theirNodeId, msg.channelId, 'shutdown', (ch) => onShutdown(ch, msg.scriptpubkey));
+  }
+
+  handleClosingSigned(theirNodeId: Uint8Array, msg: ClosingSigned): void {
+    this.withChannel(theirNodeId, msg.channelId, 'closing_signed', (ch) => onClosingSigned(ch, msg));
+  }
+
+  handleClosingComplete(theirNodeId: Uint8Array, msg: ClosingComplete): void {
+    this.withChannel(theirNodeId, msg.channelId, 'closing_complete', (ch) => onClosingComplete(ch, msg));
+  }
+
+  handleClosingSig(theirNodeId: Uint8Array, msg: ClosingSig): void {
+    this.withChannel(theirNodeId, msg.channelId, 'closing_sig', (ch) => onClosingSig(ch, msg));
+  }
+
+  handleUpdateAddHtlc(theirNodeId: Uint8Array, msg: UpdateAddHtlc): void {
+    this.withChannel(theirNodeId, msg.channelId, 'update_add_htlc', (ch) => onUpdateAddHtlc(ch, msg));
+  }
+
+  handleUpdateFulfillHtlc(theirNodeId: Uint8Array, msg: UpdateFulfillHtlc): void {
+    this.withChannel(theirNodeId, msg.channelId, 'update_fulfill_htlc', (ch) => onUpdateFulfillHtlc(ch, msg.id, msg.paymentPreimage));
+  }
+
+  handleUpdateFailHtlc(theirNodeId: Uint8Array, msg: UpdateFailHtlc): void {
+    this.withChannel(theirNodeId, msg.channelId, 'update_fail_htlc', (ch) => onUpdateFailHtlc(ch, msg.id, msg.reason));
+  }
+
+  handleUpdateFailMalformedHtlc(theirNodeId: Uint8Array, msg: UpdateFailMalformedHtlc): void {
+    this.withChannel(theirNodeId, msg.channelId, 'update_fail_malformed_htlc', (ch) => onUpdateFailMalformedHtlc(ch, msg.id, msg.sha256OfOnion, msg.failureCode));
+  }
+
+  handleCommitmentSigned(theirNodeId: Uint8Array, msg: CommitmentSigned): void {
+    this.withChannel(theirNodeId, msg.channelId, 'commitment_signed', (ch) => onCommitmentSigned(ch, msg.signature, msg.htlcSignature));
+  }
+
+  handleRevokeAndAck(theirNodeId: Uint8Array, msg: RevokeAndAck): void {
+    this.withChannel(theirNodeId, msg.channelId, 'revoke_and_ack', (ch) => onRevokeAndAck(ch, msg.perCommitmentSecret, msg.nextPerCommitmentPoint));
+  }
+
+  handleUpdateFee(theirNodeId: Uint8Array, msg: UpdateFee): void {
+    this.withChannel(theirNodeId, msg.channelId, 'update_fee', (ch) => onUpdateFee(ch, msg.feeratePerKw));
+  }
+
+  handleChannelReestablish(theirNodeId: Uint8Array, msg: ChannelReestablish): void {
+    const ch = this.find(theirNodeId, msg.channelId);
+    if (!ch) {
+      // BOLT 2: an unknown channel: tell the peer (it may be one we forgot); never broadcast anything.
+      this.sendError(theirNodeId, msg.channelId, 'unknown channel');
+      return;
+    }
+    this.guard(ch, () => {
+      const out = onChannelReestablish(ch, msg);
+      if (out.type === 'dataLoss') {
+        this.log.error(`data loss detected: ${out.message}`);
+        this.sendError(theirNodeId, ch.channelId, 'we have lost channel state; please force-close');
+        this.closeWith(ch, { type: 'DataLossDetected', message: out.message }, false);
+      }
+    });
+  }
+
+  handleChannelUpdate(theirNodeId: Uint8Array, msg: ChannelUpdate): void {
+    const ch = this.channels.find((c) => equalBytes(c.peer, theirNodeId) && c.s.shortChannelId === msg.shortChannelId);
+    if (!ch) return;
+    ch.s.counterpartyForwardingPolicy = { feeBaseMsat: msg.feeBaseMsat, feeProportionalMillionths: msg.feeProportionalMillionths, cltvExpiryDelta: msg.cltvExpiryDelta };
+  }
+
+  handleError(theirNodeId: Uint8Array, msg: ErrorMessage): void {
+    const all = msg.channelId.every((b) => b === 0);
+    const text = new TextDecoder().decode(msg.data);
+    for (const ch of [...this.channels]) {
+      if (!equalBytes(ch.peer, theirNodeId)) continue;
+      if (!all && !equalBytes(ch.channelId, msg.channelId) && !equalBytes(ch.s.temporaryChannelId, msg.channelId)) continue;
+      if (ch.s.closing?.closingTx) continue; // already closed cooperatively
+      this.closeWith(ch, ch.s.phase === 'Funded' ? { type: 'CounterpartyForceClosed', peerMessage: text } : { type: 'FundingAborted', message: text }, true);
+    }
+  }
+
+  // v2 establishment, splicing and quiescence are not supported: answer with a warning or an error.
+  handleOpenChannel2(theirNodeId: Uint8Array, msg: OpenChannel2): void {
+    this.sendError(theirNodeId, msg.temporaryChannelId, 'option_dual_fund is not supported');
+  }
+  handleAcceptChannel2(theirNodeId: Uint8Array, msg: AcceptChannel2): void {
+    this.sendError(theirNodeId, msg.temporaryChannelId, 'option_dual_fund is not supported');
+  }
+  private unsupported(theirNodeId: Uint8Array, channelId: Uint8Array, what: string): void {
+    this.msgEvents.push({ type: 'HandleError', nodeId: theirNodeId, action: { type: 'SendWarningMessage', msg: makeMessage('warning', { channelId, data: enc.encode(`${what} is not supported`) }) } });
+  }
+  handleTxAddInput(n: Uint8Array, m: TxAddInput): void { this.unsupported(n, m.channelId, 'tx_add_input'); }
+  handleTxAddOutput(n: Uint8Array, m: TxAddOutput): void { this.unsupported(n, m.channelId, 'tx_add_output'); }
+  handleTxRemoveInput(n: Uint8Array, m: TxRemoveInput): void { this.unsupported(n, m.channelId, 'tx_remove_input'); }
+  handleTxRemoveOutput(n: Uint8Array, m: TxRemoveOutput): void { this.unsupported(n, m.channelId, 'tx_remove_output'); }
+  handleTxComplete(n: Uint8Array, m: TxComplete): void { this.unsupported(n, m.channelId, 'tx_complete'); }
+  handleTxSignatures(n: Uint8Array, m: TxSignatures): void { this.unsupported(n, m.channelId, 'tx_signatures'); }
+  handleTxInitRbf(n: Uint8Array, m: TxInitRbf): void { this.unsupported(n, m.channelId, 'tx_init_rbf'); }
+  handleTxAckRbf(n: Uint8Array, m: TxAckRbf): void { this.unsupported(n, m.channelId, 'tx_ack_rbf'); }
+  handleTxAbort(n: Uint8Array, m: TxAbort): void { this.unsupported(n, m.channelId, 'tx_abort'); }
+  handleStfu(n: Uint8Array, m: Stfu): void { this.unsupported(n, m.channelId, 'stfu'); }
+  handleSpliceInit(n: Uint8Array, m: SpliceInit): void { this.unsupported(n, m.channelId, 'splice_init'); }
+  handleSpliceAck(n: Uint8Array, m: SpliceAck): void { this.unsupported(n, m.channelId, 'splice_ack'); }
+  handleSpliceLocked(n: Uint8Array, m: SpliceLocked): void { this.unsupported(n, m.channelId, 'splice_locked'); }
+
+  peerConnected(theirNodeId: Uint8Array, init: Init, _inbound: boolean): boolean {
+    const features = Features.fromBytes(init.features);
+    this.peers.set(bytesToHex(theirNodeId), features);
+    for (const ch of this.channels) if (equalBytes(ch.peer, theirNodeId) && ch.s.phase === 'Funded') ch.peerConnected();
+    return true;
+  }
+
+  peerDisconnected(theirNodeId: Uint8Array): void {
+    this.peers.delete(bytesToHex(theirNodeId));
+    // Messages not yet handed to the peer are lost with the connection (reestablish regenerates what matters).
+    this.msgEvents = this.msgEvents.filter((e) => e.type === 'BroadcastGossip' || !equalBytes(e.nodeId, theirNodeId));
+    for (const ch of [...this.channels]) {
+      if (!equalBytes(ch.peer, theirNodeId)) continue;
+      if (ch.s.phase === 'Funded') {
+        forgetUncommitted(ch);
+        ch.peerDisconnected();
+      } else {
+        // BOLT 2: a channel not yet funded (for the funder: funding_signed not received) is forgotten on disconnection.
+        this.closeWith(ch, { type: 'FundingAborted', message: 'peer disconnected before funding' }, false);
+      }
+    }
+  }
+
+  providedInitFeatures(_theirNodeId: Uint8Array): Features {
+    let f = Features.empty()
+      .withRequired('option_data_loss_protect').withRequired('var_onion_optin').withRequired('option_static_remotekey').withRequired('payment_secret')
+      .withOptional('basic_mpp').withOptional('option_upfront_shutdown_script').withRequired('option_channel_type')
+      .withOptional('option_shutdown_anysegwit');
+    if (this.config.channelHandshakeConfig.negotiateSimpleClose) f = f.withOptional('option_simple_close');
+    if (this.config.channelHandshakeConfig.negotiateAnchors) f = f.withOptional('option_anchors');
+    return f;
+  }
+
+  providedNodeFeatures(): Features {
+    return this.providedInitFeatures(new Uint8Array(33));
+  }
+
+  getChainHashes(): Uint8Array[] {
+    return [this.opts.chainHash];
+  }
+
+  // ================================================================ chain
+
+  blockConnected(block: Block, height: number): void {
+    this.filteredBlockConnected(block.header, block.transactions.map((tx, index) => ({ index, tx })), height);
+  }
+
+  filteredBlockConnected(header: BlockHeader, txdata: readonly TransactionData[], height: number): void {
+    this.transactionsConfirmed(header, txdata, height);
+    this.bestBlockUpdated(header, height);
+  }
+
+  blockDisconnected(header: BlockHeader, height: number): void {
+    for (const ch of this.channels) {
+      if (ch.s.fundingConfirmedHeight !== undefined && ch.s.fundingConfirmedHeight >= height) ch.fundingUnconfirmed();
+    }
+    this.best = { blockHash: header.prevBlockHash, height: height - 1 };
+  }
+
+  transactionsConfirmed(_header: BlockHeader, txdata: readonly TransactionData[], height: number): void {
+    for (const { index, tx: raw } of txdata) {
+      let tx;
+      try {
+        tx = parseTx(raw);
+      } catch {
+        continue;
+      }
+      const txid = txidOf(tx);
+      for (const ch of [...this.channels]) {
+        const fo = ch.s.fundingOutpoint;
+        if (!fo || ch.s.phase !== 'Funded') continue;
+        if (equalBytes(fo.txid, txid)) this.guard(ch, () => ch.fundingConfirmed(height, index, raw));
+        if (tx.inputs.some((i) => equalBytes(i.prevout.txid, fo.txid) && i.prevout.vout === fo.vout)) {
+          // The funding output is spent: a closing or a commitment transaction confirmed.
+          this.remove(ch);
+          ch.s.phase = 'Closed';
+          if (!ch.s.closing?.closingTx) {
+            this.events.push({ type: 'ChannelClosed', channelId: ch.channelId, counterpartyNodeId: ch.peer, userChannelId: ch.s.userChannelId, reason: { type: 'CommitmentTxConfirmed' }, channelCapacitySat: ch.s.channelValueSat });
+          }
+        }
+      }
+    }
+  }
+
+  transactionUnconfirmed(txid: Txid): void {
+    for (const ch of this.channels) if (ch.s.fundingOutpoint && equalBytes(ch.s.fundingOutpoint.txid, txid)) ch.fundingUnconfirmed();
+  }
+
+  bestBlockUpdated(header: BlockHeader, height: number): void {
+    this.best = { blockHash: header.hash, height };
+    this.lastBlockTime = Math.max(this.lastBlockTime, header.time);
+    for (const ch of [...this.channels]) this.guard(ch, () => ch.bestBlockUpdated());
+    this.payments.in.blockConnected(height);
+  }
+
+  getRelevantTxids(): RelevantTxid[] {
+    return this.channels
+      .filter((c) => c.s.fundingOutpoint && c.s.fundingConfirmedHeight !== undefined)
+      .map((c) => ({ txid: c.s.fundingOutpoint!.txid, height: c.s.fundingConfirmedHeight! }));
+  }
+
+  /** The chain tip we are synced to. */
+  currentBestBlock(): BestBlock {
+    return this.best;
+  }
+
+}
