@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ANTI_REORG_DELAY } from '@ln/monitor';
 import { FilesystemKVStore } from '@ln/test-kit/node';
-import { channelLedger, CrashableStore, FilesystemNodeStore, Network, ownedBy } from '../src/index.js';
+import { channelLedger, CrashableStore, FilesystemNodeStore, MANAGER_KEY, MANAGER_NAMESPACE, Network, ownedBy } from '../src/index.js';
 
 test('a failed monitor write: the update stays in progress, no revoke_and_ack leaves; the retry on timerTick lets the channel step forward', async () => {
   const net = await Network.create(['alice', 'bob']);
@@ -83,6 +83,37 @@ test('bob restored from an old backup replays an old channel_reestablish: he det
   assert.is(l.txs[0]!.tx.locktime >>> 24, 0x20, 'a commitment confirmed');
   assert.is(ownedBy(l, b, bobOuts.map((o) => o.outpoint)), 400_000n, 'bob gets exactly his balance from a commitment his stale monitor never saw');
   assert.is(ownedBy(l, a, aliceOuts.map((o) => o.outpoint)) + l.feesSat, 600_000n, 'alice gets hers less the fees');
+  await net.teardown();
+});
+
+test('bob\'s manager restored from an old backup beside current monitors (MonitorAhead): the channel is force-closed from the monitor with the newest commitment; nothing is lost', async () => {
+  const net = new Network();
+  const a = await net.addNode('alice', { config: { channelHandshakeConfig: { ourToSelfDelay: 20 } } });
+  const b = await net.addNode('bob', { config: { channelHandshakeConfig: { ourToSelfDelay: 20 } } });
+  const ch = await net.openChannel(a, b, 1_000_000n, 400_000_000n);
+  const oldManager = (await b.store.read(MANAGER_NAMESPACE, '', MANAGER_KEY))!;
+  for (const rate of [3000, 3500]) {
+    a.cm.updateFee(ch.channelId, rate);
+    await net.settle();
+  }
+  const mixed = (b.store as CrashableStore).durableCopy();
+  await mixed.write(MANAGER_NAMESPACE, '', MANAGER_KEY, oldManager);
+  const report = await net.restart(b, mixed);
+  assert.equal(report.mismatches.map((m) => m.type), ['MonitorAhead']);
+  assert.is(report.forceClosedStale.length, 1);
+  assert.is(net.closedReason(b), 'HolderForceClosed');
+  const newest = b.chainMonitor.getMonitor(ch.channelId)!.state.holderCurrent.commitmentNumber;
+  assert.is(newest, 2n, 'the monitor holds the newest commitment');
+  net.connect(a, b);
+  await net.settle();
+  net.takeEvents(a, 'ChannelClosed');
+  await net.mine(20 + ANTI_REORG_DELAY + 3);
+  const l = channelLedger(net.chain, ch.funding, 1_000_000n);
+  const sb = net.takeMonitorEvents(b, 'SpendableOutputs').flatMap((e) => e.outputs.map((o) => o.outpoint));
+  const sa = net.takeMonitorEvents(a, 'SpendableOutputs').flatMap((e) => e.outputs.map((o) => o.outpoint));
+  assert.ok(l.txs.length >= 2, 'a commitment and the sweeps');
+  assert.is(ownedBy(l, a, sa) + ownedBy(l, b, sb) + l.feesSat, 1_000_000n, 'every satoshi with alice or bob');
+  assert.ok(ownedBy(l, b, sb) >= 400_000n - 2_000n, `bob keeps his 400k less his sweep fee (${ownedBy(l, b, sb)}): no revoked state was broadcast`);
   await net.teardown();
 });
 

@@ -3,6 +3,8 @@
  * `ChainMonitor` with the `KVStoreMonitorPersister` (`@ln/monitor`) on a crash-injecting
  * store, a `KeysManager` from a seed, and gossip (`P2PGossipSync` over a `NetworkGraph`).
  * It is built (and rebuilt on restart) from what its store holds, as a real process would be.
+ * Its `Watch` holds each monitor update until the manager (which keeps it as in flight) is
+ * persisted, then hands it to the ChainMonitor: see {@link HarnessNode.persistManager}.
  */
 import type { Block, BlockHeader, ChannelMonitorInit, ChannelMonitorUpdate, ChannelMonitorUpdateStatus, FeeEstimator, KVStore, Logger, MonitorEvent, TransactionData, Txid, Watch } from '@ln/chain-interfaces';
 import { ChannelManager, type ChannelEvent, type UserConfigOverrides } from '@ln/channel';
