@@ -1,6 +1,7 @@
 /** Closing with real ChainMonitors: cooperative (simple and legacy, fee negotiation over rounds) and force close to the CSV sweep. */
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
+import { equalBytes as bytesEqual } from '@ln/crypto';
 import { ANTI_REORG_DELAY, totalBalanceSat } from '@ln/monitor';
 import { ScriptedFeeEstimator } from '@ln/test-kit';
 import { commitmentFeeSat, parseTx, weightOf } from '@ln/transactions';
@@ -128,6 +129,46 @@ test('force close: the monitor broadcasts our commitment; to_local swept after t
   assert.is(parseTx(net.chain.getTransaction(sweep.txid)!).outputs.length, 1);
   await net.mine(1);
   for (const n of [a, b]) assert.is(n.chainMonitor.listMonitors()[0]!.isFullyResolved(), true, `${n.name} resolved`);
+  await net.teardown();
+});
+
+test('a sweep that miners leave out is re-signed every block at a rising feerate (RBF, ×1.25) until it confirms; the confirmed one pays the last rate', async () => {
+  const monitorFees = new ScriptedFeeEstimator({}, 1000);
+  const net = new Network();
+  const a = await net.addNode('alice', { monitorFees });
+  const b = await net.addNode('bob', { config: { channelHandshakeConfig: { ourToSelfDelay: 10 } } });
+  const ch = await net.openChannel(a, b, 1_000_000n, 300_000_000n);
+  a.cm.forceCloseChannel(ch.channelId, b.nodeId);
+  await net.settle();
+  net.closedReason(a);
+  net.closedReason(b);
+  await net.mine(1);
+  while (net.chain.mempoolTxids().length === 0) await net.mine(1);
+  const rates: number[] = [];
+  const feerate = (raw: Uint8Array) => {
+    const tx = parseTx(raw);
+    const input = channelLedger(net.chain, ch.funding, 1_000_000n).leaves.find((x) => bytesEqual(x.outpoint.txid, tx.inputs[0]!.prevout.txid) && x.outpoint.vout === tx.inputs[0]!.prevout.vout)!;
+    const fee = input.valueSat - tx.outputs[0]!.valueSat;
+    return Number(fee * 1000n) / (weightOf(tx) + 73 - tx.inputs[0]!.witness[0]!.length);
+  };
+  for (let i = 0; i < 4; i++) {
+    rates.push(feerate(net.chain.getTransaction(net.chain.mempoolTxids()[0]!)!));
+    net.chain.mine(1, { txs: [] }); // a block without it
+    await net.settle();
+  }
+  for (let i = 1; i < rates.length; i++) assert.ok(rates[i]! >= rates[i - 1]! * 1.25 - 3, `bumped: ${rates.map((r) => r.toFixed(0)).join(' → ')}`);
+  assert.ok(rates[0]! >= 1000 && rates[0]! < 1001, 'first at the estimate');
+  const last = feerate(net.chain.getTransaction(net.chain.mempoolTxids()[0]!)!);
+  await net.mine(1);
+  const l = channelLedger(net.chain, ch.funding, 1_000_000n);
+  assert.is(l.txs.length, 2, 'one sweep confirmed (the replacements evicted the rest)');
+  const sweep = l.txs[1]!;
+  assert.ok(Math.abs(Number(sweep.feeSat * 1000n) / (weightOf(sweep.tx) + 73 - sweep.tx.inputs[0]!.witness[0]!.length) - last) < 1, 'the last bump confirmed');
+  const before = net.chain.broadcaster.broadcasts.length;
+  await net.mine(ANTI_REORG_DELAY + 1);
+  assert.is(net.chain.broadcaster.broadcasts.slice(before).filter((raw) => parseTx(raw).inputs.some((x) => bytesEqual(x.prevout.txid, l.txs[0]!.txid))).length, 0, 'no more rebroadcasts once confirmed');
+  net.takeMonitorEvents(a, 'SpendableOutputs');
+  net.takeMonitorEvents(b, 'SpendableOutputs');
   await net.teardown();
 });
 
