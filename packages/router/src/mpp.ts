@@ -60,8 +60,9 @@ const isNoRoute = (e: unknown) => e instanceof RouteError && e.code === 'no_rout
 
 /**
  * Splits the amount into at most `maxParts` parts. Each round bounds what one path can carry,
- * `w`: first by the widest channel left at the two ends (no search), and when a part sized by
- * that does not go through, by the widest path still open (one search). Either bounds every
+ * `w`: first by the widest channel left at the two ends (no search) or the last widest path,
+ * and when a part sized by that does not go through (or would be the whole amount, which the
+ * single-path search already failed on), by the widest path still open (one search). Either bounds every
  * later path too (parts only take liquidity), so when the rest exceeds `w ×` the parts left no
  * split exists and the search stops. The part is `rest / k`, `k = ceil(rest / 0.97w)` the number
  * of equal parts such paths would need (3% left for fees), halved when fees, htlc limits or
@@ -72,6 +73,8 @@ function split(router: Router, p: RouteParams, maxParts: number, minPart: bigint
   const parts: Route[] = [];
   let remaining = p.amountMsat;
   let fees = 0n;
+  /** The last widest path's bottleneck: an upper bound for every later round. */
+  let widest = Infinity;
   /** A part size that leaves nothing below `minPart` behind, or undefined. */
   const fit = (t: bigint): bigint | undefined => {
     if (t >= remaining) return remaining;
@@ -83,9 +86,16 @@ function split(router: Router, p: RouteParams, maxParts: number, minPart: bigint
     if (left <= 0) return undefined;
     const q: RouteParams = { ...p, usedLiquidityMsat: used, maxFeeMsat: p.maxFeeMsat === undefined ? undefined : p.maxFeeMsat - fees };
     const rest = Number(remaining);
-    // First the widest channel at the two ends (no search); the widest path's search only when that part does not go through.
-    let w = router.endsCapacityMsat(q);
+    // First the widest channel at the two ends (no search), or the last widest path found if
+    // smaller (paths only narrow as parts take liquidity); the widest path's search only when
+    // that part does not go through — or at once when that part is the whole amount, which the
+    // single-path search already failed to route.
+    let w = Math.min(router.endsCapacityMsat(q), widest);
     let exact = false;
+    if (parts.length === 0 && rest <= w * 0.97) {
+      w = widest = router.maxPathCapacityMsat(q);
+      exact = true;
+    }
     let target: bigint | undefined;
     const size = () => {
       if (!(w > 0) || rest > w * left) return false;
@@ -103,7 +113,7 @@ function split(router: Router, p: RouteParams, maxParts: number, minPart: bigint
         if (!isNoRoute(e)) throw e;
         if (!exact) {
           exact = true;
-          w = router.maxPathCapacityMsat(q);
+          w = widest = router.maxPathCapacityMsat(q);
           if (!size()) return undefined;
         } else target = fit(target / 2n);
       }
