@@ -25,6 +25,7 @@ stderr. Commands:
     wait_paid payment_hash [timeout]                         wait until a request is paid
     pay invoice [timeout]     pay a BOLT 11 invoice; success, preimage, log
     close channel_id          cooperative close; the closing txid
+    force_close channel_id    broadcast our commitment; its txid
     tx txid                   a wallet transaction (hex), its mined status, outputs (is_mine)
     stop
 """
@@ -73,6 +74,8 @@ class Harness:
             'use_gossip': True,
             # Recoverable channels make Electrum refuse incoming channels (lnpeer.on_open_channel).
             'use_recoverable_channels': False,
+            # The to_self_delay Electrum asks of us (default 1008 blocks): shorter, to sweep in a test.
+            'lightning_to_self_delay': 144,
             'verbosity': '*' if args.verbose else '',
             'log_to_file': False,
         }
@@ -232,6 +235,10 @@ class Harness:
     async def cmd_close(self, channel_id):
         txid = await self.ln.close_channel(bytes.fromhex(channel_id))
         return {'closing_txid': txid}
+
+    async def cmd_force_close(self, channel_id):
+        txid = await self.ln.force_close_channel(bytes.fromhex(channel_id))
+        return {'commitment_txid': txid}
 
     async def cmd_tx(self, txid):
         tx = self.wallet.db.get_transaction(txid)

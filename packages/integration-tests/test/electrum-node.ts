@@ -16,10 +16,11 @@ import type { ChannelEvent, ChannelManager, UserConfigOverrides } from '@ln/chan
 import { bytesToHex, nobleSymmetric, sha256, signatureToDer } from '@ln/crypto';
 import { loadNativeSecp256k1 } from '@ln/crypto/node';
 import { decodeInvoice, encodeInvoice, type Invoice } from '@ln/invoice';
+import type { MonitorUserEvent } from '@ln/monitor';
 import { PeerManager, type PeerEvent } from '@ln/noise-peer';
 import { connect, listen } from '@ln/noise-peer/node';
 import { ScriptedFeeEstimator, type MemoryChain } from '@ln/test-kit';
-import { p2pkh, p2wpkh, segwitV0Sighash, serializeTx, SIGHASH_ALL, type KeysManager, type Transaction } from '@ln/transactions';
+import { p2pkh, p2wpkh, segwitV0Sighash, serializeTx, SIGHASH_ALL, txidOf, type KeysManager, type Transaction } from '@ln/transactions';
 import { Features } from '@ln/wire';
 import { HarnessNode, type RestartReport } from '../src/index.js';
 
@@ -39,6 +40,8 @@ export class OurNode {
   readonly peerEvents: PeerEvent[] = [];
   /** Every user event the manager raised, in order (across restarts). */
   readonly events: ChannelEvent[] = [];
+  /** Every event the monitors raised for the user (`SpendableOutputs`, ...), across restarts. */
+  readonly monitorEvents: MonitorUserEvent[] = [];
   /** Payment hashes (hex) whose payments we fail back instead of claiming. */
   readonly refuse = new Set<string>();
   private readonly walletKey: Uint8Array;
@@ -147,7 +150,7 @@ export class OurNode {
       if (e.type === 'PaymentClaimable' && this.refuse.has(bytesToHex(e.paymentHash))) this.cm.failHtlcBackwards(e.paymentHash);
       else if (e.type === 'PaymentClaimable' && e.purpose.type === 'InvoicePayment' && e.purpose.paymentPreimage) this.cm.claimFunds(e.purpose.paymentPreimage);
     }
-    this.node.monitorEvents.splice(0);
+    this.monitorEvents.push(...this.node.monitorEvents.splice(0));
     this.pm.processEvents();
     if (!this.persisting) {
       this.persisting = true;
@@ -223,7 +226,10 @@ export class OurNode {
     const pub = secp.publicKeyCreate(this.walletKey);
     const digest = segwitV0Sighash(unsigned, 0, p2pkh(pub), coin.valueSat, SIGHASH_ALL);
     const sig = Uint8Array.from([...signatureToDer(secp.sign(digest, this.walletKey)), SIGHASH_ALL]);
-    return serializeTx({ ...unsigned, inputs: [{ ...unsigned.inputs[0]!, witness: [sig, pub] }] });
+    const signed: Transaction = { ...unsigned, inputs: [{ ...unsigned.inputs[0]!, witness: [sig, pub] }] };
+    // The change is a coin of ours once the funding tx is out.
+    this.coins.push({ outpoint: { txid: txidOf(signed), vout: 1 }, valueSat: unsigned.outputs[1]!.valueSat });
+    return serializeTx(signed);
   }
 
   /** Events of one type seen so far. */

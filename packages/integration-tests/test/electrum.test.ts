@@ -15,12 +15,15 @@
  *     payments both ways (failure onions decoded), our node restarted from its store.
  *  6. Electrum closes its channel cooperatively; amounts checked on chain.
  *  7. We close ours cooperatively; amounts checked on chain.
+ *  8. Force closes both ways on two more channels: to_remote outputs to the satoshi, to_local
+ *     swept by each side after the other's to_self_delay.
  *
  * python3-electrum missing is a failure, not a skip (`.ci/run` installs it).
  */
-import { txidToHex, type OutPoint } from '@ln/chain-interfaces';
+import { txidFromHex, txidToHex, type OutPoint } from '@ln/chain-interfaces';
 import { bytesToHex, sha256 } from '@ln/crypto';
 import { decodeInvoice } from '@ln/invoice';
+import { parseTx, type ParsedTx } from '@ln/test-kit';
 import { Features } from '@ln/wire';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
@@ -434,6 +437,107 @@ step('we close our channel cooperatively: the closing tx on chain pays each side
   await until(() => ours.eventsOf('ChannelClosed').some((e) => bytesToHex(e.channelId) === chan2), 10_000, 'ChannelClosed on our side', W);
   assert.is(ours.eventsOf('ChannelClosed').find((e) => bytesToHex(e.channelId) === chan2)!.reason.type, 'CooperativeClosure');
   await checkClose(W, chan2, before, before.balanceMsat, theirMsat);
+});
+
+// ---------------------------------------------------------------- force closes (after the cooperative ones)
+
+const FC_FUND_SAT = 300_000n;
+const FC_PUSH_SAT = 100_000n;
+let chan3 = ''; // Electrum-funded, Electrum force-closes it
+let chan4 = ''; // ours, we force-close it
+let chan3Commitment = '';
+
+/** The transaction (mined or in the mempool) spending `op`, waiting for it a while. */
+async function findSpend(W: World, op: OutPoint, what: string): Promise<ParsedTx> {
+  const inMempool = () => W.chain.mempoolTxids().map((t) => parseTx(W.chain.getTransaction(t)!)).find((t) => t.inputs.some((i) => bytesToHex(i.txid) === bytesToHex(op.txid) && i.vout === op.vout));
+  await until(() => spenderOf(W.chain, op) !== undefined || inMempool() !== undefined, 20_000, what, W);
+  return spenderOf(W.chain, op)?.tx ?? inMempool()!;
+}
+
+/** Mines `n` blocks one at a time (so Electrum and our node see every height), syncing Electrum at the end. */
+async function mineSlowly(W: World, n: number): Promise<void> {
+  for (let i = 0; i < n; i++) {
+    W.chain.mine(1);
+    W.ours.step();
+  }
+  await mine(W, 0);
+}
+
+step('two more channels, one funded by each side (300,000 sat, push 100,000 sat), ready after 3 blocks', async () => {
+  const W = world();
+  const { electrum, ours, ourPort, electrumId } = W;
+  const r = await electrum.call('open_channel', { node_id: ours.nodeIdHex, host: '127.0.0.1', port: ourPort, amount_sat: Number(FC_FUND_SAT), push_sat: Number(FC_PUSH_SAT) });
+  chan3 = r.channel_id;
+  const tempId = bytesToHex(ours.cm.createChannel(hexToU8(electrumId), FC_FUND_SAT, FC_PUSH_SAT * 1000n, 9n));
+  ours.step();
+  const pending = () => ours.eventsOf('ChannelPending').find((e) => bytesToHex(e.formerTemporaryChannelId) === tempId);
+  await until(() => pending() !== undefined, 15_000, 'ChannelPending for our third channel', W);
+  chan4 = bytesToHex(pending()!.channelId);
+  await until(() => W.chain.mempoolTxids().length >= 2, 10_000, 'both funding txs in the mempool', W);
+  await mine(W, 3, [r.funding_txid, txidToHex(pending()!.fundingTxo.txid)]);
+  for (const chan of [chan3, chan4]) {
+    await electrum.call('wait_channel', { channel_id: chan, state: 'OPEN', timeout: 20 });
+    await until(() => ours.cm.listUsableChannels().some((c) => bytesToHex(c.channelId) === chan), 10_000, `channel ${chan.slice(0, 8)} usable on our side`, W);
+  }
+});
+
+step('Electrum force-closes its channel: its commitment confirms, our manager closes the channel, and after 6 blocks our monitor reports our to_remote (exactly our balance) as spendable', async () => {
+  const W = world();
+  const { electrum, ours, chain } = W;
+  const before = ours.cm.listChannels().find((c) => bytesToHex(c.channelId) === chan3)!;
+  assert.is(before.balanceMsat, FC_PUSH_SAT * 1000n);
+  const r = await electrum.call('force_close', { channel_id: chan3 });
+  chan3Commitment = r.commitment_txid;
+  await until(() => chain.mempoolTxids().some((t) => txidToHex(t) === chan3Commitment), 10_000, 'Electrum\'s commitment in the mempool', W);
+  await mine(W, 1, [chan3Commitment]);
+  await until(() => ours.eventsOf('ChannelClosed').some((e) => bytesToHex(e.channelId) === chan3), 10_000, 'ChannelClosed on our side', W);
+  const closed = ours.eventsOf('ChannelClosed').find((e) => bytesToHex(e.channelId) === chan3)!;
+  assert.ok(['CounterpartyForceClosed', 'CommitmentTxConfirmed'].includes(closed.reason.type), closed.reason.type);
+  const spend = spenderOf(chain, before.fundingTxo!)!;
+  assert.is(txidToHex(spend.tx.txid), chan3Commitment, 'Electrum\'s commitment spent the funding output');
+  await mineSlowly(W, 6);
+  await until(() => ours.monitorEvents.some((e) => e.type === 'SpendableOutputs' && bytesToHex(e.channelId) === chan3), 10_000, 'SpendableOutputs for our to_remote', W);
+  const outs = ours.monitorEvents.flatMap((e) => (e.type === 'SpendableOutputs' && bytesToHex(e.channelId) === chan3 ? e.outputs : []));
+  assert.is(outs.length, 1);
+  assert.is(outs[0]!.type, 'StaticPaymentOutput', 'our to_remote on their commitment (option_static_remotekey)');
+  assert.is(txidToHex(outs[0]!.outpoint.txid), chan3Commitment);
+  assert.is(outs[0]!.output.valueSat, FC_PUSH_SAT, 'exactly our balance (the funder, Electrum, paid the commitment fee)');
+  assert.equal(spend.tx.outputs[outs[0]!.outpoint.vout], outs[0]!.output, 'the described output is the commitment\'s');
+});
+
+step('we force-close our channel: our commitment confirms; Electrum\'s wallet owns its to_remote at once; after Electrum\'s to_self_delay (144) our monitor sweeps our to_local to our wallet and Electrum sweeps its to_local of the commitment it broadcast', async () => {
+  const W = world();
+  const { electrum, ours, chain, electrumId } = W;
+  const before = ours.cm.listChannels().find((c) => bytesToHex(c.channelId) === chan4)!;
+  ours.cm.forceCloseChannel(hexToU8(chan4), hexToU8(electrumId));
+  ours.step();
+  await until(() => chain.mempoolTxids().length > 0, 10_000, 'our commitment in the mempool', W);
+  await mine(W, 1);
+  const spend = spenderOf(chain, before.fundingTxo!)!;
+  assert.ok(spend, 'our commitment spent the funding output');
+  const commitment = txidToHex(spend.tx.txid);
+  await mine(W, 0, [commitment]);
+  const etx = await electrum.call('tx', { txid: commitment });
+  const eOut = etx.outputs.filter((o: any) => o.is_mine);
+  assert.equal(eOut.map((o: any) => BigInt(o.value)), [FC_PUSH_SAT], 'Electrum\'s to_remote is an output of its wallet, exactly its balance');
+  const toLocal = spend.tx.outputs.findIndex((o) => o.valueSat !== FC_PUSH_SAT);
+  const toLocalSat = spend.tx.outputs[toLocal]!.valueSat;
+  assert.is(toLocalSat, before.balanceMsat / 1000n - (FC_FUND_SAT - spend.tx.outputs.reduce((a, o) => a + o.valueSat, 0n)), 'our to_local is our balance less the commitment fee');
+  // Electrum asked for a to_self_delay of 144 blocks on our outputs.
+  await mineSlowly(W, 144);
+  // The sweep of our to_local (broadcast when the CSV matured, then mined by the following blocks).
+  const sweep = await findSpend(W, { txid: spend.tx.txid, vout: toLocal }, 'our monitor\'s to_local sweep');
+  assert.is(sweep.outputs.length, 1);
+  assert.is(bytesToHex(sweep.outputs[0]!.scriptPubkey), bytesToHex(ours.keys.getDestinationScript(new Uint8Array(32))), 'swept to our destination script');
+  const fee = toLocalSat - sweep.outputs[0]!.valueSat;
+  assert.ok(fee > 0n && fee < 2_000n, `sweep fee ${fee} sat`);
+  // Electrum's own commitment of the other channel matured as well (our to_self_delay is 144 too).
+  const eCommitment = parseTx(chain.getTransaction(txidFromHex(chan3Commitment))!);
+  const eToLocal = eCommitment.outputs.findIndex((o) => o.valueSat !== FC_PUSH_SAT);
+  const eSweep = await findSpend(W, { txid: eCommitment.txid, vout: eToLocal }, 'Electrum\'s sweep of its to_local');
+  await mine(W, 1, [txidToHex(eSweep.txid)]);
+  const eSweepTx = await electrum.call('tx', { txid: txidToHex(eSweep.txid) });
+  assert.ok(eSweepTx.outputs.every((o: any) => o.is_mine), 'Electrum swept to its own wallet');
 });
 
 test.run();
