@@ -59,4 +59,27 @@ test('WebSocket: connectWebSocketNode (ws) to listenWebSocket; a wrong node id f
   await l.close();
 });
 
+test('WebSocket backpressure: a client that floods pings while not reading pauses the server, which answers everything once it reads', async () => {
+  const server = testPeer(undefined, { limits: { pauseReadBytes: 64 * 1024 } });
+  const client = testPeer();
+  const l = await listenWebSocket(server.pm, 0);
+  const d = await connectWebSocketNode(client.pm, server.pm.nodeId, `ws://127.0.0.1:${l.port}`);
+  assert.ok(await until(() => server.pm.getPeerNodeIds().length === 1 && client.pm.getPeerNodeIds().length === 1));
+  const ws = d.ws as unknown as { pause(): void; resume(): void };
+  ws.pause(); // the client reads nothing for now
+  const N = 3000; // 24 MB of 8000-byte pongs: more than the loopback socket buffers hold
+  for (let i = 0; i < N; i++) client.pm.sendToPeer(server.pm.nodeId, makeMessage('ping', { numPongBytes: 8000, ignored: new Uint8Array(0) }));
+  let last = -1;
+  while ((server.received.get('ping') ?? 0) !== last) {
+    last = server.received.get('ping') ?? 0;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  assert.ok(last < N, `the server stopped handling the client (${last} of ${N})`);
+  assert.ok(server.pm.queuedOutboundBytes(client.pm.nodeId)! <= 64 * 1024 + 8038);
+  ws.resume();
+  assert.ok(await until(() => client.pongLengths.length === N, 15_000), `all answered (${client.pongLengths.length})`);
+  assert.is(disconnects(server).length + disconnects(client).length, 0);
+  await l.close();
+});
+
 test.run();
