@@ -120,11 +120,18 @@ export class ChannelManager extends ChannelManagerCore {
   }
 
   /** Resolves the monitor updates a channel had in flight when it was persisted (see {@link RestoreOptions}). */
-  private replayInFlight(ch: Channel, monitors: RestoreOptions['monitors']): void {
+  private replayInFlight(ch: Channel, monitors: RestoreOptions['monitors']): 'ok' | 'stale' {
+    const m = monitors?.find((x) => equalBytes(x.channelId, ch.channelId));
+    if (!m) return 'ok';
+    if (m.latestUpdateId > ch.s.latestMonitorUpdateId) {
+      // The monitor saw updates this (older) manager never made: its state may be newer than ours. As LDK does, stop
+      // the channel and let the monitor act from its own (latest) state.
+      ch.s.latestMonitorUpdateId = ch.s.completedMonitorUpdateId = m.latestUpdateId;
+      delete ch.s.inFlightUpdates;
+      return 'stale';
+    }
     const pending = ch.s.inFlightUpdates;
-    if (!pending?.length || !monitors) return;
-    const m = monitors.find((x) => equalBytes(x.channelId, ch.channelId));
-    if (!m) return;
+    if (!pending?.length) return 'ok';
     delete ch.s.inFlightUpdates;
     ch.s.completedMonitorUpdateId = m.latestUpdateId < ch.s.completedMonitorUpdateId ? ch.s.completedMonitorUpdateId : m.latestUpdateId;
     for (const u of pending) {
@@ -134,6 +141,7 @@ export class ChannelManager extends ChannelManagerCore {
       else if (status === 'Completed') ch.s.completedMonitorUpdateId = u.updateId;
       else this.log.error(`the monitor refused replayed update ${u.updateId} of channel ${bytesToHex(ch.channelId)}`);
     }
+    return 'ok';
   }
 
   /**
@@ -152,6 +160,7 @@ export class ChannelManager extends ChannelManagerCore {
     if (v.payments) cm.payments.fromState(v.payments);
     for (const c of v.closedMonitors ?? []) cm.closedMonitors.set(bytesToHex(c.channelId), c);
     cm.events.push(...(v.events ?? []));
+    const stale: Channel[] = [];
     for (const s of v.channels) {
       if (s.phase === 'OutboundAwaitingFundingSigned') {
         // BOLT 2: the funder that never got funding_signed forgets the channel; the funding inputs may be reused.
@@ -168,12 +177,13 @@ export class ChannelManager extends ChannelManagerCore {
       // Revoked secrets stay revoked in the re-derived signer.
       if (s.holderCtn > 0n) signer.releaseCommitmentSecret((1n << 48n) - 1n - (s.holderCtn - 1n));
       const ch = new Channel(cm.ctx, s, signer);
-      cm.replayInFlight(ch, restore.monitors);
+      if (cm.replayInFlight(ch, restore.monitors) === 'stale') stale.push(ch);
       // A restart is a disconnection: updates not covered by a commitment_signed are forgotten (BOLT 2).
       if (s.phase === 'Funded') forgetUncommitted(ch);
       ch.peerDisconnected();
       cm.channels.push(ch);
     }
+    for (const ch of stale) cm.closeWith(ch, { type: 'ProcessingError', message: 'the channel monitor is ahead of this ChannelManager (restored from an older state)' }, true);
     cm.payments.restored();
     return cm;
   }

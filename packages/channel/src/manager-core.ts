@@ -333,7 +333,7 @@ export class ChannelManagerCore implements ChannelMessageHandler, Listen, Confir
   }
 
   /** Closes a channel for `reason`; `broadcast` asks the monitor to publish our latest commitment. */
-  private closeWith(ch: Channel, reason: ClosureReason, broadcast: boolean): void {
+  protected closeWith(ch: Channel, reason: ClosureReason, broadcast: boolean): void {
     const wasFunded = ch.s.phase === 'Funded';
     if (wasFunded) ch.forceClose(broadcast);
     else {

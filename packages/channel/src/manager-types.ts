@@ -63,8 +63,9 @@ export interface RestoreOptions {
    * The latest update id each loaded monitor has applied (`@ln/monitor`'s
    * `ChainMonitor.listMonitors()` or equivalent). Monitor updates that were in flight when
    * the manager was persisted are then marked durable (the monitor has them) or handed to the
-   * `Watch` again (it lacks them). Without it, in-flight updates stay pending until the
-   * `Watch` reports them `Completed`.
+   * `Watch` again (it lacks them). A monitor *ahead* of the manager (the manager was restored
+   * from an older state) has its channel force-closed from the monitor's state, as LDK does.
+   * Without it, in-flight updates stay pending until the `Watch` reports them `Completed`.
    */
   readonly monitors?: readonly { readonly channelId: Uint8Array; readonly latestUpdateId: bigint }[];
 }

@@ -188,4 +188,31 @@ test('a preimage claimed for an HTLC on a channel that already closed goes to it
   assert.is(eventsOf(h, b, 'PaymentClaimed').length, 1);
 });
 
+test('restarts around claimFunds: persisted after the claim it completes by itself; persisted before, PaymentClaimable comes again', () => {
+  for (const when of ['after', 'before'] as const) {
+    const { h, a, b, c } = forwardSetup();
+    pay(h, [a, b, c], 4_000_000n, 1);
+    settle(h);
+    const cl = take(h, c, 'PaymentClaimable')[0]!;
+    const before = c.cm.serialize();
+    const monitorBefore = new Map([...c.watch.updates].map(([k, v]) => [k, [...v]]));
+    c.cm.claimFunds(cl.purpose.paymentPreimage!);
+    // The fulfill never leaves: carol stops at once (her messages are lost).
+    for (const n of [b]) h.disconnect(c, n);
+    // 'before': neither the manager nor the monitor writes of the claim became durable.
+    if (when === 'before') for (const [k, v] of monitorBefore) c.watch.updates.set(k, v);
+    h.restart(c, when === 'after' ? c.cm.serialize() : before);
+    h.connect(b, c);
+    settle(h);
+    if (when === 'before') {
+      const again = take(h, c, 'PaymentClaimable');
+      assert.is(again.length, 1, 'the claim is asked for again');
+      c.cm.claimFunds(again[0]!.purpose.paymentPreimage!);
+      settle(h);
+    }
+    assert.is(eventsOf(h, a, 'PaymentSent').length, 1, `persisted ${when} the claim`);
+    assert.is(eventsOf(h, b, 'PaymentForwarded').length, 1);
+  }
+});
+
 test.run();

@@ -55,6 +55,21 @@ test('bug 2: monitor updates in flight when the manager was persisted are replay
   }
 });
 
+test('a manager restored from an older state than its monitor force-closes that channel from the monitor\'s state', () => {
+  const h = new Harness();
+  const a = h.addNode('alice');
+  const b = h.addNode('bob');
+  const id = h.openChannel(a, b, 1_000_000n);
+  const old = a.cm.serialize();
+  pay(h, [a, b], 1_000_000n, 1);
+  settle(h);
+  const latest = a.watch.updates.get(bytesToHex(id))!.at(-1)!.updateId;
+  h.restart(a, old, { monitors: [{ channelId: id, latestUpdateId: latest }] });
+  assert.is(eventsOf(h, a, 'ChannelClosed')[0]?.reason.type, 'ProcessingError');
+  assert.is(a.watch.forceClosed.get(bytesToHex(id)), true, 'the monitor broadcasts its latest commitment');
+  assert.is(a.watch.updates.get(bytesToHex(id))!.at(-1)!.updateId, latest + 1n, 'the close continues the monitor\'s update ids');
+});
+
 test('bug 3: a ChannelClosed not yet handled survives a restart', () => {
   const h = new Harness();
   const a = h.addNode('alice');

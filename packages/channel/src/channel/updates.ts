@@ -193,7 +193,7 @@ export function releaseHoldingCell(ch: Channel): void {
  * `id`. An HTLC that would push our dust exposure over `max_dust_htlc_exposure_msat` is accepted
  * but marked to be failed once committed (BOLT 2: "SHOULD fail this HTLC once it's committed").
  */
-export function onUpdateAddHtlc(ch: Channel, m: { id: bigint; amountMsat: bigint; paymentHash: Uint8Array; cltvExpiry: number; onionRoutingPacket: Uint8Array }): void {
+export function onUpdateAddHtlc(ch: Channel, m: { id: bigint; amountMsat: bigint; paymentHash: Uint8Array; cltvExpiry: number; onionRoutingPacket: Uint8Array; tlvs?: { blindedPath?: Uint8Array } }): void {
   const s = ch.s;
   if (!(s.phase === 'Funded' && s.channelReadySent && s.channelReadyReceived)) throw ChannelError.close('update_add_htlc before channel_ready');
   if (s.closing?.theirScript) throw ChannelError.close('update_add_htlc after the peer sent shutdown');
@@ -213,7 +213,8 @@ export function onUpdateAddHtlc(ch: Channel, m: { id: bigint; amountMsat: bigint
   s.nextInboundHtlcId++;
   s.htlcs.push({
     id: m.id, outbound: false, amountMsat: m.amountMsat, paymentHash: m.paymentHash, cltvExpiry: m.cltvExpiry, onion: m.onionRoutingPacket, addLocal: nextLocal(ch),
-    ...(dustSide ? { failOnLock: 'dust_exposure' } : {}),
+    // A blinded route (path_key set) is not supported: BOLT 4 has us answer invalid_onion_blinding once committed.
+    ...(m.tlvs?.blindedPath ? { failOnLock: 'blinded_path' } : dustSide ? { failOnLock: 'dust_exposure' } : {}),
   });
 }
 

@@ -132,12 +132,17 @@ export class InboundHtlcs {
       return this.fail(ch.channelId, h.id, failureMsg('invalid_onion_payload', { type: 0n, offset: 0 }), dest);
     }
     h.meta = encodeMeta({ ss: peeled.sharedSecret });
+    if (h.failOnLock === 'blinded_path') return this.fail(ch.channelId, h.id, failureMsg('invalid_onion_blinding', { sha256OfOnion: sha256(h.onion) }), { type: 'InvalidOnion' });
     if (h.failOnLock) return this.fail(ch.channelId, h.id, failureMsg('temporary_channel_failure'), { type: 'FailedPayment', paymentHash: h.paymentHash });
     let payload;
     try {
       payload = decodeHopPayload(peeled.payload, !peeled.nextPacket);
     } catch (e) {
       if (!(e instanceof InvalidOnionPayload)) throw e;
+      // BOLT 4: route blinding data at a forwarding node is invalid_onion_blinding (we do not support blinded routes).
+      if (peeled.nextPacket && (e.tlvType === 10n || e.tlvType === 12n)) {
+        return this.fail(ch.channelId, h.id, failureMsg('invalid_onion_blinding', { sha256OfOnion: sha256(h.onion) }), { type: 'InvalidOnion' });
+      }
       return this.fail(ch.channelId, h.id, failureMsg('invalid_onion_payload', { type: e.tlvType, offset: 0 }), { type: 'InvalidOnion' });
     }
     if (payload.kind === 'forward') this.forward(ch, h, payload, peeled.nextPacket!);
