@@ -8,53 +8,26 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { sha256d } from '@ln/crypto';
-import { loadBestSecp256k1, nodeSymmetric } from '@ln/crypto/node';
-import { InlineVerifier, NetworkGraph, P2PGossipSync, fromHex } from '@ln/gossip';
+import { fromHex } from '@ln/gossip';
 import { loadClnGossmap2026 } from '@ln/graph-snapshots/node';
-import { PeerManager, staticKeyFromSecret } from '@ln/noise-peer';
-import { listen } from '@ln/noise-peer/node';
 import { Router, RoutingGraph } from '@ln/router';
-import { ErroringMessageHandler, decodeMessage, encodeMessage, makeMessage, parseScid, type ChannelAnnouncement, type ChannelUpdate, type NodeAnnouncement } from '@ln/wire';
-import { generateGossipStream, streamUtxoLookup, testSecret } from '../../../tooling/gossip-gen/index.js';
+import { decodeMessage, encodeMessage, makeMessage, parseScid, type ChannelUpdate } from '@ln/wire';
+import { testSecret } from '../../../tooling/gossip-gen/index.js';
 import { PeerSync, RouterService } from '../src/index.js';
-import { call, checkJsonAnswer, checkJsonPath, hex, until } from './helpers.js';
+import { gossipPeer, secp } from './gossip-peer.js';
+import { call, checkJsonAnswer, checkJsonPath, cli, hex, until } from './helpers.js';
 
-const { backend: secp } = loadBestSecp256k1();
 const CHANNELS = 600;
 const now = Math.floor(Date.now() / 1000);
 
 test('sync from a real peer over TCP, route over the synced graph, and see a relayed update reach the router', async () => {
   const topology = loadClnGossmap2026();
-  const stream = generateGossipStream(topology, { secp, maxChannels: CHANNELS, baseTimestamp: now - 3600 });
-
-  // The peer: a graph filled from the signed stream, served by its own PeerManager.
-  const peerGraph = new NetworkGraph();
-  const peerSync = new P2PGossipSync({ graph: peerGraph, verifier: new InlineVerifier(secp), utxoLookup: streamUtxoLookup(stream), relayViaEvents: true });
-  for (const raw of stream.messages) {
-    const m = decodeMessage(raw);
-    try {
-      if (m.type === 'channel_announcement') peerSync.handleChannelAnnouncement(undefined, m as ChannelAnnouncement);
-      else if (m.type === 'channel_update') peerSync.handleChannelUpdate(undefined, m as ChannelUpdate);
-      else if (m.type === 'node_announcement') peerSync.handleNodeAnnouncement(undefined, m as NodeAnnouncement);
-    } catch (e) {
-      if ((e as Error).name !== 'GossipRejection') throw e;
-    }
-  }
-  await peerSync.drain();
+  const peer = await gossipPeer(topology, CHANNELS, now);
+  const { graph: peerGraph, sync: peerSync, pm: peerPm, stream } = peer;
   assert.is(peerGraph.channelCount, CHANNELS);
-  const peerPm = new PeerManager({
-    crypto: { secp, sym: nodeSymmetric },
-    nodeKey: staticKeyFromSecret(secp, testSecret(secp, 'router-service test peer')),
-    entropy: { getSecureRandomBytes: () => globalThis.crypto.getRandomValues(new Uint8Array(32)) },
-    channelHandler: new ErroringMessageHandler(),
-    routingHandler: peerSync,
-    chainHashes: [peerGraph.chainHash],
-  });
-  peerPm.processEvents(); // the stream's relays have no one to go to yet
-  const listener = await listen(peerPm, 0);
-  const pump = setInterval(() => peerPm.processEvents(), 20);
+  const port = await peer.listen();
 
-  const sync = new PeerSync({ peers: [{ nodeId: peerPm.nodeId, host: '127.0.0.1', port: listener.port }], pumpMs: 20 });
+  const sync = new PeerSync({ peers: [{ nodeId: peerPm.nodeId, host: '127.0.0.1', port }], pumpMs: 20 });
   const service = await RouterService.start({ source: { kind: 'peers', sync }, rebuildIntervalMs: 100 });
   try {
     const progress = await until(async () => {
@@ -132,9 +105,61 @@ test('sync from a real peer over TCP, route over the synced graph, and see a rel
     assert.not.equal(after, sample!.answer, 'the answer changed');
     console.log(`    synced ${progress.channels} channels / ${progress.nodes} nodes over TCP; ${answered} routes checked; fee after the update ${sample!.answer.total_fee_msat} -> ${after.total_fee_msat} msat`);
   } finally {
-    clearInterval(pump);
     await service.close();
-    await listener.close();
+    await peer.close();
+  }
+});
+
+test('ln-router serve --peer as a child process: syncs from the peer, answers a route checked against the peer graph; reconnects after the peer restarts', async () => {
+  const topology = loadClnGossmap2026();
+  const peer = await gossipPeer(topology, 200, now);
+  const port = await peer.listen();
+  const srv = cli('serve', '--peer', `${hex(peer.pm.nodeId)}@127.0.0.1:${port}`, '--port', '0', '--rebuild-interval', '100');
+  try {
+    const l = await srv.line((x) => x.event === 'listening');
+    const synced = await srv.line((x) => x.event === 'synced');
+    assert.is(synced.channels, 200);
+    await until(async () => {
+      const h = (await call(`${l.url}/health`)).body;
+      return h.routing_graph.edges > 0 && !h.routing_graph.stale;
+    }, 30_000, 'the routing graph');
+    // A pair the peer's own router connects.
+    const truth = new Router(RoutingGraph.fromView(peer.graph));
+    const ids: Uint8Array[] = [];
+    peer.graph.forEachNode((id) => ids.push(id));
+    let checked = 0;
+    for (let i = 0; i < ids.length && checked < 5; i++) {
+      const [payer, payee] = [ids[i]!, ids[(i * 7 + 3) % ids.length]!];
+      if (payer === payee) continue;
+      let expected;
+      try {
+        expected = truth.findRoute({ payer, payee, amountMsat: 5_000_000n });
+      } catch {
+        continue;
+      }
+      const r = await call(`${l.url}/route`, { payer: hex(payer), payee: hex(payee), amount_msat: '5000000', use_scorer: false });
+      assert.is(r.status, 200, JSON.stringify(r.body));
+      checkJsonAnswer(peer.graph, hex(payer), hex(payee), 5_000_000n, 18, r.body);
+      assert.is(BigInt(r.body.total_fee_msat), expected.totalFeeMsat);
+      checked++;
+    }
+    assert.ok(checked >= 3, `routes checked: ${checked}`);
+
+    // The peer goes away: the service says so, keeps routing on what it has, and reconnects when the peer is back.
+    await peer.close();
+    const down = await until(async () => {
+      const s = (await call(`${l.url}/sync`)).body;
+      return !s.peers[0].connected && s;
+    }, 20_000, 'the disconnect');
+    assert.ok(down.peers[0].last_error, 'the reason is reported');
+    assert.is(down.channels, 200, 'the graph is kept');
+    await peer.listen(port);
+    await until(async () => (await call(`${l.url}/sync`)).body.peers[0].connected, 30_000, 'the reconnect');
+    srv.child.kill('SIGTERM');
+    assert.is(await srv.exited, 0);
+  } finally {
+    srv.child.kill('SIGKILL');
+    await peer.close();
   }
 });
 
