@@ -1,16 +1,17 @@
 /**
  * `ln-router`: the router-only service.
  *
- *   ln-router serve --graph FILE [--node-map FILE] --port P [--host H]
- *   ln-router serve --peer NODEID@HOST:PORT [--peer ...] --port P [--host H] [--privkey HEX]
- *                   [--verify inline|workers] [--rebuild-interval MS]
+ *   ln-router serve --graph FILE [--node-map FILE] --port P [--host H] [--scorer FILE]
+ *   ln-router serve --peer NODEID@HOST:PORT [--peer ...] --port P [--host H] [--scorer FILE]
+ *                   [--privkey HEX] [--verify inline|workers] [--rebuild-interval MS]
  *   ln-router convert --input FILE [--node-map FILE] --output FILE
  *
  * `serve` loads the graph (an `@ln/gossip` snapshot, a Core Lightning gossmap-compress file or
  * `listchannels` JSON) or syncs it from peers, and answers `POST /route`, `GET /health` and
  * `GET /sync` on HTTP. It prints one JSON line per event (`graph_loaded`, `listening`, `synced`,
  * `error`) and stops on SIGINT/SIGTERM. `convert` writes any graph file as an `@ln/gossip`
- * snapshot, the fastest to load. Exit 0 on success, 1 on failure, 2 on bad usage.
+ * snapshot, the fastest to load. `--scorer FILE` keeps what the scorer learns from
+ * `POST /payment-outcome` across restarts. Exit 0 on success, 1 on failure, 2 on bad usage.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
@@ -18,11 +19,12 @@ import { parseArgs } from 'node:util';
 import { WorkerVerifier } from '@ln/gossip/node';
 import { graphSnapshotBytes, loadGraphFile } from './graph-files.js';
 import { PeerSync, parsePeerAddress } from './peer-sync.js';
-import { RouterService } from './service.js';
+import { FileScorerStore } from './scorer-store.js';
+import { RouterService, type RouterServiceOptions } from './service.js';
 
 const USAGE = `usage:
-  ln-router serve --graph FILE [--node-map FILE] --port P [--host H]
-  ln-router serve --peer NODEID@HOST:PORT [--peer ...] --port P [--host H] [--privkey HEX] [--verify inline|workers] [--rebuild-interval MS]
+  ln-router serve --graph FILE [--node-map FILE] --port P [--host H] [--scorer FILE]
+  ln-router serve --peer NODEID@HOST:PORT [--peer ...] --port P [--host H] [--scorer FILE] [--privkey HEX] [--verify inline|workers] [--rebuild-interval MS]
   ln-router convert --input FILE [--node-map FILE] --output FILE`;
 
 const print = (o: Record<string, unknown>) => process.stdout.write(JSON.stringify(o) + '\n');
@@ -62,11 +64,12 @@ async function main(argv: string[]): Promise<void> {
   const rebuild = o['rebuild-interval'] === undefined ? undefined : Number(o['rebuild-interval']);
   if (rebuild !== undefined && !(rebuild >= 0)) usage('--rebuild-interval takes milliseconds');
   let service: RouterService;
+  const scorerStore = o.scorer ? new FileScorerStore(o.scorer) : undefined;
   if (o.graph) {
     const t0 = performance.now();
     const { graph, format } = loadOrFail(o.graph, o['node-map']);
     print({ event: 'graph_loaded', file: o.graph, format, channels: graph.channelCount, nodes: graph.nodeCount, ms: Math.round(performance.now() - t0) });
-    service = await RouterService.start({ source: { kind: 'file', graph, file: o.graph, format }, port: Number(o.port), host: o.host });
+    service = await startOrFail({ source: { kind: 'file', graph, file: o.graph, format }, port: Number(o.port), host: o.host, scorerStore });
   } else {
     let addrs;
     try {
@@ -79,7 +82,7 @@ async function main(argv: string[]): Promise<void> {
     const verifier = o.verify === 'workers' ? await WorkerVerifier.create() : undefined;
     const nodeSecret = o.privkey ? Uint8Array.from(o.privkey.match(/../g)!, (h) => parseInt(h, 16)) : undefined;
     const sync = new PeerSync({ peers: addrs, nodeSecret, verifier });
-    service = await RouterService.start({ source: { kind: 'peers', sync }, port: Number(o.port), host: o.host, rebuildIntervalMs: rebuild });
+    service = await startOrFail({ source: { kind: 'peers', sync }, port: Number(o.port), host: o.host, rebuildIntervalMs: rebuild, scorerStore });
     let reported = false;
     const watch = setInterval(() => {
       const p = sync.progress();
@@ -99,6 +102,14 @@ async function main(argv: string[]): Promise<void> {
   };
   process.once('SIGINT', stop);
   process.once('SIGTERM', stop);
+}
+
+async function startOrFail(opts: RouterServiceOptions): Promise<RouterService> {
+  try {
+    return await RouterService.start(opts);
+  } catch (e) {
+    fail(`cannot start: ${(e as Error).message}`);
+  }
 }
 
 function loadOrFail(file: string, nodeMap: string | undefined) {
@@ -123,6 +134,7 @@ function parse(args: string[]) {
       privkey: { type: 'string' },
       verify: { type: 'string' },
       'rebuild-interval': { type: 'string' },
+      scorer: { type: 'string' },
       input: { type: 'string' },
       output: { type: 'string' },
     },

@@ -8,5 +8,6 @@
 export { RouterService, type RouterServiceOptions, type GraphSource } from './service.js';
 export { RoutingView, type RoutingViewOptions, type BuildInfo } from './routing-view.js';
 export { PeerSync, parsePeerAddress, type PeerAddress, type PeerSyncOptions, type PeerProgress, type SyncProgress } from './peer-sync.js';
+export { FileScorerStore, type ScorerStore } from './scorer-store.js';
 export { loadGraphFile, graphSnapshotBytes, GraphFileError, type GraphFileFormat, type LoadGraphFileOptions } from './graph-files.js';
 export { ApiError, parseRouteRequest, parseOutcomeRequest, parseScidField, routeToJson, multiPathToJson, type RouteRequest, type OutcomeRequest } from './api.js';

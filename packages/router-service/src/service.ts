@@ -14,6 +14,7 @@ import type { NetworkGraph } from '@ln/gossip';
 import { ProbabilisticScorer, RouteError, findMultiPathRoute, type MultiPathRoute } from '@ln/router';
 import { ApiError, multiPathToJson, parseOutcomeRequest, parseRouteRequest } from './api.js';
 import type { PeerSync, SyncProgress } from './peer-sync.js';
+import type { ScorerStore } from './scorer-store.js';
 import { RoutingView } from './routing-view.js';
 
 /** Where the graph comes from. */
@@ -28,8 +29,10 @@ export interface RouterServiceOptions {
   readonly port?: number;
   /** Address to listen on (default 127.0.0.1). */
   readonly host?: string;
-  /** The scorer used when a request does not turn it off (default a fresh `ProbabilisticScorer` with LDK's defaults). */
+  /** The scorer used when a request does not turn it off (default: from `scorerStore` when it holds one, else a fresh `ProbabilisticScorer` with LDK's defaults). */
   readonly scorer?: ProbabilisticScorer;
+  /** Keeps what the scorer learns: loaded at start, saved after every `POST /payment-outcome` before it is answered. */
+  readonly scorerStore?: ScorerStore;
   /** The routing graph is rebuilt at most this often while gossip changes the graph (default 2,000 ms; see {@link RoutingView}). */
   readonly rebuildIntervalMs?: number;
   /** Largest request body accepted (default 1 MiB). */
@@ -49,7 +52,8 @@ export class RouterService {
   private constructor(private readonly opts: RouterServiceOptions) {
     const src = opts.source;
     this.view = src.kind === 'file' ? new RoutingView(src.graph) : new RoutingView(src.sync.graph, { minIntervalMs: opts.rebuildIntervalMs, changeStamp: () => src.sync.changeStamp() });
-    this.scorer = opts.scorer ?? new ProbabilisticScorer();
+    const saved = opts.scorer ? undefined : opts.scorerStore?.load();
+    this.scorer = opts.scorer ?? (saved ? ProbabilisticScorer.deserialize(saved) : new ProbabilisticScorer());
   }
 
   /** Loads the view, starts the peer sync (peer mode) and listens. */
@@ -133,6 +137,8 @@ export class RouterService {
     if (o.failedShortChannelId !== undefined) {
       if (learned.some((h) => h.shortChannelId === o.failedShortChannelId)) this.scorer.paymentPathFailed(learned, o.failedShortChannelId, now);
     } else this.scorer.paymentPathSuccessful(learned, now);
+    // Persisted before the outcome is acknowledged.
+    this.opts.scorerStore?.save(this.scorer.serialize());
     return { ok: true, learned_hops: learned.length };
   }
 

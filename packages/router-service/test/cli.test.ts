@@ -79,4 +79,36 @@ test('the CLI serves a listchannels file directly, too; bad usage exits 2, a mis
   assert.ok(missing.lines.some((l) => l.event === 'error' && /no such file/.test(l.message)));
 });
 
+test('--scorer FILE: a reported failure is persisted before it is acknowledged and still steers the route after a restart; a corrupt file is refused', async () => {
+  const input = join(dir, 'listchannels3.json');
+  writeFileSync(input, JSON.stringify(listchannels));
+  const scorerFile = join(dir, 'scorer.bin');
+  const q = { payer: S, payee: T, amount_msat: '200000000' };
+  const first = cli('serve', '--graph', input, '--port', '0', '--scorer', scorerFile);
+  try {
+    const l = await first.line((x) => x.event === 'listening');
+    const r = (await call(`${l.url}/route`, q)).body;
+    assert.is(r.paths[0].hops[0].node_id, A);
+    const rep = await call(`${l.url}/payment-outcome`, { hops: r.paths[0].hops, failed_short_channel_id: r.paths[0].hops[1].short_channel_id });
+    assert.is(rep.status, 200);
+    assert.ok(readFileSync(scorerFile).length > 4, 'saved by the time the report is answered');
+    first.child.kill('SIGTERM');
+    assert.is(await first.exited, 0);
+  } finally {
+    first.child.kill('SIGKILL');
+  }
+  const second = cli('serve', '--graph', input, '--port', '0', '--scorer', scorerFile);
+  try {
+    const l = await second.line((x) => x.event === 'listening');
+    const r = (await call(`${l.url}/route`, q)).body;
+    assert.is(r.paths[0].hops[0].node_id, B, 'after the restart the scorer still avoids A-T');
+  } finally {
+    second.child.kill('SIGKILL');
+  }
+  writeFileSync(scorerFile, Uint8Array.of(0, 0, 0, 9, 1, 2));
+  const bad = cli('serve', '--graph', input, '--port', '0', '--scorer', scorerFile);
+  assert.is(await bad.exited, 1);
+  assert.ok(bad.lines.some((x) => x.event === 'error' && /scorer/.test(x.message)), JSON.stringify(bad.lines));
+});
+
 test.run();
