@@ -9,6 +9,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ANTI_REORG_DELAY } from '@ln/monitor';
+import { MemoryKVStore } from '@ln/test-kit';
 import { FilesystemKVStore } from '@ln/test-kit/node';
 import { channelLedger, CrashableStore, FilesystemNodeStore, MANAGER_KEY, MANAGER_NAMESPACE, Network, ownedBy } from '../src/index.js';
 
@@ -114,6 +115,30 @@ test('bob\'s manager restored from an old backup beside current monitors (Monito
   assert.ok(l.txs.length >= 2, 'a commitment and the sweeps');
   assert.is(ownedBy(l, a, sa) + ownedBy(l, b, sb) + l.feesSat, 1_000_000n, 'every satoshi with alice or bob');
   assert.ok(ownedBy(l, b, sb) >= 400_000n - 2_000n, `bob keeps his 400k less his sweep fee (${ownedBy(l, b, sb)}): no revoked state was broadcast`);
+  await net.teardown();
+});
+
+test('test-kit MemoryKVStore as the store: restart from its clone resumes the channel; the monitor deltas are replayed', async () => {
+  const mem = new MemoryKVStore();
+  const net = new Network();
+  const a = await net.addNode('alice');
+  const b = await net.addNode('bob', { store: new FilesystemNodeStore(mem, async () => mem.clone()) });
+  const ch = await net.openChannel(a, b, 800_000n, 0n);
+  a.cm.updateFee(ch.channelId, 3000);
+  await net.settle();
+  assert.ok(mem.writes > 0);
+  const report = await net.restart(b);
+  assert.equal(report.mismatches, []);
+  assert.ok(report.monitorsLoaded[0]!.replayedUpdates >= 1, 'deltas replayed');
+  net.connect(a, b);
+  await net.settle();
+  a.cm.updateFee(ch.channelId, 3500);
+  await net.settle();
+  assert.is(b.cm.channel(ch.channelId)!.s.holderCtn, 2n);
+  a.cm.closeChannel(ch.channelId, b.nodeId);
+  await net.settle();
+  assert.is(net.closedReason(a), 'CooperativeClosure');
+  assert.is(net.closedReason(b), 'CooperativeClosure');
   await net.teardown();
 });
 

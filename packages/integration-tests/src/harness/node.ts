@@ -321,7 +321,11 @@ export interface NodeStore extends KVStore {
   onCrash?: (() => void) | undefined;
 }
 
-/** A `KVStore` on a directory (e.g. test-kit's `FilesystemKVStore`), reopened on restart. */
+/**
+ * Any `KVStore` as a node's store: `reopen` gives what a restarted process finds. For a
+ * directory (test-kit's `FilesystemKVStore`): open it again. For test-kit's `MemoryKVStore`:
+ * `() => store.clone()` (held writes are not in the clone: they were never durable).
+ */
 export class FilesystemNodeStore implements NodeStore {
   constructor(
     private readonly inner: KVStore,
