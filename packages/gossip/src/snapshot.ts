@@ -26,28 +26,41 @@ export class SnapshotFormatError extends Error {
 
 type Numeric = Uint8Array | Uint16Array | Uint32Array | Int32Array | Float64Array | BigUint64Array;
 
+/** A growable output buffer: sections are copied once, straight into place. */
 class Out {
-  parts: Uint8Array[] = [];
-  size = 0;
+  private buf: Uint8Array;
+  private dv: DataView;
+  private o = 0;
+  constructor(sizeHint: number) {
+    this.buf = new Uint8Array(Math.max(64, sizeHint));
+    this.dv = new DataView(this.buf.buffer);
+  }
+  private room(n: number): void {
+    if (this.o + n <= this.buf.length) return;
+    let size = this.buf.length * 2;
+    while (size < this.o + n) size *= 2;
+    const b = new Uint8Array(size);
+    b.set(this.buf.subarray(0, this.o));
+    this.buf = b;
+    this.dv = new DataView(b.buffer);
+  }
   u32(v: number): void {
-    const b = new Uint8Array(4);
-    new DataView(b.buffer).setUint32(0, v, true);
-    this.push(b);
+    this.room(4);
+    this.dv.setUint32(this.o, v, true);
+    this.o += 4;
   }
   push(b: Uint8Array): void {
-    this.parts.push(b);
-    this.size += b.length;
+    this.room(b.length);
+    this.buf.set(b, this.o);
+    this.o += b.length;
   }
   section(a: Numeric, count: number): void {
     const bytes = new Uint8Array(a.buffer, a.byteOffset, count * a.BYTES_PER_ELEMENT);
     this.u32(bytes.length);
-    this.push(bytes.slice());
+    this.push(bytes);
   }
   finish(): Uint8Array {
-    const out = new Uint8Array(this.size);
-    let o = 0;
-    for (const p of this.parts) (out.set(p, o), (o += p.length));
-    return out;
+    return this.o === this.buf.length ? this.buf : this.buf.slice(0, this.o);
   }
 }
 
@@ -91,10 +104,10 @@ export function saveGraphSnapshot(graph: NetworkGraph): Uint8Array {
   const c = graph.cols;
   const n = c.nodeCount;
   const ch = c.chanCount;
-  const w = new Out();
+  const w = new Out(graph.memoryBytes() + 4096);
   w.push(new TextEncoder().encode(MAGIC));
   w.u32(c.keepSignatures ? 1 : 0);
-  w.push(graph.chainHash.slice());
+  w.push(graph.chainHash);
   w.u32(n);
   w.u32(ch);
   w.section(c.nodeIds, n * NODE_ID_BYTES);
@@ -102,7 +115,7 @@ export function saveGraphSnapshot(graph: NetworkGraph): Uint8Array {
   for (let i = 0; i < n; i++) {
     const a = c.nodeAnn[i];
     w.u32(a ? a.length : 0);
-    if (a) w.push(a.slice());
+    if (a) w.push(a);
   }
   w.section(c.scidHi, ch);
   w.section(c.scidLo, ch);
@@ -128,7 +141,7 @@ export function saveGraphSnapshot(graph: NetworkGraph): Uint8Array {
       const v = m.get(r)!;
       w.u32(r);
       w.u32(v.length);
-      w.push(v.slice());
+      w.push(v);
     }
   }
   return w.finish();
