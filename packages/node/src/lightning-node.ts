@@ -25,7 +25,7 @@ import { loadBestSecp256k1 } from '@ln/crypto/node';
 import { InlineVerifier, loadGraphSnapshot, NetworkGraph, P2PGossipSync, saveGraphSnapshot } from '@ln/gossip';
 import { ChainMonitor, KVStoreMonitorPersister, type MonitorContext, type MonitorUserEvent } from '@ln/monitor';
 import { PeerManager, type PeerEvent } from '@ln/noise-peer';
-import { connect as tcpConnect, listen as tcpListen, listenWebSocket } from '@ln/noise-peer/node';
+import { connect as tcpConnect, connectWebSocketNode, listen as tcpListen, listenWebSocket } from '@ln/noise-peer/node';
 import { DEFAULT_SCORER_PARAMS, ProbabilisticScorer } from '@ln/router';
 import { FilesystemKVStore } from '@ln/test-kit/node';
 import { KeysManager, parseTx, txidOf } from '@ln/transactions';
@@ -428,6 +428,16 @@ export class LightningNode {
       this.peerAddresses.set(nodeId, address);
       await writeJson(this.store, PEERS_NAMESPACE, nodeId, { address });
     }
+  }
+
+  /** Connects to a peer over WebSocket (`ws://host:port`, BOLT 8 inside binary frames) and resolves once `init` is exchanged. */
+  async connectWebSocket(nodeId: string, url: string, timeoutMs = 10_000): Promise<void> {
+    this.requireRunning();
+    if (this.listPeers().includes(nodeId)) return;
+    const connected = this.waitFor('PeerConnected', (e) => e.nodeId === nodeId, timeoutMs);
+    connected.catch(() => undefined);
+    await connectWebSocketNode(this.pm, hexToBytes(nodeId), url, { onEvent: () => this.kick() });
+    await connected;
   }
 
   /** Peers connected now (hex node ids). */

@@ -34,4 +34,26 @@ test('two nodes: connect over TCP, open a channel from the wallet, use it, close
   }
 });
 
+test('peers over WebSocket: a channel opened and used through a ws:// connection', async () => {
+  const net = testNet();
+  try {
+    const alice = await net.add('alice');
+    const bob = await net.add('bob', { webSocket: { port: 0 } });
+    const ws = bob.getInfo().listening.find((a) => a.startsWith('ws://'))!;
+    assert.ok(ws, 'bob listens on WebSocket too');
+    net.chain.fund(alice.walletScript(), 2_000_000n);
+    await net.mine(1);
+    await alice.connectWebSocket(bob.nodeId, ws);
+    const { channelId } = await alice.openChannel(bob.nodeId, 500_000n);
+    await net.mine(1);
+    await until(() => alice.listChannels()[0]?.isUsable === true && bob.listChannels()[0]?.isUsable === true, 'usable over ws');
+    const { invoice } = bob.createInvoice(10_000_000n, 'ws');
+    const r = await alice.payInvoice(invoice);
+    assert.is(r.status, 'succeeded', r.failureReason);
+    assert.is(alice.listChannels()[0]!.channelId, channelId);
+  } finally {
+    await net.close();
+  }
+});
+
 test.run();
