@@ -35,7 +35,7 @@ export function loadGraphFile(path: string, opts: LoadGraphFileOptions = {}): { 
   if (startsWith(bytes, 'LNGRAPH1')) return { graph: loadGraphSnapshot(bytes), format: 'ln-graph-snapshot' }; // throws only SnapshotFormatError
   if (bytes[0] === 0x1f && bytes[1] === 0x8b) {
     try {
-      bytes = new Uint8Array(gunzipSync(bytes));
+      bytes = new Uint8Array(gunzipSync(bytes, { maxOutputLength: 1 << 30 }));
     } catch (e) {
       throw new GraphFileError(`${path}: bad gzip data: ${(e as Error).message}`);
     }

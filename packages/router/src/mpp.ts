@@ -179,6 +179,9 @@ export function findMultiPathRoute(router: Router, p: RouteParams, opts: MultiPa
     return wrap([single]);
   }
   const parts = maxParts >= 2 ? split(router, p, maxParts, minPart) : undefined;
-  if (!parts) throw new RouteError('no_route', maxParts >= 2 ? `no set of at most ${maxParts} paths carries ${p.amountMsat} msat` : 'no single route carries the amount, and the payee does not offer basic_mpp');
+  if (!parts) {
+    const why = maxParts >= 2 ? `no set of at most ${maxParts} paths carries ${p.amountMsat} msat` : mppAllowed ? 'no single route carries the amount (maxParts 1)' : 'no single route carries the amount, and the payee does not offer basic_mpp';
+    throw new RouteError('no_route', why);
+  }
   return wrap(parts);
 }
