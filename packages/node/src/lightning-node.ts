@@ -57,6 +57,7 @@ export class LightningNode {
   private pumpScheduled = false;
   private forwardTimer: ReturnType<typeof setTimeout> | undefined;
   private walletDirty = false;
+  private scorerDirty = false;
   private nodeAnnouncedAt = 0;
   private announcedChannelCount = 0;
   private reannounceTicks = 0;
@@ -154,6 +155,7 @@ export class LightningNode {
         cm: this.cm, graph: this.graph, scorer: this.scorer, keys: this.keys, store: this.store, secp: this.secp, log: this.log, network: this.network === 'testnet4' ? 'testnet' : this.network,
         now: () => this.now(), blockHeight: () => this.options.chain.bestBlock().height, entropy: () => entropy.getSecureRandomBytes(),
         emit: (e) => this.emit(e), scheduleForwards: (f) => this.scheduleForwards(f), kick: () => this.kick(),
+        scorerUpdated: () => void (this.scorerDirty = true),
       },
       o.payments,
     );
@@ -287,6 +289,10 @@ export class LightningNode {
     this.pm.processEvents();
     this.maybeAnnounceNode();
     void this.outbox.persist();
+    if (this.scorerDirty) {
+      this.scorerDirty = false;
+      void this.store.write('', '', SCORER_KEY, this.scorer.serialize()).catch((e) => this.log.error(`scorer write failed: ${(e as Error).message}`));
+    }
     if (this.walletDirty) {
       this.walletDirty = false;
       void this.store.write('', '', WALLET_KEY, this.wallet.serialize()).catch((e) => this.log.error(`wallet write failed: ${(e as Error).message}`));

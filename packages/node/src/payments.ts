@@ -111,6 +111,8 @@ export interface PaymentsHost {
   emit(e: NodeEvent): void;
   scheduleForwards(f: () => void): void;
   kick(): void;
+  /** The scorer learned something (the node persists it). */
+  scorerUpdated(): void;
 }
 
 const KEYSEND_FINAL_CLTV = 40;
@@ -331,6 +333,7 @@ export class NodePayments {
         return;
       case 'PaymentPathSuccessful': {
         this.h.scorer.paymentPathSuccessful(this.scored(e.path), this.h.now());
+        this.h.scorerUpdated();
         const o = this.outbound.get(bytesToHex(e.paymentId));
         const r = o?.record ?? this.records.get(bytesToHex(e.paymentId));
         if (r) {
@@ -379,7 +382,10 @@ export class NodePayments {
   }
 
   private onPathFailed(e: Extract<ChannelEvent, { type: 'PaymentPathFailed' }>): void {
-    if (e.shortChannelId !== undefined) this.h.scorer.paymentPathFailed(this.scored(e.path), e.shortChannelId, this.h.now());
+    if (e.shortChannelId !== undefined) {
+      this.h.scorer.paymentPathFailed(this.scored(e.path), e.shortChannelId, this.h.now());
+      this.h.scorerUpdated();
+    }
     const o = this.outbound.get(bytesToHex(e.paymentId));
     const failure = e.failure ? e.failure.name : undefined;
     if (!o) return;

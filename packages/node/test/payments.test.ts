@@ -1,7 +1,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import type { LightningNode } from '../src/index.js';
-import { graphComplete, portOf, testNet, until, type TestNet } from './support/net.js';
+import { graphComplete, portOf, settle, testNet, until, type TestNet } from './support/net.js';
 
 /** Opens a public channel a→b of `sat` and waits until both see it usable. */
 async function channel(net: TestNet, a: LightningNode, b: LightningNode, sat: bigint, pushMsat = 0n, announce = true): Promise<string> {
@@ -69,6 +69,11 @@ test('a part that fails at a drained channel is retried on another path; a payme
     assert.ok(failures.length >= 1, 'the first attempt (through b) failed');
     assert.ok(r.attempts >= 2);
     assert.is(r.feeMsat, 5000n + (100_000_000n * 100n) / 1_000_000n); // paid through c
+    // What the scorer learned (b -> d could not carry it; the path through c could) is in the store.
+    await until(() => a.scorer.serialize().length > 4, 'the scorer learned');
+    await settle(50);
+    const stored = await a.store.read('', '', 'scorer');
+    assert.ok(stored && new DataView(stored.buffer, stored.byteOffset).getUint32(0) >= 1, 'the scorer is persisted after the outcomes');
     // 1.2M sat cannot fit in any single path (each channel holds about 1M sat): split.
     await channel(net, b, d, 1_000_000n);
     await net.mine(6);
