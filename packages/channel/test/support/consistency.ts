@@ -1,7 +1,7 @@
 /**
  * A randomized consistency check in the spirit of rust-lightning's `chanmon_consistency`:
  * three nodes A–B–C (two channels, both funded on both sides), driven by a seeded random
- * sequence of actions — payments (direct, forwarded, keysend), claims and fails, `update_fee`,
+ * sequence of actions — payments (direct, forwarded, two-part MPP, keysend), claims and fails, `update_fee`, timer ticks,
  * message delays (each node's outbox is drained at random times, each link delivers one
  * message or all of them, links interleave), disconnects and reconnects, and restarts from
  * serialized managers. At the end every link reconnects and the network settles.
@@ -240,19 +240,28 @@ export function runSeed(seed: number, steps = 40): SeedStats {
       const path = pathFor(t, nodes, hopsIdx, amountMsat, height);
       const id = new Uint8Array(32);
       new DataView(id.buffer).setUint32(28, nextId++);
-      const keysend = rand() < 0.25;
-      log.push(`pay#${nextId - 1} ${NAMES[from]}>${NAMES[to]} ${amountMsat}${keysend ? ' keysend' : ''}`);
+      const kind = rand();
+      const keysend = kind < 0.2;
+      const mpp = !keysend && kind < 0.35;
+      log.push(`pay#${nextId - 1} ${NAMES[from]}>${NAMES[to]} ${amountMsat}${keysend ? ' keysend' : mpp ? ' mpp' : ''}`);
       const refused = rand() < 0.2;
       try {
         let hash: Uint8Array;
+        let fee = path.hops[0]!.amountMsat - amountMsat;
         if (keysend) hash = nodes[from]!.cm.sendSpontaneousPayment([path], undefined, {}, id);
         else {
           const inv = nodes[to]!.cm.createInboundPayment(amountMsat, 3600);
           hash = inv.paymentHash;
-          nodes[from]!.cm.sendPayment([path], inv.paymentHash, { paymentSecret: inv.paymentSecret }, id);
+          if (mpp) {
+            // Two parts along the same route, collected by the recipient until total_msat.
+            const half = amountMsat / 2n;
+            const parts = [pathFor(t, nodes, hopsIdx, half, height), pathFor(t, nodes, hopsIdx, amountMsat - half, height)];
+            fee = parts.reduce((x, p) => x + p.hops[0]!.amountMsat, 0n) - amountMsat;
+            nodes[from]!.cm.sendPayment(parts, inv.paymentHash, { paymentSecret: inv.paymentSecret, totalMsat: amountMsat }, id);
+          } else nodes[from]!.cm.sendPayment([path], inv.paymentHash, { paymentSecret: inv.paymentSecret }, id);
         }
         if (refused) refuse.add(bytesToHex(hash));
-        payments.push({ id, from, to, amountMsat, fee: path.hops[0]!.amountMsat - amountMsat });
+        payments.push({ id, from, to, amountMsat, fee });
       } catch (e) {
         if (!(e instanceof PaymentSendError)) throw e;
         log.push(`(refused: ${e.code})`);
@@ -303,9 +312,14 @@ export function runSeed(seed: number, steps = 40): SeedStats {
       log.push(`restart ${NAMES[i]}`);
       restart(i);
       restarts++;
-    } else {
+    } else if (r < 0.985) {
       for (const [a, b] of links) connect(a, b);
       log.push('reconnect all');
+    } else {
+      // A timer tick: incomplete multi-part sets time out (mpp_timeout), their payments fail.
+      const i = Math.floor(rand() * 3);
+      log.push(`tick ${NAMES[i]}`);
+      nodes[i]!.cm.timerTickOccurred();
     }
   }
   // Settle: reconnect, deliver everything, act on every event, until nothing moves.
