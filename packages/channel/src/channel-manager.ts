@@ -130,17 +130,20 @@ export class ChannelManager extends ChannelManagerCore {
       delete ch.s.inFlightUpdates;
       return 'stale';
     }
-    const pending = ch.s.inFlightUpdates;
-    if (!pending?.length) return 'ok';
+    const pending = ch.s.inFlightUpdates ?? [];
     delete ch.s.inFlightUpdates;
-    ch.s.completedMonitorUpdateId = m.latestUpdateId < ch.s.completedMonitorUpdateId ? ch.s.completedMonitorUpdateId : m.latestUpdateId;
+    let done = m.latestUpdateId > ch.s.completedMonitorUpdateId ? m.latestUpdateId : ch.s.completedMonitorUpdateId;
+    const still: typeof pending = [];
     for (const u of pending) {
       if (u.updateId <= m.latestUpdateId) continue;
       const status = this.opts.watch.updateChannel(u);
-      if (status === 'InProgress') (ch.s.inFlightUpdates ??= []).push(u);
-      else if (status === 'Completed') ch.s.completedMonitorUpdateId = u.updateId;
+      if (status === 'InProgress') still.push(u);
+      else if (status === 'Completed') done = u.updateId;
       else this.log.error(`the monitor refused replayed update ${u.updateId} of channel ${bytesToHex(ch.channelId)}`);
     }
+    if (still.length) ch.s.inFlightUpdates = still;
+    // What waited for these updates (e.g. the funding broadcast after the first monitor write) proceeds now.
+    ch.monitorUpdateCompleted(done);
     return 'ok';
   }
 

@@ -70,6 +70,27 @@ test('a manager restored from an older state than its monitor force-closes that 
   assert.is(a.watch.updates.get(bytesToHex(id))!.at(-1)!.updateId, latest + 1n, 'the close continues the monitor\'s update ids');
 });
 
+test('bug 2b: restored right after the first monitor write was handed over, the funder broadcasts once the monitor is listed', () => {
+  const h = new Harness();
+  const a = h.addNode('alice');
+  const b = h.addNode('bob');
+  a.watch.async = true;
+  h.connect(a, b);
+  a.cm.createChannel(b.nodeId, 500_000n, 0n, 1n);
+  h.pump();
+  const ev = h.eventsOf(a, 'FundingGenerationReady')[0] as { temporaryChannelId: Uint8Array; outputScript: Uint8Array };
+  a.cm.fundingTransactionGenerated(ev.temporaryChannelId, b.nodeId, h.fundingTx(a, ev.outputScript, 500_000n));
+  h.pump();
+  assert.is(h.chain.mempoolTxids().length, 0, 'not broadcast while the monitor write is in progress');
+  const id = a.cm.allChannels()[0]!.channelId;
+  const stored = a.cm.serialize();
+  a.watch.async = false;
+  (a.watch as unknown as { inProgress: unknown[] }).inProgress = [];
+  h.restart(a, stored, { monitors: [{ channelId: id, latestUpdateId: 0n }] });
+  assert.is(h.chain.mempoolTxids().length, 1, 'the funding transaction goes out');
+  assert.is(eventsOf(h, a, 'ChannelPending').length, 1);
+});
+
 test('bug 3: a ChannelClosed not yet handled survives a restart', () => {
   const h = new Harness();
   const a = h.addNode('alice');
