@@ -6,7 +6,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { ANTI_REORG_DELAY } from '@ln/monitor';
-import { channelLedger, claimAll, ownedBy, sendPayment, TcpNetwork } from '../src/index.js';
+import { channelLedger, claimAll, defaultFees, ownedBy, sendPayment, TcpNetwork } from '../src/index.js';
 
 test('TCP: public channel alice→bob, announcement relayed by bob\'s PeerManager to carol\'s gossip; a payment alice→bob→carol; disconnect, restart, cooperative close', async () => {
   const net = new TcpNetwork();
@@ -76,6 +76,33 @@ test('TCP: bob opens to alice (alice fundee), force close by alice: her monitor 
     const l = channelLedger(net.chain, ch.funding, 600_000n);
     assert.is(ownedBy(l, b, outsB.map((o) => o.outpoint)) + l.txs[0]!.feeSat, 400_000n, 'bob (the funder) pays the commitment fee');
     assert.is(ownedBy(l, a, outsA.map((o) => o.outpoint)) + l.txs[1]!.feeSat, 200_000n, 'alice: her 200k less her sweep fee');
+    await net.teardown();
+  } finally {
+    await net.teardown().catch(() => undefined);
+  }
+});
+
+test('TCP: legacy closing_signed negotiated over several rounds between PeerManagers', async () => {
+  const net = new TcpNetwork();
+  try {
+    const legacy = { channelHandshakeConfig: { negotiateSimpleClose: false, closingFeeRange: false } };
+    const fa = defaultFees();
+    fa.set('ChannelCloseMinimum', 500);
+    fa.set('NonAnchorChannelFee', 1000);
+    const fb = defaultFees();
+    fb.set('ChannelCloseMinimum', 2000);
+    fb.set('NonAnchorChannelFee', 6000);
+    const a = await net.addNode('alice', { config: legacy, fees: fa });
+    const b = await net.addNode('bob', { config: legacy, fees: fb });
+    const ch = await net.openChannel(a, b, 1_000_000n, 100_000_000n);
+    b.cm.closeChannel(ch.channelId, a.nodeId);
+    await net.settle();
+    const rounds = net.tcpLog.filter((l) => l[2] === 'closing_signed').length;
+    assert.ok(rounds >= 4, `closing_signed rounds over TCP: ${rounds}`);
+    assert.is(net.closedReason(a), 'CooperativeClosure');
+    assert.is(net.closedReason(b), 'CooperativeClosure');
+    await net.mine(1);
+    assert.is(ownedBy(channelLedger(net.chain, ch.funding, 1_000_000n), b), 100_000n, 'the funder pays the closing fee');
     await net.teardown();
   } finally {
     await net.teardown().catch(() => undefined);
