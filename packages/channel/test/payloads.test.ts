@@ -3,7 +3,8 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import fc from 'fast-check';
 import { DecodeError } from '@ln/wire';
-import { FAILURES, InvalidOnionPayload, decodeFailureMessage, decodeHopPayload, encodeFailureMessage, encodeHopPayload, failureFlags, type HopPayload } from '../src/onion/index.js';
+import { defaultSecp256k1, defaultSymmetric } from '@ln/crypto';
+import { FAILURES, InvalidOnionPayload, decodeFailureMessage, decodeFailureOnion, decodeHopPayload, encodeFailureMessage, encodeHopPayload, failureFlags, type HopPayload } from '../src/onion/index.js';
 
 const hex = (s: string) => Uint8Array.from(s.match(/../g) ?? [], (h) => parseInt(h, 16));
 const vec = JSON.parse(readFileSync(new URL('../../../../shared/bolts/bolt04/onion-test.json', import.meta.url), 'utf8'));
@@ -68,6 +69,28 @@ test('failure messages: every BOLT 4 code round-trips with its data; the vector\
   assert.equal(failureFlags(0xc005), { badOnion: true, perm: true, node: false, update: false });
   assert.is(decodeFailureMessage(Uint8Array.of(0x40, 0x63)).name, 'unknown');
   assert.throws(() => decodeFailureMessage(Uint8Array.of(0x40, 0x0f, 1)), (e: unknown) => e instanceof DecodeError);
+});
+
+test('fuzz: hop payloads, failure messages and return packets from random bytes only ever give typed errors or undefined', () => {
+  const c = { secp: defaultSecp256k1(), sym: defaultSymmetric() };
+  const secrets = [new Uint8Array(32).fill(1), new Uint8Array(32).fill(2)];
+  fc.assert(
+    fc.property(fc.uint8Array({ maxLength: 400 }), fc.boolean(), (bytes, isFinal) => {
+      try {
+        decodeHopPayload(bytes, isFinal);
+      } catch (e) {
+        assert.ok(e instanceof InvalidOnionPayload, String(e));
+      }
+      try {
+        decodeFailureMessage(bytes);
+      } catch (e) {
+        assert.ok(e instanceof DecodeError, String(e));
+      }
+      const d = decodeFailureOnion(c, secrets, bytes);
+      assert.ok(d === undefined || (d.hopIndex >= 0 && d.hopIndex < 2));
+    }),
+    { numRuns: 2000, seed: 11 },
+  );
 });
 
 test.run();
