@@ -188,6 +188,29 @@ test('a preimage claimed for an HTLC on a channel that already closed goes to it
   assert.is(eventsOf(h, b, 'PaymentClaimed').length, 1);
 });
 
+test('option_anchors channels: a forwarded payment with non-dust and dust HTLCs, claimed and failed', () => {
+  const h = new Harness();
+  const cfg = { channelHandshakeConfig: { negotiateAnchors: true } };
+  const [a, b, c] = ['alice', 'bob', 'carol'].map((n) => h.addNode(n, cfg)) as [TestNode, TestNode, TestNode];
+  h.openChannel(a, b, 1_000_000n);
+  h.openChannel(b, c, 1_000_000n);
+  assert.ok(a.cm.allChannels()[0]!.s.anchors && c.cm.allChannels()[0]!.s.anchors, 'anchors negotiated');
+  pay(h, [a, b, c], 30_000_000n, 1);
+  pay(h, [a, b, c], 500_000n, 2); // trimmed: below the dust limit with zero-fee HTLC transactions
+  const failing = pay(h, [a, b, c], 7_000_000n, 3);
+  settle(h);
+  const cl = take(h, c, 'PaymentClaimable');
+  assert.is(cl.length, 3);
+  for (const e of cl) {
+    if (e.amountMsat === 7_000_000n) c.cm.failHtlcBackwards(failing.paymentHash);
+    else c.cm.claimFunds(e.purpose.paymentPreimage!);
+  }
+  settle(h);
+  assert.is(eventsOf(h, a, 'PaymentSent').length, 2);
+  assert.is(eventsOf(h, a, 'PaymentFailed').length, 1);
+  assert.is(balance(c, b), 30_500_000n);
+});
+
 test('restarts around claimFunds: persisted after the claim it completes by itself; persisted before, PaymentClaimable comes again', () => {
   for (const when of ['after', 'before'] as const) {
     const { h, a, b, c } = forwardSetup();
