@@ -283,11 +283,12 @@ test('a peer that sends faster than we read: we stop processing it while its ans
   a.discard = true;
   a.socket.pause(); // reads nothing for now
   watch = idOf(a);
-  // 5000 pings (200 kB) asking 1000-byte pongs: 5.2 MB of answers.
-  const N = 5000;
-  const ping = a.frame(makeMessage('ping', { numPongBytes: 1000, ignored: new Uint8Array(0) }));
+  // 3000 pings (120 kB) asking 8000-byte pongs: 24 MB of answers, more than loopback socket buffers hold.
+  const N = 3000;
+  const PONG = 18 + 4 + 8000 + 16;
+  const ping = a.frame(makeMessage('ping', { numPongBytes: 8000, ignored: new Uint8Array(0) }));
   const frames = new Uint8Array(ping.length * N);
-  for (let i = 0; i < N; i++) frames.set(i === 0 ? ping : a.frame(makeMessage('ping', { numPongBytes: 1000, ignored: new Uint8Array(0) })), i * ping.length);
+  for (let i = 0; i < N; i++) frames.set(i === 0 ? ping : a.frame(makeMessage('ping', { numPongBytes: 8000, ignored: new Uint8Array(0) })), i * ping.length);
   a.write(frames);
   let last = -1;
   while (receivedFrom(w.server.events, a, 'ping') !== last) {
@@ -295,14 +296,14 @@ test('a peer that sends faster than we read: we stop processing it while its ans
     await sleep(50);
   }
   assert.ok(last < N, `we stopped reading it (${last} of ${N} pings handled)`);
-  assert.ok(peak.out <= limits.pauseReadBytes + 1038, `outbound queue peak ${peak.out} bytes`);
+  assert.ok(peak.out <= limits.pauseReadBytes + PONG, `outbound queue peak ${peak.out} bytes`);
   assert.ok(peak.in <= limits.maxInboundBytes, `held inbound peak ${peak.in} bytes`);
   await w.healthyWorks();
   console.log(`  sends faster than we read: ${last} of ${N} pings handled while it did not read; peak queue ${peak.out} B, peak held inbound ${peak.in} B`);
   a.socket.resume(); // now it reads: everything is answered, nothing dropped, no disconnect
-  assert.ok(await until(() => receivedFrom(w.server.events, a, 'ping') === N && a.receivedBytes >= N * 1038, 10_000), `all pings answered (${receivedFrom(w.server.events, a, 'ping')}, ${a.receivedBytes} bytes)`);
+  assert.ok(await until(() => receivedFrom(w.server.events, a, 'ping') === N && a.receivedBytes >= N * PONG, 10_000), `all pings answered (${receivedFrom(w.server.events, a, 'ping')}, ${a.receivedBytes} bytes)`);
   assert.is(disconnects(w.server).length, 0);
-  assert.ok(peak.out <= limits.pauseReadBytes + 1038, `outbound queue peak ${peak.out} bytes`);
+  assert.ok(peak.out <= limits.pauseReadBytes + PONG, `outbound queue peak ${peak.out} bytes`);
   assert.ok(peak.in <= limits.maxInboundBytes, `held inbound peak ${peak.in} bytes`);
   await w.healthyWorks();
 });
