@@ -8,7 +8,7 @@
  */
 import type { Block, BlockHeader, ChannelMonitorInit, ChannelMonitorUpdate, ChannelMonitorUpdateStatus, FeeEstimator, KVStore, Logger, MonitorEvent, TransactionData, Txid, Watch } from '@ln/chain-interfaces';
 import { ChannelManager, type ChannelEvent, type UserConfigOverrides } from '@ln/channel';
-import { equalBytes, type Secp256k1 } from '@ln/crypto';
+import { bytesToHex, equalBytes, type Secp256k1 } from '@ln/crypto';
 import { NetworkGraph, P2PGossipSync } from '@ln/gossip';
 import { ChainMonitor, KVStoreMonitorPersister, type MonitorMismatch, type MonitorUserEvent } from '@ln/monitor';
 import { DeterministicEntropySource, type MemoryChain, type ChainListener, testSeed } from '@ln/test-kit';
@@ -192,6 +192,7 @@ export class HarnessNode {
     }
     const bytes = await this.store.read(MANAGER_NAMESPACE, '', MANAGER_KEY);
     if (!bytes) throw new Error(`${this.name}: no stored ChannelManager (the first one is written at start)`);
+    const forcedBefore = new Map(monitors.map((m) => [bytesToHex(m.monitor.channelId), m.monitor.state.broadcastHolder]));
     const loaded = monitors.map((m) => ({ channelId: m.monitor.channelId, latestUpdateId: m.monitor.latestUpdateId, replayedUpdates: m.replayedUpdates }));
     // The manager marks its in-flight updates the monitors have as done, and replays the rest.
     this.cm = ChannelManager.deserialize(bytes, this.managerOptions(keys), {
@@ -205,9 +206,9 @@ export class HarnessNode {
       this.chainMonitor.blockConnected(block, h);
       if (h > this.cm.currentBestBlock().height) this.cm.blockConnected(block, h);
     }
-    // A manager older than a monitor may close that channel itself (from the monitor's newer state).
-    this.drainEvents();
-    const closedByManager = this.events.filter((e) => e.type === 'ChannelClosed' && loaded.some((m) => equalBytes(m.channelId, e.channelId))).map((e) => (e as { channelId: Uint8Array }).channelId);
+    // A manager older than a monitor may close that channel itself (from the monitor's newer
+    // state): its monitor was told to broadcast by the deserialized manager.
+    const closedByManager = loaded.filter((m) => !forcedBefore.get(bytesToHex(m.channelId)) && this.chainMonitor.getMonitor(m.channelId)!.state.broadcastHolder).map((m) => m.channelId);
     const replayedByManager = loaded.reduce((n, m) => n + Number(this.chainMonitor.getMonitor(m.channelId)!.latestUpdateId - m.latestUpdateId), 0);
     const known = this.cm.allChannels().filter((c) => c.s.phase === 'Funded' && c.s.monitorCreated).map((c) => ({ channelId: c.channelId, latestUpdateId: c.s.latestMonitorUpdateId }));
     const mismatches = this.chainMonitor.checkAgainstChannelManager(known);

@@ -3,8 +3,8 @@
  * node's policy (what `@ln/router`'s `findRoute` would return for these channels), sending,
  * claiming. `Network.settle` processes `PendingHTLCsForwardable` by itself.
  */
-import { DEFAULT_USER_CONFIG, type PaymentPath } from '@ln/channel';
-import { equalBytes, sha256 } from '@ln/crypto';
+import { ApiError, DEFAULT_USER_CONFIG, type PaymentPath } from '@ln/channel';
+import { bytesToHex, equalBytes, sha256 } from '@ln/crypto';
 import type { Network } from './network.js';
 import type { HarnessNode } from './node.js';
 
@@ -54,14 +54,27 @@ export function sendPayment(net: Network, nodes: readonly HarnessNode[], amountM
   return { paymentHash, paymentSecret, paymentId, path };
 }
 
-/** Claims every `PaymentClaimable` of `node` (consuming them); returns the preimages claimed. */
+/**
+ * Claims every `PaymentClaimable` of `node` (consuming them); returns the preimages claimed.
+ * After a restart an event can come twice (the old process may have seen it before it died):
+ * one claim per payment hash, and a payment no longer claimable (claimed already) is skipped.
+ */
 export function claimAll(net: Network, node: HarnessNode): Uint8Array[] {
   const out: Uint8Array[] = [];
+  const seen = new Set<string>();
   for (const e of net.takeEvents(node, 'PaymentClaimable')) {
     const pre = e.purpose.paymentPreimage;
     if (!pre) throw new Error('PaymentClaimable without a preimage');
     if (!equalBytes(sha256(pre), e.paymentHash)) throw new Error('preimage does not match');
-    node.cm.claimFunds(pre);
+    const k = bytesToHex(e.paymentHash);
+    if (seen.has(k)) continue;
+    seen.add(k);
+    try {
+      node.cm.claimFunds(pre);
+    } catch (err) {
+      if (err instanceof ApiError && /no claimable payment/.test(err.message)) continue;
+      throw err;
+    }
     out.push(pre);
   }
   return out;
