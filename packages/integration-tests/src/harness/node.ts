@@ -10,7 +10,7 @@ import type { Block, BlockHeader, ChannelMonitorInit, ChannelMonitorUpdate, Chan
 import { ChannelManager, type ChannelEvent, type UserConfigOverrides } from '@ln/channel';
 import { bytesToHex, equalBytes, type Secp256k1 } from '@ln/crypto';
 import { NetworkGraph, P2PGossipSync } from '@ln/gossip';
-import { ChainMonitor, KVStoreMonitorPersister, type MonitorMismatch, type MonitorUserEvent } from '@ln/monitor';
+import { ChainMonitor, encodeChannelMonitorInit, encodeChannelMonitorUpdate, KVStoreMonitorPersister, type MonitorMismatch, type MonitorUserEvent } from '@ln/monitor';
 import { DeterministicEntropySource, type MemoryChain, type ChainListener, testSeed } from '@ln/test-kit';
 import { KeysManager } from '@ln/transactions';
 import { Features, type KnownMessage } from '@ln/wire';
@@ -67,6 +67,12 @@ export class HarnessNode {
   monitorEvents: MonitorUserEvent[] = [];
   /** Every `MonitorEvent` the manager received from the `ChainMonitor` (a copy, for assertions). */
   readonly seenMonitorEvents: MonitorEvent[] = [];
+  /**
+   * Receives, encoded with `@ln/monitor`'s data codec, every `ChannelMonitorInit` and
+   * `ChannelMonitorUpdate` the node's monitors get (in order, as they get them): feed a
+   * watchtower-like remote `ChainMonitor` with it.
+   */
+  mirror: ((data: { readonly init?: Uint8Array; readonly update?: Uint8Array }) => void) | undefined;
   /** The process died (its store crashed): it sends, receives and sees nothing until restarted. */
   dead = false;
   /** How many times the node was (re)started. */
@@ -119,7 +125,10 @@ export class HarnessNode {
     // are held (`InProgress`) until the manager that generated them is persisted (it keeps them
     // as in flight), then handed to the ChainMonitor (see forwardUpdates).
     this.watch = {
-      watchChannel: (init: ChannelMonitorInit): ChannelMonitorUpdateStatus => cmon.watchChannel(init),
+      watchChannel: (init: ChannelMonitorInit): ChannelMonitorUpdateStatus => {
+        this.mirror?.({ init: encodeChannelMonitorInit(init) });
+        return cmon.watchChannel(init);
+      },
       updateChannel: (u: ChannelMonitorUpdate): ChannelMonitorUpdateStatus => {
         queued.push(u);
         return 'InProgress';
@@ -143,6 +152,7 @@ export class HarnessNode {
    */
   forwardUpdates(): void {
     for (const u of this.queued.splice(0)) {
+      this.mirror?.({ update: encodeChannelMonitorUpdate(u) });
       const status = this.chainMonitor.updateChannel(u);
       if (status === 'UnrecoverableError') throw new Error(`${this.name}: the ChainMonitor refused update ${u.updateId}`);
     }
