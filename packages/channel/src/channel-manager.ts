@@ -120,7 +120,7 @@ export class ChannelManager extends ChannelManagerCore {
   }
 
   /** Resolves the monitor updates a channel had in flight when it was persisted (see {@link RestoreOptions}). */
-  private replayInFlight(ch: Channel, monitors: RestoreOptions['monitors']): 'ok' | 'stale' {
+  private replayInFlight(ch: Channel, monitors: RestoreOptions['monitors']): 'ok' | 'stale' | bigint {
     const m = monitors?.find((x) => equalBytes(x.channelId, ch.channelId));
     if (!m) return 'ok';
     if (m.latestUpdateId > ch.s.latestMonitorUpdateId) {
@@ -142,8 +142,8 @@ export class ChannelManager extends ChannelManagerCore {
       else this.log.error(`the monitor refused replayed update ${u.updateId} of channel ${bytesToHex(ch.channelId)}`);
     }
     if (still.length) ch.s.inFlightUpdates = still;
-    // What waited for these updates (e.g. the funding broadcast after the first monitor write) proceeds now.
-    ch.monitorUpdateCompleted(done);
+    // What waited for these updates (the funding broadcast, HTLCs to forward...) proceeds once every channel is loaded.
+    return done;
     return 'ok';
   }
 
@@ -164,6 +164,7 @@ export class ChannelManager extends ChannelManagerCore {
     for (const c of v.closedMonitors ?? []) cm.closedMonitors.set(bytesToHex(c.channelId), c);
     cm.events.push(...(v.events ?? []));
     const stale: Channel[] = [];
+    const durable: [Channel, bigint][] = [];
     for (const s of v.channels) {
       if (s.phase === 'OutboundAwaitingFundingSigned') {
         // BOLT 2: the funder that never got funding_signed forgets the channel; the funding inputs may be reused.
@@ -180,12 +181,16 @@ export class ChannelManager extends ChannelManagerCore {
       // Revoked secrets stay revoked in the re-derived signer.
       if (s.holderCtn > 0n) signer.releaseCommitmentSecret((1n << 48n) - 1n - (s.holderCtn - 1n));
       const ch = new Channel(cm.ctx, s, signer);
-      if (cm.replayInFlight(ch, restore.monitors) === 'stale') stale.push(ch);
+      const r = cm.replayInFlight(ch, restore.monitors);
+      if (r === 'stale') stale.push(ch);
+      else if (typeof r === 'bigint') durable.push([ch, r]);
       // A restart is a disconnection: updates not covered by a commitment_signed are forgotten (BOLT 2).
       if (s.phase === 'Funded') forgetUncommitted(ch);
       ch.peerDisconnected();
       cm.channels.push(ch);
     }
+    // Now that every channel and the payments state are loaded, resume what waited on the updates the monitors have.
+    for (const [ch, done] of durable) ch.monitorUpdateCompleted(done);
     for (const ch of stale) cm.closeWith(ch, { type: 'ProcessingError', message: 'the channel monitor is ahead of this ChannelManager (restored from an older state)' }, true);
     cm.payments.restored();
     return cm;

@@ -1,9 +1,9 @@
 /** Regressions reported in /work/coord/bugs-channel.md, one test each. */
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { bytesToHex } from '@ln/crypto';
+import { bytesToHex, equalBytes } from '@ln/crypto';
 import { Harness } from './support/harness.js';
-import { eventsOf, pay, settle, take } from './support/pay.js';
+import { claimAll, eventsOf, pay, settle, take } from './support/pay.js';
 
 test('bug 1: the fundee gets ChannelPending once its asynchronously persisted monitor completes', () => {
   const h = new Harness();
@@ -89,6 +89,47 @@ test('bug 2b: restored right after the first monitor write was handed over, the 
   h.restart(a, stored, { monitors: [{ channelId: id, latestUpdateId: 0n }] });
   assert.is(h.chain.mempoolTxids().length, 1, 'the funding transaction goes out');
   assert.is(eventsOf(h, a, 'ChannelPending').length, 1);
+});
+
+test('bug 7: restored with the lock-in monitor update in flight (the monitor has it), the forwarder still forwards', () => {
+  const h = new Harness();
+  const [a, b, c] = ['alice', 'bob', 'carol'].map((n) => h.addNode(n));
+  h.openChannel(a!, b!, 1_000_000n);
+  h.openChannel(b!, c!, 1_000_000n);
+  const ab = b!.cm.allChannels().find((x) => equalBytes(x.peer, a!.nodeId))!.channelId;
+  let stored: Uint8Array | undefined;
+  let latest = 0n;
+  b!.watch.async = true;
+  pay(h, [a!, b!, c!], 3_000_000n, 1);
+  // Deliver by hand; bob's monitor completes every update except the one alice's revoke_and_ack causes.
+  const chAB = () => b!.cm.allChannels().find((x) => equalBytes(x.channelId, ab))!;
+  for (let i = 0; i < 30 && !stored; i++) {
+    for (const [from, to] of [[a!, b!], [b!, a!]] as const) {
+      for (const ev of from.cm.getAndClearPendingMsgEvents()) {
+        if (ev.type !== 'SendMessage' || stored) continue;
+        h.deliver(from, to, ev.msg);
+        const hh = chAB().s.htlcs[0];
+        if (from === a && ev.msg.type === 'revoke_and_ack' && hh && hh.addRemote !== undefined && hh.addRemote <= chAB().s.counterpartyOldestCtn) {
+          stored = b!.cm.serialize();
+          latest = chAB().s.latestMonitorUpdateId;
+        }
+      }
+    }
+    if (!stored) b!.watch.completeAll();
+  }
+  assert.ok(stored, 'bob was persisted with the lock-in update in flight');
+  assert.is(eventsOf(h, b!, 'PendingHTLCsForwardable').length, 0, 'not forwarded before the restart');
+  b!.watch.async = false;
+  b!.watch.releasePendingMonitorEvents();
+  (b!.watch as unknown as { inProgress: unknown[] }).inProgress = [];
+  h.restart(b!, stored, { monitors: b!.cm.allChannels().map((x) => ({ channelId: x.channelId, latestUpdateId: equalBytes(x.channelId, ab) ? latest : x.s.latestMonitorUpdateId })) });
+  assert.ok(eventsOf(h, b!, 'PendingHTLCsForwardable').length >= 1, 'the forward is announced after the restart');
+  h.connect(a!, b!);
+  h.connect(b!, c!);
+  settle(h);
+  assert.is(claimAll(h, c!), 1);
+  settle(h);
+  assert.is(eventsOf(h, a!, 'PaymentSent').length, 1);
 });
 
 test('bug 3: a ChannelClosed not yet handled survives a restart', () => {
