@@ -529,7 +529,7 @@ export class ChannelManagerCore implements ChannelMessageHandler, Listen, Confir
         this.log.error(`data loss detected: ${out.message}`);
         this.sendError(theirNodeId, ch.channelId, 'we have lost channel state; please force-close');
         this.closeWith(ch, { type: 'DataLossDetected', message: out.message }, false);
-      }
+      } else this.payments.in.channelReconnected(ch);
     });
   }
 

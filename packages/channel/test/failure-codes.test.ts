@@ -105,17 +105,25 @@ test('channel_disabled: the next channel is closing (shutdown exchanged, an HTLC
   assert.equal(eventsOf(h, b, 'ChannelClosed').map((e) => e.reason.type), ['CooperativeClosure']);
 });
 
-test('temporary_channel_failure: the next peer is disconnected when the forward is processed; it works once back', () => {
+test('temporary_channel_failure: the next peer stays disconnected for two timer ticks; a forward goes through when it comes back in time', () => {
   const { h, nodes } = line();
   const [a, b, c] = nodes;
   h.disconnect(b, c);
   pay(h, nodes, 2_000_000n, 1);
   settle(h);
+  assert.is(eventsOf(h, a, 'PaymentPathFailed').length, 0, 'the forward waits for carol');
+  b.cm.timerTickOccurred();
+  settle(h);
+  assert.is(eventsOf(h, a, 'PaymentPathFailed').length, 0);
+  b.cm.timerTickOccurred();
+  settle(h);
   assert.is(take(h, a, 'PaymentPathFailed')[0]?.failure?.name, 'temporary_channel_failure');
   a.cm.abandonPayment(pid(1));
-  h.connect(b, c);
-  settle(h);
+  // Again, but carol comes back before the ticks run out.
   pay(h, nodes, 2_000_000n, 2);
+  settle(h);
+  b.cm.timerTickOccurred();
+  h.connect(b, c);
   settle(h);
   assert.is(claimAll(h, c), 1);
   settle(h);

@@ -17,7 +17,7 @@ import { BADONION, PERM, encodeFailureMessage, type FailureMessage } from '../on
 import { decodeHopPayload, InvalidOnionPayload, type FinalPayload, type ForwardPayload } from '../onion/hop-payload.js';
 import { peelOnion } from '../onion/sphinx.js';
 import { decodeInboundMeta, encodeMeta, hex, type PaymentsHost } from './host.js';
-import { DEFAULT_MIN_FINAL_CLTV_EXPIRY_DELTA, HTLC_FAIL_BACK_BUFFER, MAX_CLTV_EXPIRY_DELTA, MIN_FORWARD_EXPIRY_BLOCKS, MPP_TIMEOUT_TICKS } from './types.js';
+import { DEFAULT_MIN_FINAL_CLTV_EXPIRY_DELTA, FORWARD_WAIT_TICKS, HTLC_FAIL_BACK_BUFFER, MAX_CLTV_EXPIRY_DELTA, MIN_FORWARD_EXPIRY_BLOCKS, MPP_TIMEOUT_TICKS } from './types.js';
 
 /** A payment we expect (`createInboundPayment*`), persisted. */
 export interface InboundPaymentRecord {
@@ -62,6 +62,8 @@ export interface PendingForward {
   readonly amtToForward: bigint;
   readonly outgoingCltv: number;
   readonly onion: Uint8Array;
+  /** Timer ticks it has waited for its outgoing peer to come back. */
+  ticks?: number;
 }
 
 /** How to fail an inbound HTLC back. */
@@ -195,11 +197,16 @@ export class InboundHtlcs {
         this.fail(f.prevChannelId, f.prevHtlcId, failureMsg('channel_disabled', { disabledFlags: 0 }), dest);
         continue;
       }
-      const problem = next.isUsable ? outboundAddProblem(next, f.amtToForward) : { code: 'unusable', message: 'peer disconnected' };
       if (f.outgoingCltv <= this.height + MIN_FORWARD_EXPIRY_BLOCKS) {
         this.fail(f.prevChannelId, f.prevHtlcId, failureMsg('expiry_too_soon'), dest);
         continue;
       }
+      if (!next.isUsable && !next.s.connected && (f.ticks ?? 0) < FORWARD_WAIT_TICKS) {
+        // The outgoing peer is away (e.g. we just restarted): wait a little for it to reconnect.
+        this.forwards.push(f);
+        continue;
+      }
+      const problem = next.isUsable ? outboundAddProblem(next, f.amtToForward) : { code: 'unusable', message: 'peer disconnected' };
       if (problem) {
         const msg = problem.code === 'below_minimum' ? failureMsg('amount_below_minimum', { htlcMsat: f.amtToForward }) : failureMsg('temporary_channel_failure');
         this.fail(f.prevChannelId, f.prevHtlcId, msg, dest);
@@ -271,8 +278,19 @@ export class InboundHtlcs {
     for (const x of set.parts) this.fail(x.channelId, x.htlcId, f(x), { type: 'FailedPayment', paymentHash: set.paymentHash });
   }
 
-  /** Timer tick: incomplete HTLC sets time out with `mpp_timeout`; expired invoices are forgotten. */
+  /** A channel finished reestablishing: forwards that waited for its peer can go now. */
+  channelReconnected(ch: Channel): void {
+    if (this.forwards.some((f) => f.nextScid === ch.s.shortChannelId)) this.host.ctx.event({ type: 'PendingHTLCsForwardable' });
+  }
+
+  /** Timer tick: incomplete HTLC sets time out with `mpp_timeout`; expired invoices are forgotten; forwards waiting for a peer age. */
   tick(): void {
+    let aged = false;
+    for (const f of this.forwards) {
+      f.ticks = (f.ticks ?? 0) + 1;
+      if (f.ticks >= FORWARD_WAIT_TICKS) aged = true;
+    }
+    if (aged) this.host.ctx.event({ type: 'PendingHTLCsForwardable' });
     for (const set of [...this.claimable.values()]) {
       if (!set.complete && ++set.ticks >= MPP_TIMEOUT_TICKS) this.failSet(set, () => failureMsg('mpp_timeout'));
     }

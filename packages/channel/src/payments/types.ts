@@ -53,6 +53,8 @@ export type PaymentFailureReason = 'RecipientRejected' | 'RetriesExhausted' | 'U
 
 /** Timer ticks an incomplete multi-part payment waits for its remaining parts before all fail with `mpp_timeout` (BOLT 4: at least 60 s at one tick a minute). */
 export const MPP_TIMEOUT_TICKS = 3;
+/** Timer ticks a forward waits for its disconnected outgoing peer before failing back with `temporary_channel_failure`. */
+export const FORWARD_WAIT_TICKS = 2;
 /** Timer ticks a finished payment id is remembered, so that a repeated `sendPayment` is refused (LDK: `IDEMPOTENCY_TIMEOUT_TICKS`). */
 export const IDEMPOTENCY_TIMEOUT_TICKS = 7;
 /** Timer ticks a payment with no part in flight waits for a retry before it fails with `RetriesExhausted`. */
