@@ -349,14 +349,17 @@ export class PeerManager {
   /**
    * BOLT 7 "Rebroadcasting": gossip we generated goes to every peer; relayed gossip only to
    * peers that sent a `gossip_timestamp_filter` (with a non-empty range) and, when their `init`
-   * named `networks`, only gossip of those chains. As in rust-lightning, the filter's range is
-   * not applied to relayed messages (a SHOULD; new gossip is timestamped about now anyway).
+   * named `networks`, only gossip of those chains. The filter's timestamp range (a SHOULD) is
+   * the routing handler's to apply: when it has `shouldRelayTo(nodeId, msg)` (as
+   * `P2PGossipSync` does), relayed gossip also needs its yes.
    */
   private broadcast(msg: KnownMessage, except: Uint8Array | undefined, own: boolean): void {
     const skip = except && hex(except);
     const chain = 'chainHash' in msg ? hex(msg.chainHash as Uint8Array) : undefined;
+    const h = this.config.routingHandler as { shouldRelayTo?: (nodeId: Uint8Array, m: KnownMessage) => boolean };
     for (const [k, p] of this.byNodeId) {
       if (k === skip || (!own && !p.wantsGossip)) continue;
+      if (!own && h.shouldRelayTo && !h.shouldRelayTo(p.nodeId!, msg)) continue;
       const nets = p.theirInit?.tlvs.networks;
       if (chain && nets && !nets.some((n) => hex(n) === chain)) continue;
       this.sendMessage(p, msg, true);

@@ -442,4 +442,42 @@ test('gossip relay (BOLT 7): relayed gossip only to peers that sent gossip_times
   assert.equal([updates('source'), updates('filtered'), updates('silent'), updates('nothing'), updates('otherChain')], [3, 4, 1, 1, 3], 'our own gossip goes to every peer');
 });
 
+test('gossip relay: a routing handler with shouldRelayTo (P2PGossipSync applies the filter\'s timestamp range there) decides per peer; it is not asked about our own gossip', () => {
+  const asked: string[] = [];
+  class Ranged extends IgnoringMessageHandler {
+    override handleChannelUpdate(): boolean {
+      return true;
+    }
+    shouldRelayTo(id: Uint8Array, m: { type: string; timestamp?: number }): boolean {
+      asked.push(`${id[1]}:${m.timestamp}`);
+      return m.timestamp! < 2000;
+    }
+  }
+  const { a, b, hb, wire, events } = pair({ bRouting: new Ranged() });
+  // A third peer, c, connected to b as well, asking for gossip.
+  const c = new PeerManager({ crypto, nodeKey: staticKeyFromSecret(secp, new Uint8Array(32).fill(0xc3)), entropy, channelHandler: recordingChannelHandler(), routingHandler: new IgnoringMessageHandler(), onEvent: (e) => cEvents.push(e) });
+  const cEvents: PeerEvent[] = [];
+  let dbc!: SocketDescriptor;
+  let dcb!: SocketDescriptor;
+  dbc = wire.descriptor(() => b, () => [c, dcb]);
+  dcb = wire.descriptor(() => c, () => [b, dbc]);
+  b.newInboundConnection(dbc);
+  dcb.sendData(c.newOutboundConnection(b.nodeId, dcb), false);
+  wire.pump(a, b, c);
+  const chainHash = chainHashOf('regtest');
+  c.sendToPeer(b.nodeId, makeMessage('gossip_timestamp_filter', { chainHash, firstTimestamp: 0, timestampRange: 0xffffffff }));
+  wire.pump(a, b, c);
+  const update = (timestamp: number) =>
+    makeMessage('channel_update', { signature: new Uint8Array(64), chainHash, shortChannelId: 9n, timestamp, messageFlags: 1, channelFlags: 0, cltvExpiryDelta: 40, htlcMinimumMsat: 1n, feeBaseMsat: 1, feeProportionalMillionths: 1, htlcMaximumMsat: 1000n });
+  a.sendToPeer(b.nodeId, update(1500));
+  a.sendToPeer(b.nodeId, update(2500));
+  wire.pump(a, b, c);
+  assert.equal(cEvents.filter((e) => e.type === 'message' && e.direction === 'in' && e.msg.type === 'channel_update').map((e) => (e as { msg: { timestamp: number } }).msg.timestamp), [1500]);
+  assert.equal(asked, [`${c.nodeId[1]}:1500`, `${c.nodeId[1]}:2500`], 'asked only about c (a is the source)');
+  hb.pending.push({ type: 'BroadcastGossip', msg: update(3000) }); // b's own
+  wire.pump(a, b, c);
+  assert.is(asked.length, 2, 'not asked about our own gossip');
+  assert.is(count(events.a, 'in', 'channel_update') + cEvents.filter((e) => e.type === 'message' && e.direction === 'in' && e.msg.type === 'channel_update').length, 3, 'our own reached a and c');
+});
+
 test.run();
