@@ -155,11 +155,14 @@ export class LightningNode {
         cm: this.cm, graph: this.graph, scorer: this.scorer, keys: this.keys, store: this.store, secp: this.secp, log: this.log, network: this.network === 'testnet4' ? 'testnet' : this.network,
         now: () => this.now(), blockHeight: () => this.options.chain.bestBlock().height, entropy: () => entropy.getSecureRandomBytes(),
         emit: (e) => this.emit(e), scheduleForwards: (f) => this.scheduleForwards(f), kick: () => this.kick(),
-        scorerUpdated: () => void (this.scorerDirty = true),
+        scorerUpdated: () => void (this.scorerDirty = true), isRunning: () => this.running,
       },
       o.payments,
     );
     await this.payments.load();
+    // A payment recorded as pending that the stored manager does not know never left: no HTLC
+    // of it was sent (messages wait for the manager's write).
+    this.payments.reconcile(new Set(this.cm.listPendingPayments().map((p) => bytesToHex(p.paymentId))));
     for (const k of await raw.list(PEERS_NAMESPACE, '')) {
       const a = await readJson<{ address: string }>(raw, PEERS_NAMESPACE, k);
       if (a) this.peerAddresses.set(k, a.address);
@@ -173,6 +176,11 @@ export class LightningNode {
       this.cm,
       async (bytes) => raw.write('', '', MANAGER_KEY, bytes),
       async () => {
+        // Before the manager is written: its events are handled (payment records updated) and
+        // those records are durable, and the monitor writes it depends on are durable, so the
+        // stored manager is never ahead of the stored monitors or the payment history.
+        this.drainEvents();
+        await this.payments.flush();
         await this.persister.flush();
         this.cm.processMonitorEvents();
       },
@@ -237,6 +245,26 @@ export class LightningNode {
     await this.payments.flush();
     this.listening = [];
     this.log.info(`stopped ${this.nodeId}`);
+  }
+
+  /**
+   * Stops at once, as if the process died: timers, chain subscriptions and sockets go, and no
+   * write is awaited or started. For crash tests (pair it with a store that stops persisting);
+   * a real node calls {@link LightningNode.stop}.
+   */
+  async kill(): Promise<void> {
+    if (!this.running) return;
+    this.running = false;
+    this.payments.stop();
+    for (const i of this.intervals) clearInterval(i);
+    this.intervals.length = 0;
+    if (this.forwardTimer) clearTimeout(this.forwardTimer);
+    for (const l of this.chainListeners) this.options.chain.unsubscribe(l);
+    this.chainListeners = [];
+    for (const id of this.pm.getPeerNodeIds()) this.pm.disconnectByNodeId(id, 'killed');
+    for (const c of this.closers) await c();
+    this.closers = [];
+    this.listening = [];
   }
 
   private async subscribeChain(monitorTips: BestBlock[]): Promise<void> {

@@ -40,6 +40,8 @@ export interface PaymentRecord {
   parts: number;
   /** Hop counts of the paths that delivered the payment. */
   pathHops?: number[];
+  /** Rebuilt from the channel layer's events (its record had not reached the store): the amount is the sum of the delivered parts. */
+  recovered?: boolean;
   readonly createdAt: number;
   updatedAt: number;
   readonly destination?: string;
@@ -113,6 +115,8 @@ export interface PaymentsHost {
   kick(): void;
   /** The scorer learned something (the node persists it). */
   scorerUpdated(): void;
+  /** Whether the node is running (a payment whose record lands after `stop()` is not sent). */
+  isRunning(): boolean;
 }
 
 const KEYSEND_FINAL_CLTV = 40;
@@ -141,6 +145,20 @@ export class NodePayments {
     }
   }
 
+  /**
+   * After a restart: outbound records still pending whose payment the channel manager does not
+   * have in flight (`pendingIds`) were never sent (the manager's state including them was never
+   * written, so none of their messages left): they are marked failed.
+   */
+  reconcile(pendingIds: ReadonlySet<string>): void {
+    for (const r of this.records.values()) {
+      if (r.direction !== 'outbound' || r.status !== 'pending' || pendingIds.has(r.paymentId)) continue;
+      r.status = 'failed';
+      r.failureReason = 'not sent: the node stopped before the payment left';
+      void this.save(r);
+    }
+  }
+
   /** Every payment, newest first. */
   list(): PaymentRecord[] {
     return [...this.records.values()].sort((a, b) => b.createdAt - a.createdAt || (a.paymentId < b.paymentId ? -1 : 1));
@@ -155,11 +173,15 @@ export class NodePayments {
     return this.writes;
   }
 
-  private save(r: PaymentRecord): void {
+  /** Records `r` (writes are chained, in order); the promise settles when this write is durable or failed. */
+  private save(r: PaymentRecord): Promise<void> {
     r.updatedAt = this.h.now();
     this.records.set(r.paymentId, r);
     const snapshot = { ...r };
-    this.writes = this.writes.then(() => writeJson(this.h.store, PAYMENTS_NAMESPACE, r.paymentId, snapshot)).catch((e) => this.h.log.error(`payment record write failed: ${(e as Error).message}`));
+    const w = this.writes.then(() => writeJson(this.h.store, PAYMENTS_NAMESPACE, r.paymentId, snapshot));
+    this.writes = w.catch((e) => this.h.log.error(`payment record write failed: ${(e as Error).message}`));
+    w.catch(() => undefined); // callers that do not wait for it are told through the log
+    return w;
   }
 
   // ------------------------------------------------------------------ receiving
@@ -229,7 +251,7 @@ export class NodePayments {
     });
   }
 
-  private start(p: {
+  private async start(p: {
     payee: Uint8Array; amountMsat: bigint; paymentHash: Uint8Array; routeHints: readonly (readonly RouteHintHop[])[]; finalCltvExpiryDelta: number;
     maxParts: number; policy: PaymentPolicy; invoice?: string; keysend: boolean; send: (paths: readonly PaymentPath[], id: Uint8Array) => void;
   }): Promise<PaymentResult> {
@@ -239,32 +261,44 @@ export class NodePayments {
       paymentId, direction: 'outbound', paymentHash: bytesToHex(p.paymentHash), amountMsat: p.amountMsat, feeMsat: 0n, status: 'pending', attempts: 0, parts: 0,
       createdAt: this.h.now(), updatedAt: this.h.now(), destination: bytesToHex(p.payee), keysend: p.keysend, ...(p.invoice ? { invoice: p.invoice } : {}),
     };
-    return new Promise<PaymentResult>((resolve) => {
-      const o: Outbound = {
-        record, payee: p.payee, routeHints: p.routeHints, finalCltvExpiryDelta: p.finalCltvExpiryDelta, maxParts: p.maxParts, deadline: Date.now() + p.policy.timeoutMs,
-        excluded: new Set(), excludedNodes: [], resolve, abandoned: false, inFlight: 0, sent: false,
-        timer: setTimeout(() => this.giveUp(o, 'timed out'), p.policy.timeoutMs),
-      };
-      this.outbound.set(paymentId, o);
-      let routes: Route[];
-      try {
-        routes = this.route(o, p.amountMsat, p.maxParts, p.policy);
-      } catch (e) {
-        this.finish(o, 'failed', { failureReason: (e as Error).message });
-        return;
-      }
-      try {
-        p.send(routes.map(toPath), idBytes);
-      } catch (e) {
-        this.finish(o, 'failed', { failureReason: `not sent: ${(e as Error).message}` });
-        return;
-      }
-      record.attempts += routes.length;
-      record.parts = routes.length;
-      o.inFlight = routes.length;
-      this.save(record);
-      this.h.kick();
-    });
+    let resolve!: (r: PaymentResult) => void;
+    const result = new Promise<PaymentResult>((r) => (resolve = r));
+    const o: Outbound = {
+      record, payee: p.payee, routeHints: p.routeHints, finalCltvExpiryDelta: p.finalCltvExpiryDelta, maxParts: p.maxParts, deadline: Date.now() + p.policy.timeoutMs,
+      excluded: new Set(), excludedNodes: [], resolve, abandoned: false, inFlight: 0, sent: false,
+      timer: setTimeout(() => this.giveUp(o, 'timed out'), p.policy.timeoutMs),
+    };
+    this.outbound.set(paymentId, o);
+    let routes: Route[];
+    try {
+      routes = this.route(o, p.amountMsat, p.maxParts, p.policy);
+    } catch (e) {
+      this.finish(o, 'failed', { failureReason: (e as Error).message });
+      return result;
+    }
+    // The record is durable before the first HTLC leaves: a crash after sending must not leave a
+    // payment the channel layer resolves but the history never heard of.
+    record.attempts += routes.length;
+    record.parts = routes.length;
+    try {
+      await this.save(record);
+    } catch (e) {
+      this.finish(o, 'failed', { failureReason: `not sent: the payment record could not be written: ${(e as Error).message}` });
+      return result;
+    }
+    if (!this.h.isRunning()) {
+      this.finish(o, 'failed', { failureReason: 'not sent: the node stopped' });
+      return result;
+    }
+    try {
+      p.send(routes.map(toPath), idBytes);
+    } catch (e) {
+      this.finish(o, 'failed', { failureReason: `not sent: ${(e as Error).message}` });
+      return result;
+    }
+    o.inFlight = routes.length;
+    this.h.kick();
+    return result;
   }
 
   /** Routes (one or several parts) for `amountMsat` to the payee, avoiding what failed before. */
@@ -337,6 +371,7 @@ export class NodePayments {
         const o = this.outbound.get(bytesToHex(e.paymentId));
         const r = o?.record ?? this.records.get(bytesToHex(e.paymentId));
         if (r) {
+          if (r.recovered) r.amountMsat += e.path.hops[e.path.hops.length - 1]!.amountMsat;
           r.pathHops = [...(r.pathHops ?? []), e.path.hops.length];
           r.parts = r.pathHops.length;
           this.save(r);
@@ -349,8 +384,12 @@ export class NodePayments {
         return;
       case 'PaymentSent': {
         const o = this.outbound.get(bytesToHex(e.paymentId));
-        const r = o?.record ?? this.records.get(bytesToHex(e.paymentId));
-        if (!r) return;
+        const id = bytesToHex(e.paymentId);
+        const r: PaymentRecord = o?.record ?? this.records.get(id) ?? {
+          // Sent by this node but its record never reached the store (only possible with a store that lost writes).
+          paymentId: id, direction: 'outbound', paymentHash: bytesToHex(e.paymentHash), amountMsat: 0n, feeMsat: 0n, status: 'pending', attempts: 0, parts: 0,
+          createdAt: this.h.now(), updatedAt: this.h.now(), keysend: false, recovered: true,
+        };
         r.preimage = bytesToHex(e.paymentPreimage);
         r.feeMsat = e.feePaidMsat;
         if (o) {
@@ -388,7 +427,16 @@ export class NodePayments {
     }
     const o = this.outbound.get(bytesToHex(e.paymentId));
     const failure = e.failure ? e.failure.name : undefined;
-    if (!o) return;
+    if (!o) {
+      // A payment sent before a restart: its retry state is gone, so no retry; the channel layer ends it.
+      const r = this.records.get(bytesToHex(e.paymentId));
+      if (r && r.status === 'pending') {
+        r.failureReason = `a part failed after a restart${failure ? ` (${failure})` : ''}; not retried`;
+        void this.save(r);
+        this.h.cm.abandonPayment(e.paymentId);
+      }
+      return;
+    }
     o.inFlight--;
     if (o.sent) {
       // The payee has claimed (it released the preimage): a part failing now needs no retry.

@@ -5,6 +5,8 @@ import { join } from 'node:path';
 import { DeterministicEntropySource, FixedFeeEstimator, MemoryChain, testSeed } from '@ln/test-kit';
 import { bytesToHex } from '@ln/crypto';
 import { parseTx, txidOf } from '@ln/transactions';
+import { FilesystemKVStore } from '@ln/test-kit/node';
+import { CrashableStore } from './crash-store.js';
 import { LightningNode, memoryChainSource, type LightningNodeOptions } from '../../src/index.js';
 
 export const FAST_TIMERS = { managerTickMs: 500, peerTickMs: 5_000, gossipTickMs: 500, monitorTickMs: 300, snapshotMs: 60_000, forwardDelayMs: 5 };
@@ -13,7 +15,9 @@ export interface TestNet {
   chain: MemoryChain;
   dirs: string[];
   nodes: LightningNode[];
-  add(name: string, extra?: Partial<LightningNodeOptions>): Promise<LightningNode>;
+  add(name: string, extra?: Partial<LightningNodeOptions>, opts?: { crashable?: boolean }): Promise<LightningNode>;
+  /** The crash-injecting store of a node added with `crashable`. */
+  crashStore(node: LightningNode): CrashableStore;
   /** A node built again on the same directory (after `stop()`). */
   restart(node: LightningNode): Promise<LightningNode>;
   mine(n?: number): Promise<void>;
@@ -25,37 +29,46 @@ export function testNet(): TestNet {
   const fees = new FixedFeeEstimator(1000);
   const source = memoryChainSource(chain, fees);
   const ports = new Map<LightningNode, number>();
+  const crashStores = new Map<LightningNode, CrashableStore>();
   const net: TestNet = {
     chain, dirs: [], nodes: [],
-    async add(name, extra = {}) {
+    async add(name, extra = {}, opts = {}) {
       const dir = mkdtempSync(join(tmpdir(), `ln-node-${name}-`));
       net.dirs.push(dir);
+      const store = opts.crashable ? new CrashableStore(await FilesystemKVStore.open(dir)) : undefined;
       const node = new LightningNode({
         chain: source, dataDir: dir, seed: testSeed(name), entropy: new DeterministicEntropySource(testSeed(`${name}/entropy/${Date.now()}`)),
         listen: { port: 0 }, alias: name, timers: FAST_TIMERS,
         config: { channelHandshakeConfig: { ourToSelfDelay: 12, minimumDepth: 1, maxInboundHtlcValueInFlightPercent: 100 } },
+        ...(store ? { store } : {}),
         ...extra,
       });
+      if (store) crashStores.set(node, store);
       await node.start();
       ports.set(node, portOf(node));
       net.nodes.push(node);
       return node;
     },
     async restart(node) {
-      if (node.isRunning) await node.stop();
+      if (node.isRunning && !crashStores.get(node)) await node.stop();
       const port = ports.get(node)!;
-      const again = new LightningNode({ ...node.options, listen: { port }, entropy: new DeterministicEntropySource(testSeed(`${node.options.alias}/entropy/${Date.now()}`)) });
+      const { store: _dropped, ...rest } = node.options;
+      void _dropped; // a restarted process opens its data directory afresh
+      const again = new LightningNode({ ...rest, listen: { port }, entropy: new DeterministicEntropySource(testSeed(`${node.options.alias}/entropy/${Date.now()}`)) });
       await again.start();
       ports.set(again, port);
       net.nodes[net.nodes.indexOf(node)] = again;
       return again;
+    },
+    crashStore(node) {
+      return crashStores.get(node)!;
     },
     async mine(n = 1) {
       chain.mine(n);
       await settle();
     },
     async close() {
-      for (const n of net.nodes) await n.stop();
+      for (const n of net.nodes) await (crashStores.get(n) ? n.kill() : n.stop());
       for (const d of net.dirs) rmSync(d, { recursive: true, force: true });
     },
   };
