@@ -3,7 +3,8 @@
  * built from the graph in one pass; the graph keeps changing while gossip arrives, so the view
  * rebuilds it periodically: {@link RoutingView.refresh} rebuilds when the graph's change stamp
  * moved and at least `max(minIntervalMs, 10 × the last build time)` passed (a full mainnet build
- * takes ~0.35 s here, so the event loop is never held more than ~10% of the time). Queries
+ * takes ~0.35 s here, so the event loop is never held more than ~10% of the time); the service
+ * also rebuilds at once when the initial gossip sync completes. Queries
  * always see a complete, consistent graph: the previous one until the new one is swapped in.
  */
 import type { NetworkGraph } from '@ln/gossip';

@@ -61,7 +61,16 @@ export class RouterService {
     const s = new RouterService(opts);
     if (opts.source.kind === 'peers') {
       opts.source.sync.start();
-      s.timer = setInterval(() => s.view.refresh(), Math.min(1000, opts.rebuildIntervalMs ?? 1000));
+      const sync = opts.source.sync;
+      let wasSynced = false;
+      s.timer = setInterval(() => {
+        // The moment the initial sync completes, the router gets the whole graph at once;
+        // otherwise rebuilds follow the view's interval.
+        const synced = sync.progress().synced;
+        if (synced && !wasSynced && s.view.stale) s.view.rebuild();
+        else s.view.refresh();
+        wasSynced = synced;
+      }, Math.min(1000, opts.rebuildIntervalMs ?? 1000));
       s.timer.unref();
     }
     s.server = createServer({ keepAlive: true }, (req, res) => s.handle(req, res));

@@ -62,11 +62,11 @@ const isNoRoute = (e: unknown) => e instanceof RouteError && e.code === 'no_rout
  * Splits the amount into at most `maxParts` parts. Each round bounds what one path can carry,
  * `w`: first by the widest channel left at the two ends (no search) or the last widest path,
  * and when a part sized by that does not go through (or would be the whole amount, which the
- * single-path search already failed on), by the widest path still open (one search). Either bounds every
- * later path too (parts only take liquidity), so when the rest exceeds `w ×` the parts left no
- * split exists and the search stops. The part is `rest / k`, `k = ceil(rest / 0.97w)` the number
- * of equal parts such paths would need (3% left for fees), halved when fees, htlc limits or
- * CLTV still rule it out.
+ * single-path search already failed on), by the widest path still open (one search). Either
+ * bounds every later path too (parts only take liquidity), so when the rest exceeds `w ×` the
+ * parts left no split exists and the search stops. The part is `rest / k`, with
+ * `k = ceil(rest / 0.97w)` the number of equal parts such paths would need (3% left for fees),
+ * halved when fees, htlc limits or CLTV still rule it out.
  */
 function split(router: Router, p: RouteParams, maxParts: number, minPart: bigint): Route[] | undefined {
   const used = new Map<bigint, number>();
