@@ -1,5 +1,6 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
+import fc from 'fast-check';
 import { loadNativeSecp256k1, nodeSymmetric } from '@ln/crypto/node';
 import type { LogRecord, Logger } from '@ln/chain-interfaces';
 import { Features, IgnoringMessageHandler, LightningError, chainHashOf, encodeMessage, makeMessage, type ChannelMessageHandler, type Init, type MessageSendEvent, type RoutingMessageHandler } from '@ln/wire';
@@ -478,6 +479,30 @@ test('gossip relay: a routing handler with shouldRelayTo (P2PGossipSync applies 
   wire.pump(a, b, c);
   assert.is(asked.length, 2, 'not asked about our own gossip');
   assert.is(count(events.a, 'in', 'channel_update') + cEvents.filter((e) => e.type === 'message' && e.direction === 'in' && e.msg.type === 'channel_update').length, 3, 'our own reached a and c');
+});
+
+const FUZZ_RUNS = Number(process.env.FUZZ_RUNS ?? 60);
+const KNOWN_TYPES = [1, 16, 17, 18, 19, 32, 33, 34, 35, 36, 38, 39, 40, 41, 42, 65, 72, 128, 130, 131, 132, 133, 134, 135, 136, 256, 257, 258, 261, 262, 263, 264, 265, 513];
+
+test('fuzz: random bytes at any stage of a new connection, and random payloads of every known type inside valid frames, never throw out of readEvent: the message is handled or the peer disconnected', () => {
+  fc.assert(
+    fc.property(
+      fc.array(fc.uint8Array({ maxLength: 120 }), { maxLength: 6 }),
+      fc.array(fc.tuple(fc.oneof(fc.constantFrom(...KNOWN_TYPES), fc.integer({ min: 0, max: 65535 })), fc.uint8Array({ maxLength: 300 })), { minLength: 1, maxLength: 8 }),
+      (chunks, msgs) => {
+        const pm = new PeerManager({ crypto, nodeKey: staticKeyFromSecret(secp, new Uint8Array(32).fill(0x61)), entropy, channelHandler: recordingChannelHandler(), routingHandler: new IgnoringMessageHandler() });
+        let closed = false;
+        const d: SocketDescriptor = { sendData: (x) => x.length, disconnectSocket: () => (closed = true) };
+        pm.newInboundConnection(d);
+        for (const c of chunks) if (!closed) pm.readEvent(d, c);
+        const { a, b, wire } = pair();
+        for (const [typeNumber, payload] of msgs) a.sendToPeer(b.nodeId, { type: 'unknown', typeNumber, required: typeNumber % 2 === 0, payload });
+        wire.pump(a, b);
+        assert.ok(b.getPeerNodeIds().length === 1 || /DecodeError|unknown required|we refuse|init|error/.test(b.lastDisconnectReason ?? ''), b.lastDisconnectReason);
+      },
+    ),
+    { numRuns: FUZZ_RUNS, seed: 13 },
+  );
 });
 
 test.run();
