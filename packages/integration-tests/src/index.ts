@@ -7,7 +7,7 @@
  *
  * @packageDocumentation
  */
-export { Network, defaultFees, type AddNodeOptions, type OpenedChannel, type ChainFeed, type NetworkOptions } from './harness/network.js';
+export { Network, defaultFees, type AddNodeOptions, type OpenedChannel, type ChainFeed, type NetworkOptions, type EventOf, type MonitorEventOf } from './harness/network.js';
 export { HarnessNode, FilesystemNodeStore, MANAGER_NAMESPACE, MANAGER_KEY, type NodeSpec, type NodeStore, type RestartReport } from './harness/node.js';
 export { CrashableStore, ProcessKilled, InjectedWriteFailure, type WriteRecord } from './harness/crash-store.js';
 export { channelLedger, ownedBy, type ChannelLedger, type LedgerLeaf } from './harness/ledger.js';

@@ -69,8 +69,10 @@ export interface OpenedChannel {
   readonly shortChannelId?: bigint;
 }
 
-type EventOf<T extends ChannelEvent['type']> = Extract<ChannelEvent, { type: T }>;
-type MonitorEventOf<T extends MonitorUserEvent['type']> = Extract<MonitorUserEvent, { type: T }>;
+/** The `ChannelEvent` (from `@ln/channel`) whose `type` is `T`. */
+export type EventOf<T extends ChannelEvent['type']> = Extract<ChannelEvent, { type: T }>;
+/** The monitor user event (from `@ln/monitor`) whose `type` is `T`. */
+export type MonitorEventOf<T extends MonitorUserEvent['type']> = Extract<MonitorUserEvent, { type: T }>;
 
 /** The in-process network (see the module comment). */
 export class Network {
