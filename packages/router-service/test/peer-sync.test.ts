@@ -75,7 +75,8 @@ test('sync from a real peer over TCP, route over the synced graph, and see a rel
     }
     assert.ok(answered >= 10 && sample, `expected routes over the synced graph, got ${answered}`);
 
-    // The node forwarding over the route's second channel raises its fee 100-fold; the peer relays the update.
+    // The node forwarding over the route's second channel raises its fee 100-fold; the peer relays the update
+    // (timestamped now: the service asked, with its gossip_timestamp_filter, for gossip from when it connected).
     const hop = sample!.answer.paths[0].hops[1];
     const scid = parseScid(hop.short_channel_id);
     const forwarder = sample!.answer.paths[0].hops[0].node_id as string;
@@ -83,7 +84,7 @@ test('sync from a real peer over TCP, route over the synced graph, and see a rel
     assert.ok(index >= 0, 'the forwarder is a generated node');
     const old = peerGraph.direction(scid, hop.direction)!;
     const raw = encodeMessage(makeMessage('channel_update', {
-      signature: new Uint8Array(64), chainHash: peerGraph.chainHash, shortChannelId: scid, timestamp: now + 5, messageFlags: 1, channelFlags: hop.direction,
+      signature: new Uint8Array(64), chainHash: peerGraph.chainHash, shortChannelId: scid, timestamp: Math.floor(Date.now() / 1000) + 1, messageFlags: 1, channelFlags: hop.direction,
       cltvExpiryDelta: old.cltvExpiryDelta, htlcMinimumMsat: old.htlcMinimumMsat, feeBaseMsat: old.feeBaseMsat * 100 + 100_000,
       feeProportionalMillionths: old.feeProportionalMillionths * 100 + 10_000, htlcMaximumMsat: old.htlcMaximumMsat,
     }));
