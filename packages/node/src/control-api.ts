@@ -173,7 +173,7 @@ async function dispatch(node: LightningNode, method: string, p: Params): Promise
     case 'listpayments':
       return node.listPayments();
     case 'closechannel':
-      node.closeChannel(hex(p, 'channelId', 32), { force: p.force === true });
+      await node.closeChannel(hex(p, 'channelId', 32), { force: p.force === true });
       return {};
     case 'balances':
       return node.balances();

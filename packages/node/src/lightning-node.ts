@@ -35,6 +35,7 @@ import { EventHub, type NodeEventListener } from './event-hub.js';
 import { DEFAULT_TIMERS, type LightningNodeOptions, type NodeInfo, type NodeTimers } from './options.js';
 import type { NodeEvent, NodeEventOf } from './events.js';
 import { PersistedOutbox } from './outbox.js';
+import { HeldWatch } from './held-watch.js';
 import { GRAPH_KEY, MANAGER_KEY, NotifyingStore, PEERS_NAMESPACE, readJson, SCORER_KEY, SEED_KEY, WALLET_KEY, writeJson } from './store.js';
 import { OnChainWallet } from './wallet.js';
 import { channelView, describeClosure, type NodeChannel } from './views.js';
@@ -75,6 +76,8 @@ export class LightningNode {
   pm!: PeerManager;
   wallet!: OnChainWallet;
   outbox!: PersistedOutbox;
+  /** The manager's `Watch`: the chain monitor, with updates held until the manager that made them is written. */
+  watch!: HeldWatch;
   payments!: NodePayments;
   /** Restart findings: channels force-closed from their monitor because the stored manager was older. */
   staleChannelsForceClosed: string[] = [];
@@ -131,12 +134,18 @@ export class LightningNode {
     if (errors.length) throw new NodeError(`stored monitors failed to load: ${errors.map((e) => `${e.name}: ${e.error.message}`).join('; ')}`);
     for (const m of monitors) this.chainMonitor.loadExistingMonitor(m.monitor);
 
+    this.watch = new HeldWatch(this.chainMonitor, this.log);
     const cmOpts = {
-      chainHash: chain.chainHash, keys: this.keys, watch: this.chainMonitor, fees: chain.feeEstimator, broadcaster: chain.broadcaster,
+      chainHash: chain.chainHash, keys: this.keys, watch: this.watch, fees: chain.feeEstimator, broadcaster: chain.broadcaster,
       bestBlock: chain.bestBlock(), config: o.config ?? {}, secp: this.secp, logger, now: () => this.now(),
     };
     const cmBytes = await raw.read('', '', MANAGER_KEY);
-    this.cm = cmBytes ? ChannelManager.deserialize(cmBytes, cmOpts) : new ChannelManager(cmOpts);
+    // The manager marks its in-flight updates the monitors have as done and hands them the rest;
+    // a channel whose monitor is ahead of this (older) manager is closed from the monitor.
+    const broadcastingBefore = new Set(monitors.filter((m) => m.monitor.state.broadcastHolder).map((m) => bytesToHex(m.monitor.channelId)));
+    this.cm = cmBytes
+      ? ChannelManager.deserialize(cmBytes, cmOpts, { monitors: monitors.map((m) => ({ channelId: m.monitor.channelId, latestUpdateId: m.monitor.latestUpdateId })) })
+      : new ChannelManager(cmOpts);
 
     const walletBytes = await raw.read('', '', WALLET_KEY);
     const walletKey = this.keys.destinationSecretKey();
@@ -170,20 +179,19 @@ export class LightningNode {
 
     // Catch every component up with the chain (each from the block it last saw).
     await this.subscribeChain(monitors.map((m) => m.monitor.bestBlock));
-    this.staleChannelsForceClosed = checkMonitorsAgainstManager(this.cm, this.chainMonitor, this.log);
 
     this.outbox = new PersistedOutbox(
       this.cm,
       async (bytes) => raw.write('', '', MANAGER_KEY, bytes),
       async () => {
         // Before the manager is written: its events are handled (payment records updated) and
-        // those records are durable, and the monitor writes it depends on are durable, so the
-        // stored manager is never ahead of the stored monitors or the payment history.
+        // those records are durable, so the stored manager is never ahead of the payment
+        // history; monitor updates follow the write (HeldWatch).
         this.drainEvents();
         await this.payments.flush();
-        await this.persister.flush();
         this.cm.processMonitorEvents();
       },
+      this.watch,
       (msg) => this.ownGossip(msg),
       () => this.kick(),
       (e) => this.log.error(`persisting the channel manager failed: ${(e as Error).message}`),
@@ -195,7 +203,12 @@ export class LightningNode {
       onEvent: (e) => this.onPeerEvent(e),
     });
     this.running = true;
-    await this.outbox.persist();
+    await this.outbox.persist(); // also hands the monitors the updates the restored manager replayed
+    checkMonitorsAgainstManager(this.cm, this.chainMonitor, this.log);
+    this.staleChannelsForceClosed = monitors
+      .filter((m) => !broadcastingBefore.has(bytesToHex(m.monitor.channelId)) && this.chainMonitor.getMonitor(m.monitor.channelId)!.state.broadcastHolder)
+      .map((m) => bytesToHex(m.monitor.channelId));
+
     if (o.listen) {
       const l = await tcpListen(this.pm, o.listen.port, o.listen.host ?? '127.0.0.1', () => this.kick());
       this.listening.push(`${o.listen.host ?? '127.0.0.1'}:${l.port}`);
@@ -525,15 +538,18 @@ export class LightningNode {
   /**
    * Closes a channel: cooperatively (BOLT 2 `shutdown` and a negotiated closing transaction),
    * or with `force` by broadcasting our latest commitment (BOLT 5; our `to_local` is swept
-   * after the `to_self_delay` by the monitor).
+   * after the `to_self_delay` by the monitor). Resolves once the close is persisted and, for a
+   * force close, the commitment handed to the broadcaster.
    */
-  closeChannel(channelId: string, opts: { force?: boolean } = {}): void {
+  closeChannel(channelId: string, opts: { force?: boolean } = {}): Promise<void> {
     this.requireRunning();
     const ch = this.cm.listChannels().find((c) => bytesToHex(c.channelId) === channelId);
-    if (!ch) throw new NodeError(`no open channel ${channelId}`);
+    if (!ch) throw new NodeError(`no open channel ${channelId}`, 'not_found');
     if (opts.force) this.cm.forceCloseChannel(ch.channelId, ch.counterpartyNodeId);
     else this.cm.closeChannel(ch.channelId, ch.counterpartyNodeId);
     this.kick();
+    // Resolves once the manager is written and the monitor has the close (a force close's commitment is then broadcast).
+    return this.outbox.persist();
   }
 
   /** Every channel not yet closed. */

@@ -3,12 +3,15 @@
  * is durable ("persist before you step forward", for the manager as the monitors do it for
  * their updates): the `PeerManager` is given this proxy instead of the manager, and its
  * `getAndClearPendingMsgEvents` hands out only messages whose state was written to the store.
+ * After each write, the monitor updates the written manager has in flight go to the monitors
+ * (`HeldWatch`).
  *
  * Gossip the manager broadcasts about our own channels is also fed to our own gossip handler
  * (a node does not hear its own broadcasts back), and the node can queue gossip of its own
  * (`node_announcement`).
  */
 import type { ChannelManager } from '@ln/channel';
+import type { HeldWatch } from './held-watch.js';
 import type { ChannelMessageHandler, MessageSendEvent } from '@ln/wire';
 
 /** Gossip a node broadcasts. */
@@ -32,8 +35,10 @@ export class PersistedOutbox {
   constructor(
     private cm: ChannelManager,
     private readonly write: ManagerWriter,
-    /** Runs before each serialization: the node waits for in-flight monitor writes (a stored manager must never be ahead of the stored monitors) and applies their completions. */
+    /** Runs before each serialization (the node handles the manager's events and flushes what they wrote). */
     private readonly beforeWrite: () => Promise<void>,
+    /** The `Watch` whose held updates go to the monitors once a manager that has them in flight is written. */
+    private readonly watch: HeldWatch,
     private readonly ownGossip: (msg: GossipMessage) => void,
     private readonly released: () => void,
     private readonly onError: (e: unknown) => void,
@@ -89,6 +94,7 @@ export class PersistedOutbox {
       }
       const batch = this.held;
       this.held = [];
+      const inFlight = this.watch.heldCount;
       const bytes = this.cm.serialize();
       if (this.lastBytes === undefined || !equal(bytes, this.lastBytes)) {
         try {
@@ -102,10 +108,9 @@ export class PersistedOutbox {
           return;
         }
       }
-      if (batch.length) {
-        this.ready.push(...batch);
-        this.released();
-      }
+      this.watch.forward(inFlight);
+      if (batch.length) this.ready.push(...batch);
+      if (batch.length || inFlight) this.released();
     });
     return this.chain;
   }

@@ -5,8 +5,8 @@
  * | primary / key | what | written |
  * |---|---|---|
  * | `seed` | the 32-byte seed every key derives from | once, at the first start |
- * | `channel_manager` | `ChannelManager.serialize()` | before the messages of each state go out |
- * | `monitors/<name>`, `monitor_updates/<name>/<id>` | monitors and their update deltas (`KVStoreMonitorPersister`) | before the manager steps forward |
+ * | `channel_manager` | `ChannelManager.serialize()` (with its monitor updates in flight) | before those updates reach the monitors and before the messages of each state go out |
+ * | `monitors/<name>`, `monitor_updates/<name>/<id>` | monitors and their update deltas (`KVStoreMonitorPersister`) | after the manager that made the update, before the channel steps forward |
  * | `wallet` | the on-chain wallet's coins | after each block and spend |
  * | `network_graph` | `saveGraphSnapshot` of the gossip graph | periodically and at stop |
  * | `scorer` | the `ProbabilisticScorer`'s learned liquidity | after payment outcomes, and at stop |

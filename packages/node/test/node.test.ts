@@ -22,7 +22,7 @@ test('two nodes: connect over TCP, open a channel from the wallet, use it, close
     assert.is(a.capacitySat, 1_000_000n);
     assert.is(bob.listChannels()[0]!.balanceMsat, 100_000_000n);
     const closedA = alice.waitFor('ChannelClosed');
-    alice.closeChannel(channelId);
+    await alice.closeChannel(channelId);
     await closedA;
     await net.mine(1);
     await until(() => bob.wallet.balance().confirmedSat > 99_000n, `bob's close output in his wallet (has ${bob.wallet.balance().confirmedSat})`);

@@ -40,7 +40,7 @@ test('force close: the commitment confirms, the monitor sweeps to_local after to
     await net.mine(2);
     await until(() => alice.listChannels()[0]?.isUsable === true, 'usable channel');
     const closed = alice.waitFor('ChannelClosed');
-    alice.closeChannel(channelId, { force: true });
+    await alice.closeChannel(channelId, { force: true });
     await closed;
     await net.mine(1); // the commitment
     // Bob's to_remote (P2WPKH of his payment key) is reported after 6 confirmations and swept to his wallet.

@@ -180,7 +180,7 @@ export async function runDemo(opts: DemoOptions = {}): Promise<boolean> {
     r.phase('cooperative close', 'alice and dave close their channel with a negotiated closing transaction');
     const walletsBefore = [alice, dave].map((n) => n.wallet.balance().confirmedSat);
     const closeA = alice.waitFor('ChannelClosed', (e) => e.channelId === adId);
-    alice.closeChannel(adId);
+    await alice.closeChannel(adId);
     await closeA;
     await mine(1);
     await until(() => dave.wallet.balance().confirmedSat > walletsBefore[1]! && alice.wallet.balance().confirmedSat > walletsBefore[0]!, 'closing outputs in both wallets');
@@ -190,7 +190,7 @@ export async function runDemo(opts: DemoOptions = {}): Promise<boolean> {
     r.phase('force close', `bob force-closes the private channel; his to_local waits out to_self_delay (${TO_SELF_DELAY} blocks) and is swept`);
     const bobBefore = bob.wallet.balance().confirmedSat;
     const bobLightning = bob.listChannels().find((c) => c.channelId === bdId)!.balanceMsat;
-    bob.closeChannel(bdId, { force: true });
+    await bob.closeChannel(bdId, { force: true });
     await mine(1);
     r.check(bob.balances().claimableOnChainSat > 0n, `commitment mined; bob's monitor reports ${sat(bob.balances().claimableOnChainSat)} claimable later`);
     for (let i = 0; i < TO_SELF_DELAY + 8; i++) await mine(1);

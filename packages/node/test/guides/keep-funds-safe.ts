@@ -63,7 +63,7 @@ export async function main(): Promise<{ resumed: boolean; monitorsOnDisk: number
     // #region force
     // A force close: the monitor broadcasts our commitment and sweeps our to_local after the
     // to_self_delay (144 blocks here); until then balances() shows it as claimable on chain.
-    alice.closeChannel(channelId, { force: true });
+    await alice.closeChannel(channelId, { force: true });
     chain.mine(1);
     // #endregion
     await until(() => alice.balances().claimableOnChainSat > 0n);
