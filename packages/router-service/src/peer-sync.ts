@@ -89,6 +89,8 @@ export class PeerSync {
   readonly graph: NetworkGraph;
   readonly gossip: P2PGossipSync;
   readonly pm: PeerManager;
+  /** How signatures are checked (e.g. `inline-native`, `workers-2x-native`). */
+  readonly verifierName: string;
   private readonly slots: PeerSlot[];
   private readonly timers: ReturnType<typeof setInterval>[] = [];
   private stopped = false;
@@ -97,9 +99,11 @@ export class PeerSync {
   constructor(private readonly opts: PeerSyncOptions) {
     const { backend: secp } = loadBestSecp256k1();
     this.graph = opts.graph ?? new NetworkGraph();
+    const verifier = opts.verifier ?? new InlineVerifier(secp);
+    this.verifierName = verifier.name;
     this.gossip = new P2PGossipSync({
       graph: this.graph,
-      verifier: opts.verifier ?? new InlineVerifier(secp),
+      verifier,
       utxoLookup: opts.utxoLookup,
       now: opts.now,
       initialSync: opts.initialSync,

@@ -103,7 +103,7 @@ export class RouterService {
       status: 'ok',
       uptime_s: Math.round((Date.now() - this.started) / 1000),
       requests: this.requests,
-      source: src.kind === 'file' ? { kind: 'file', file: src.file, format: src.format } : { kind: 'peers', node_id: hexOf(src.sync.nodeId) },
+      source: src.kind === 'file' ? { kind: 'file', file: src.file, format: src.format } : { kind: 'peers', node_id: hexOf(src.sync.nodeId), verifier: src.sync.verifierName },
       graph: { channels: this.view.graph.channelCount, nodes: this.view.graph.nodeCount },
       routing_graph: { nodes: b.nodes, edges: b.edges, built_at: new Date(b.at).toISOString(), build_ms: Math.round(b.ms), generation: b.generation, stale: this.view.stale },
       sync: this.syncProgress(),

@@ -46,6 +46,7 @@ test('sync from a real peer over TCP, route over the synced graph, and see a rel
       return !h.routing_graph.stale && h.routing_graph.generation >= 2 && h;
     }, 30_000, 'the routing graph rebuild');
     assert.is(health.source.kind, 'peers');
+    assert.match(health.source.verifier, /^inline-/);
     assert.is(health.graph.channels, CHANNELS);
 
     // Queries the peer's own graph can answer; the service must find the same cheapest fee.
@@ -111,15 +112,16 @@ test('sync from a real peer over TCP, route over the synced graph, and see a rel
   }
 });
 
-test('ln-router serve --peer as a child process: syncs from the peer, answers a route checked against the peer graph; reconnects after the peer restarts', async () => {
+test('ln-router serve --peer --verify workers as a child process: syncs from the peer (signatures checked on worker threads), answers a route checked against the peer graph; reconnects after the peer restarts', async () => {
   const topology = loadClnGossmap2026();
   const peer = await gossipPeer(topology, 200, now);
   const port = await peer.listen();
-  const srv = cli('serve', '--peer', `${hex(peer.pm.nodeId)}@127.0.0.1:${port}`, '--port', '0', '--rebuild-interval', '100');
+  const srv = cli('serve', '--peer', `${hex(peer.pm.nodeId)}@127.0.0.1:${port}`, '--port', '0', '--rebuild-interval', '100', '--verify', 'workers');
   try {
     const l = await srv.line((x) => x.event === 'listening');
     const synced = await srv.line((x) => x.event === 'synced');
     assert.is(synced.channels, 200);
+    assert.match((await call(`${l.url}/health`)).body.source.verifier, /^workers-/);
     await until(async () => {
       const h = (await call(`${l.url}/health`)).body;
       return h.routing_graph.edges > 0 && !h.routing_graph.stale;
