@@ -55,7 +55,8 @@ export async function pollingChainSource(o: PollingChainOptions): Promise<Pollin
     feeEstimator: fees,
     utxoLookup: new ChainUtxoLookup(client, { chainHash: genesis }),
     filter: poller.filter,
-    bestBlock: () => tip,
+    // Where the listeners are (the source may be behind the node, or have reorganised mid-poll).
+    bestBlock: () => poller.syncedTo() ?? tip,
     subscribe: (l: Listen, syncedTo: BestBlock) => poller.addListen(l, syncedTo),
     unsubscribe: (l: Listen) => poller.removeListener(l),
     start: async () => {
