@@ -157,6 +157,8 @@ export class LightningNode {
     this.scorer = scorerBytes ? ProbabilisticScorer.deserialize(scorerBytes, DEFAULT_SCORER_PARAMS) : new ProbabilisticScorer();
     this.gossip = new P2PGossipSync({
       graph: this.graph, verifier: new InlineVerifier(this.secp), logger, now: () => this.now(),
+      // A channel_update that outruns its channel_announcement (relays race) waits 10 ticks for it, not 2.
+      limits: { heldUpdateTicks: 10 },
       ...(chain.utxoLookup ? { utxoLookup: chain.utxoLookup } : {}), ...(chain.filter ? { chainFilter: chain.filter } : {}),
     });
     this.payments = new NodePayments(

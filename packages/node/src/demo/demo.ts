@@ -69,7 +69,7 @@ export async function runDemo(opts: DemoOptions = {}): Promise<boolean> {
       const node = new LightningNode({
         chain: source, dataDir: join(root, name), seed: testSeed(`demo/${seed}/${name}`), entropy: new DeterministicEntropySource(testSeed(`demo/${seed}/${name}/entropy`)),
         listen: { port: 0 }, alias: name,
-        timers: { managerTickMs: 1000, peerTickMs: 10_000, gossipTickMs: 400, monitorTickMs: 1000, snapshotMs: 60_000, forwardDelayMs: 5 },
+        timers: { managerTickMs: 1000, peerTickMs: 10_000, gossipTickMs: 1000, monitorTickMs: 1000, snapshotMs: 60_000, forwardDelayMs: 5 },
         config: {
           channelHandshakeConfig: { ourToSelfDelay: TO_SELF_DELAY, minimumDepth: 1, maxInboundHtlcValueInFlightPercent: 100 },
           channelConfig: { forwardingFeeBaseMsat: f.base, forwardingFeeProportionalMillionths: f.ppm },
@@ -120,7 +120,8 @@ export async function runDemo(opts: DemoOptions = {}): Promise<boolean> {
     r.phase('gossip', 'mining to announcement depth (6) and waiting for gossip to reach every node');
     await mine(5);
     const publicCount = plan.filter((p) => p[3]).length;
-    await until(() => nodes.every((n) => graphFull(n, publicCount, count)), `every graph holds ${publicCount} channels in both directions and ${count} node announcements`, 30_000);
+    await until(() => nodes.every((n) => graphFull(n, publicCount, count)), `every graph holds ${publicCount} channels in both directions and ${count} node announcements`, 60_000, () =>
+      nodes.map((n) => `${nameOf(n)}: ${graphSummary(n)}`).join('; '));
     const bdScid = bob.listChannels().find((c) => c.channelId === bdId)!.shortChannelId!;
     r.check(nodes.every((n) => graphFull(n, publicCount, count)), `${count} graphs each hold ${publicCount} channels (both directions) and ${count} nodes`);
     r.check(nodes.every((n) => !hasScid(n, bdScid)), `the private channel ${bdScid} is in no graph`);
@@ -266,6 +267,20 @@ function graphFull(n: LightningNode, channels: number, nodes: number): boolean {
   return full === channels && announced === nodes;
 }
 
+function graphSummary(n: LightningNode): string {
+  let full = 0;
+  let half = 0;
+  n.graph.forEachChannel((c) => {
+    if (c.policies[0] && c.policies[1]) full++;
+    else half++;
+  });
+  let announced = 0;
+  n.graph.forEachNode((id) => {
+    if (n.graph.node(id)?.lastAnnouncement !== undefined) announced++;
+  });
+  return `${full} channels with both policies, ${half} with one or none, ${announced}/${n.graph.nodeCount} nodes announced`;
+}
+
 function hasScid(n: LightningNode, scid: string): boolean {
   let found = false;
   n.graph.forEachChannel((c) => {
@@ -292,10 +307,10 @@ function describe(r: PaymentResult): string {
     : `FAILED: ${r.failureReason}`;
 }
 
-async function until(f: () => boolean, what: string, timeoutMs = 20_000): Promise<void> {
+async function until(f: () => boolean, what: string, timeoutMs = 20_000, state?: () => string): Promise<void> {
   const end = Date.now() + timeoutMs;
   while (!f()) {
-    if (Date.now() > end) throw new Error(`timed out waiting until ${what}`);
+    if (Date.now() > end) throw new Error(`timed out waiting until ${what}${state ? ` (${state()})` : ''}`);
     await sleep(10);
   }
 }
