@@ -27,8 +27,7 @@ test('a failed monitor write: the update stays in progress, no revoke_and_ack le
   assert.is(b.persister.failures, 1);
   await net.settle();
   assert.is(net.log.length, before + 2, 'nothing moves while the write has not succeeded');
-  b.chainMonitor.timerTick(); // retries the failed write (whole monitor)
-  await net.settle();
+  await net.tick(); // the ChainMonitor retries the failed write (whole monitor)
   assert.equal(b.chainMonitor.pendingUpdates(ch.channelId), []);
   assert.ok(net.log.slice(before).some((l) => l[0] === 'bob' && l[2] === 'revoke_and_ack'));
   assert.is(a.cm.channel(ch.channelId)!.s.holderCtn, 1n);

@@ -5,9 +5,11 @@
  * `PeerManager` would: channel messages to the `ChannelManager`, gossip and queries to
  * `P2PGossipSync`, `channel_update`s to both, broadcasts to every connected peer.
  *
- * Persistence runs for real: each round the pump waits for the monitors' store writes,
- * the managers pick up the `Completed` monitor events (released messages go out on the next
- * round), and each node's manager is persisted. A node whose store "crashes" dies on the spot.
+ * Persistence runs for real: each round the pump waits for the monitors' store writes, the
+ * managers pick up the `Completed` monitor events (released messages go out on the next round),
+ * and each touched manager is persisted with its in-flight monitor updates, which only then go
+ * to the `ChainMonitor` (see `HarnessNode.persistManager`). A node whose store "crashes" dies on
+ * the spot.
  *
  * {@link Network.teardown} fails on anything left over: messages not delivered, monitor updates
  * still in flight, or events the test did not consume.
@@ -26,6 +28,7 @@ import { HarnessNode, handlerName, type NodeStore, type RestartReport } from './
 const GOSSIP = new Set(['channel_announcement', 'node_announcement', 'channel_update']);
 const ROUTING = new Set(['query_channel_range', 'reply_channel_range', 'query_short_channel_ids', 'reply_short_channel_ids_end', 'gossip_timestamp_filter']);
 
+/** Monitor updates of `n` handed to its ChainMonitor and not yet durable. */
 function pendingCount(n: HarnessNode): number {
   return n.chainMonitor.listMonitors().reduce((x, m) => x + n.chainMonitor.pendingUpdates(m.channelId).length, 0);
 }
@@ -303,6 +306,20 @@ export class Network {
       if (e.action.type === 'DisconnectPeer' || e.action.type === 'DisconnectPeerWithWarning') this.disconnect(from, to);
     }
     return 1;
+  }
+
+  /**
+   * A timer tick on every live node (the library starts no timers): `timerTickOccurred` of the
+   * manager and the gossip sync, `timerTick` of the ChainMonitor (retries failed writes); then settles.
+   */
+  async tick(): Promise<void> {
+    for (const n of this.nodes) {
+      if (n.dead) continue;
+      n.cm.timerTickOccurred();
+      n.gossip.timerTickOccurred();
+      n.chainMonitor.timerTick();
+    }
+    await this.settle();
   }
 
   // ---------------------------------------------------------------- chain
