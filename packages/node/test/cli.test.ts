@@ -8,6 +8,8 @@ import * as assert from 'uvu/assert';
 import { MemoryChain } from '@ln/test-kit';
 import { scriptFromAddress } from '@ln/transactions';
 import { bitcoindStandIn } from './support/bitcoind.js';
+import { esploraStandIn } from './support/esplora.js';
+import { LightningNode, memoryChainSource } from '../src/index.js';
 
 const cli = join(dirname(fileURLToPath(import.meta.url)), '..', 'src', 'cli.ts');
 
@@ -21,8 +23,8 @@ interface Proc {
 }
 
 /** Starts `ln-node start` as a child process and waits for its `started` line. */
-async function startNode(dataDir: string, chainUrl: string, listen: string): Promise<Proc> {
-  const child = spawn(process.execPath, ['--import', 'tsx', '--conditions=source', cli, 'start', '--datadir', dataDir, '--network', 'regtest', '--chain', `bitcoind:${chainUrl}`, '--listen', listen, '--poll-ms', '50', '--log-level', 'warn'], {
+async function startNode(dataDir: string, chainUrl: string, listen: string, kind = 'bitcoind'): Promise<Proc> {
+  const child = spawn(process.execPath, ['--import', 'tsx', '--conditions=source', cli, 'start', '--datadir', dataDir, '--network', 'regtest', '--chain', `${kind}:${chainUrl}`, '--listen', listen, '--poll-ms', '50', '--log-level', 'warn'], {
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
@@ -104,6 +106,46 @@ test('ln-node start as child processes on a bitcoind JSON-RPC stand-in: fund, co
     }
     await btc.close();
     for (const d of dirs) rmSync(d, { recursive: true, force: true });
+  }
+});
+
+test('ln-node start on an Esplora stand-in pays an in-process LightningNode on the same chain', async () => {
+  const chain = new MemoryChain();
+  const esplora = await esploraStandIn(chain);
+  const dir = mkdtempSync(join(tmpdir(), 'ln-cli-esplora-'));
+  let bob: LightningNode | undefined;
+  let p: Proc | undefined;
+  try {
+    // The in-process node follows the same MemoryChain directly.
+    bob = new LightningNode({
+      chain: memoryChainSource(chain), dataDir: mkdtempSync(join(tmpdir(), 'ln-cli-bob-')), listen: { port: 0 }, config: { channelHandshakeConfig: { minimumDepth: 1 } },
+      now: () => Date.now() / 1000, // the CLI node uses the system clock (the in-memory chain's own is years behind)
+    });
+    await bob.start();
+    p = await startNode(dir, esplora.url, '127.0.0.1:0', 'esplora');
+    const info = await rpc<{ walletAddress: string }>(p, 'getinfo');
+    chain.fund(scriptFromAddress(info.walletAddress, 'regtest'), 800_000n);
+    chain.mine(1);
+    await until(async () => (await rpc<{ onChain: { confirmedSat: string } }>(p!, 'balances')).onChain.confirmedSat === '800000', 'the esplora node sees its coins');
+    await rpc(p, 'connect', { uri: `${bob.nodeId}@${bob.getInfo().listening[0]}` });
+    const opened = await rpc<{ channelId: string }>(p, 'openchannel', { nodeId: bob.nodeId, amountSat: '400000' });
+    await until(async () => chain.mempoolTxids().length === 1, 'funding posted to esplora');
+    chain.mine(3);
+    await until(async () => (await rpc<{ channelId: string; isUsable: boolean }[]>(p!, 'listchannels')).some((c) => c.channelId === opened.channelId && c.isUsable) && bob!.listChannels()[0]?.isUsable === true, 'usable');
+    const { invoice } = bob.createInvoice(30_000_000n, 'esplora');
+    assert.is((await rpc<{ status: string }>(p, 'pay', { invoice })).status, 'succeeded');
+    await rpc(p, 'closechannel', { channelId: opened.channelId });
+    await until(async () => chain.mempoolTxids().length === 1, 'closing transaction posted to esplora');
+    chain.mine(1);
+    await until(async () => BigInt((await rpc<{ onChain: { confirmedSat: string } }>(p!, 'balances')).onChain.confirmedSat) > 700_000n, 'closing output in the esplora node wallet');
+  } finally {
+    if (p) {
+      p.child.kill('SIGTERM');
+      await p.exited;
+    }
+    await bob?.stop();
+    await esplora.close();
+    rmSync(dir, { recursive: true, force: true });
   }
 });
 
