@@ -66,7 +66,11 @@ test('crash test: a writer killed with SIGKILL mid-write leaves every key old-or
       child.stdout.on('data', (d: Buffer) => {
         for (const line of d.toString().split('\n')) if (line) completed = Number(line);
       });
-      await new Promise((r) => setTimeout(r, 700 + rnd() * 600));
+      // Kill at a random moment once the writer is writing (its start-up time varies with the machine's load).
+      const started = Date.now();
+      while (completed === 0 && Date.now() - started < 30_000) await new Promise((r) => setTimeout(r, 10));
+      assert.ok(completed > 0, `round ${round}: the writer reported no completed write within 30 s`);
+      await new Promise((r) => setTimeout(r, rnd() * 600));
       child.kill('SIGKILL');
       await new Promise((r) => child.on('exit', r));
       const store = await FilesystemKVStore.open(dir);
