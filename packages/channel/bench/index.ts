@@ -111,7 +111,7 @@ for (const [name, load, sym, seconds] of backends) {
   for (const [op, n] of r.perPayment) {
     const args = r.samples.get(op)!;
     const f = (secp as unknown as Record<string, (...a: unknown[]) => unknown>)[op]!;
-    const rate = opsPerSecond(() => f.apply(secp, args), 150);
+    const rate = opsPerSecond(() => f.apply(secp, args), 400);
     secondsPerPayment += n / rate;
     ops += n;
     parts.push(`${op} ${n.toFixed(1)}`);

@@ -54,7 +54,10 @@ export class ChannelManagerCore implements ChannelMessageHandler, Listen, Confir
   protected msgEvents: MessageSendEvent[] = [];
   protected best: BestBlock;
   protected lastBlockTime = 0;
-  /** The payments layer (sending, receiving, forwarding). */
+  /**
+   * The payments layer (sending, receiving, forwarding); internal: use the payment methods.
+   * @hidden
+   */
   protected readonly payments: Payments;
   /** Latest monitor update id of closed channels, so that late preimages still reach their monitors. */
   protected closedMonitors = new Map<string, { channelId: Uint8Array; latestMonitorUpdateId: bigint }>();
