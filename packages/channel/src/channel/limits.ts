@@ -124,21 +124,23 @@ export function dustExposureExceeded(ch: Channel, amountMsat: bigint, outbound: 
 
 /**
  * Why we may not offer an HTLC of `amountMsat` now (BOLT 2 `update_add_htlc`, sending node), or
- * `undefined`. The reasons are the ones a forwarding node turns into `temporary_channel_failure`
+ * `undefined`; `alsoAdding` counts other HTLCs about to be added with it (the parts of one payment). The reasons are the ones a forwarding node turns into `temporary_channel_failure`
  * or `amount_below_minimum`.
  */
-export function outboundAddProblem(ch: Channel, amountMsat: bigint): { code: 'below_minimum' | 'max_htlcs' | 'in_flight' | 'balance' | 'dust' | 'fee'; message: string } | undefined {
+export function outboundAddProblem(
+  ch: Channel, amountMsat: bigint, alsoAdding: { readonly count: number; readonly totalMsat: bigint } = { count: 0, totalMsat: 0n },
+): { code: 'below_minimum' | 'max_htlcs' | 'in_flight' | 'balance' | 'dust' | 'fee'; message: string } | undefined {
   const s = ch.s;
   const p = s.theirParams!;
   if (amountMsat <= 0n || amountMsat < p.htlcMinimumMsat) return { code: 'below_minimum', message: `amount ${amountMsat} msat is below the peer's htlc_minimum_msat ${p.htlcMinimumMsat}` };
   const fl = inFlight(ch, 'remote', true);
   const held = heldAdds(ch);
-  if (fl.count + held.count + 1 > p.maxAcceptedHtlcs) return { code: 'max_htlcs', message: `the peer accepts at most ${p.maxAcceptedHtlcs} HTLCs` };
-  if (fl.totalMsat + held.totalMsat + amountMsat > p.maxHtlcValueInFlightMsat) {
+  if (fl.count + held.count + alsoAdding.count + 1 > p.maxAcceptedHtlcs) return { code: 'max_htlcs', message: `the peer accepts at most ${p.maxAcceptedHtlcs} HTLCs` };
+  if (fl.totalMsat + held.totalMsat + alsoAdding.totalMsat + amountMsat > p.maxHtlcValueInFlightMsat) {
     return { code: 'in_flight', message: `the peer's max_htlc_value_in_flight_msat ${p.maxHtlcValueInFlightMsat} would be exceeded` };
   }
-  const avail = availableOutboundMsat(ch);
-  if (amountMsat > avail) return { code: 'balance', message: `insufficient balance: ${avail} msat available, ${amountMsat} needed` };
+  const avail = availableOutboundMsat(ch) - alsoAdding.totalMsat;
+  if (amountMsat > avail) return { code: 'balance', message: `insufficient balance: ${avail > 0n ? avail : 0n} msat available, ${amountMsat} needed` };
   if (!s.isOutbound) {
     // The funder must still afford the fee of its commitment with one more HTLC (SHOULD NOT offer otherwise).
     const { toRemoteMsat } = commitmentBalances(s, 'remote', nextCtn(ch, 'remote'));

@@ -8,7 +8,7 @@
 import { equalBytes, sha256 } from '@ln/crypto';
 import { DecodeError } from '@ln/wire';
 import { sendAddHtlc } from '../channel/updates.js';
-import { availableOutboundMsat, outboundAddProblem } from '../channel/limits.js';
+import { outboundAddProblem } from '../channel/limits.js';
 import type { Channel } from '../channel/channel.js';
 import type { HtlcRecord } from '../channel/state.js';
 import { ChannelError } from '../errors.js';
@@ -71,7 +71,7 @@ export class OutboundPayments {
   /** Checks every path's first hop and the amounts on it before anything is sent. */
   private checkPaths(paths: readonly PaymentPath[]): void {
     if (paths.length === 0) throw new PaymentSendError('invalid_path', 'no paths');
-    const use = new Map<Channel, bigint>();
+    const use = new Map<Channel, { count: number; totalMsat: bigint }>();
     for (const p of paths) {
       if (p.hops.length === 0 || p.hops.length > 27) throw new PaymentSendError('invalid_path', `a path has ${p.hops.length} hops (1..27)`);
       for (let i = 1; i < p.hops.length; i++) {
@@ -79,13 +79,11 @@ export class OutboundPayments {
         if (p.hops[i]!.cltvExpiry > p.hops[i - 1]!.cltvExpiry) throw new PaymentSendError('invalid_path', `hop ${i} has a later cltv_expiry than hop ${i - 1}`);
       }
       const ch = this.firstHopChannel(p);
-      const problem = outboundAddProblem(ch, p.hops[0]!.amountMsat);
+      // Every part on the same first channel counts: together they must fit its limits and our balance.
+      const before = use.get(ch) ?? { count: 0, totalMsat: 0n };
+      const problem = outboundAddProblem(ch, p.hops[0]!.amountMsat, before);
       if (problem) throw new PaymentSendError('insufficient_capacity', `channel ${ch.s.shortChannelId}: ${problem.message}`);
-      use.set(ch, (use.get(ch) ?? 0n) + p.hops[0]!.amountMsat);
-    }
-    for (const [ch, amt] of use) {
-      const avail = availableOutboundMsat(ch);
-      if (amt > avail) throw new PaymentSendError('insufficient_capacity', `channel ${ch.s.shortChannelId} can send ${avail} msat, the paths need ${amt}`);
+      use.set(ch, { count: before.count + 1, totalMsat: before.totalMsat + p.hops[0]!.amountMsat });
     }
   }
 
