@@ -18,7 +18,7 @@ import { ChannelManagerCore } from './manager-core.js';
 import type { ChannelManagerOptions, RestoreOptions } from './manager-types.js';
 import type { OutboundPayment } from './payments/outbound.js';
 import type { PaymentPath, RecipientOnionFields } from './payments/types.js';
-import { decodeState, encodeState, type StateValue } from './serde.js';
+import { decodeState, encodeState, StateDecodeError, type StateValue } from './serde.js';
 
 export type { ChannelManagerOptions, ChannelDetails, RestoreOptions } from './manager-types.js';
 
@@ -172,6 +172,7 @@ export class ChannelManager extends ChannelManagerCore {
         cm.events.push({ type: 'ChannelClosed', channelId: s.channelId, counterpartyNodeId: s.counterpartyNodeId, userChannelId: s.userChannelId, reason: { type: 'FundingAborted', message: 'restarted before funding_signed' }, channelCapacitySat: s.channelValueSat });
         continue;
       }
+      if (!s.monitorCreated) throw new StateDecodeError(`channel ${bytesToHex(s.channelId)} is funded but has no monitor: the state is corrupt`);
       s.connected = false;
       s.awaitingReestablish = false;
       s.htlcs ??= [];

@@ -5,7 +5,7 @@
  * API and persistence on top.
  */
 import {
-  moduleLogger, NULL_LOGGER, type BestBlock, type Block, type BlockHeader, type Confirm, type Listen, type ModuleLogger, type RelevantTxid,
+  moduleLogger, NULL_LOGGER, txidFromInternalBytes, type BestBlock, type Block, type BlockHeader, type Confirm, type Listen, type ModuleLogger, type RelevantTxid,
   type TransactionData, type Txid,
 } from '@ln/chain-interfaces';
 import { bytesToHex, defaultSecp256k1, defaultSymmetric, equalBytes, type Secp256k1 } from '@ln/crypto';
@@ -18,7 +18,7 @@ import {
   type TxComplete, type TxInitRbf, type TxRemoveInput, type TxRemoveOutput, type TxSignatures, type UpdateAddHtlc, type UpdateFailHtlc,
   type UpdateFailMalformedHtlc, type UpdateFee, type UpdateFulfillHtlc,
 } from '@ln/wire';
-import { Channel } from './channel/channel.js';
+import { Channel, channelIdFromOutpoint } from './channel/channel.js';
 import { onClosingComplete, onClosingSig, onClosingSigned, onShutdown, startShutdown } from './channel/closing.js';
 import { commitmentBalances } from './channel/commitment.js';
 import type { ChannelContext } from './channel/context.js';
@@ -196,7 +196,7 @@ export class ChannelManagerCore implements ChannelMessageHandler, Listen, Confir
   fundingTransactionGenerated(temporaryChannelId: Uint8Array, theirNodeId: Uint8Array, fundingTx: Uint8Array): void {
     const ch = this.find(theirNodeId, temporaryChannelId);
     if (!ch) throw new ApiError('no channel with that temporary id');
-    this.guard(ch, () => ch.fundingTransactionGenerated(fundingTx), true);
+    this.guard(ch, () => ch.fundingTransactionGenerated(fundingTx, (id) => this.channelIdInUse(id)), true);
   }
 
   /** Starts a cooperative close (`shutdown`). `script` overrides our shutdown script. */
@@ -460,7 +460,20 @@ export class ChannelManagerCore implements ChannelMessageHandler, Listen, Confir
   }
 
   handleFundingCreated(theirNodeId: Uint8Array, msg: FundingCreated): void {
+    const id = channelIdFromOutpoint({ txid: txidFromInternalBytes(msg.fundingTxid), vout: msg.fundingOutputIndex });
+    if (this.channelIdInUse(id)) {
+      // A funding outpoint of another channel: refuse this channel only, before any monitor is involved.
+      const ch = this.find(theirNodeId, msg.temporaryChannelId);
+      this.sendError(theirNodeId, msg.temporaryChannelId, 'funding_created: that funding outpoint belongs to another channel');
+      if (ch) this.closeWith(ch, { type: 'FundingAborted', message: 'funding_created reused the funding outpoint of another channel' }, false);
+      return;
+    }
     this.withChannel(theirNodeId, msg.temporaryChannelId, 'funding_created', (ch) => ch.onFundingCreated(msg.fundingTxid, msg.fundingOutputIndex, msg.signature));
+  }
+
+  /** Whether a channel id is taken by a live channel or a closed one whose monitor still exists. */
+  protected channelIdInUse(id: Uint8Array): boolean {
+    return this.channels.some((c) => c.s.phase === 'Funded' && equalBytes(c.channelId, id)) || this.closedMonitors.has(bytesToHex(id));
   }
 
   handleFundingSigned(theirNodeId: Uint8Array, msg: FundingSigned): void {

@@ -130,7 +130,7 @@ export class Channel {
   // ---------------------------------------------------------------- funding
 
   /** Funder: the user built the funding transaction; sign their first commitment and send `funding_created`. */
-  fundingTransactionGenerated(rawTx: Uint8Array): void {
+  fundingTransactionGenerated(rawTx: Uint8Array, inUse: (channelId: Uint8Array) => boolean = () => false): void {
     if (this.s.phase !== 'OutboundAwaitingFunding') throw ChannelError.ignore(`funding transaction given in phase ${this.s.phase}`);
     const tx = parseTx(rawTx);
     const script = p2wsh(this.fundingScript);
@@ -138,6 +138,7 @@ export class Channel {
     if (index < 0) throw ChannelError.ignore(`the funding transaction has no output of ${this.s.channelValueSat} sat to the channel's 2-of-2 script`);
     if (tx.inputs.some((i) => i.witness.length === 0)) throw ChannelError.ignore('the funding transaction must spend only segwit inputs (BOLT 2: non-malleable)');
     const txid = txidOf(tx);
+    if (inUse(channelIdFromOutpoint({ txid, vout: index }))) throw ChannelError.ignore('the funding transaction pays the funding output of another channel');
     this.s.fundingOutpoint = { txid, vout: index };
     this.s.fundingTx = rawTx;
     this.s.channelId = channelIdFromOutpoint(this.s.fundingOutpoint);
@@ -205,10 +206,11 @@ export class Channel {
       },
       bestBlock: this.ctx.bestBlock(),
     };
-    s.monitorCreated = true;
     s.latestMonitorUpdateId = 0n;
     s.completedMonitorUpdateId = -1n;
     const status = this.ctx.watch.watchChannel(init);
+    // A monitor the Watch refused is not ours: never send it anything (not even a force close).
+    if (status !== 'UnrecoverableError') s.monitorCreated = true;
     this.applyStatus(status, 0n);
   }
 

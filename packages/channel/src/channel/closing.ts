@@ -12,7 +12,7 @@ import { makeMessage, type ClosingComplete, type ClosingSig, type ClosingSigned 
 import { ChannelError } from '../errors.js';
 import type { Channel } from './channel.js';
 import { commitmentBalances } from './commitment.js';
-import { hasPendingHtlcs, maybeSendCommitment, releaseHoldingCell } from './updates.js';
+import { hasChangesForRemote, hasPendingHtlcs, maybeSendCommitment, releaseHoldingCell } from './updates.js';
 
 /** BOLT 3 "Dust Limits": the Bitcoin Core dust threshold of an output script, in satoshis. */
 export function dustThresholdSat(script: Uint8Array): bigint {
@@ -49,7 +49,22 @@ export function startShutdown(ch: Channel, script?: Uint8Array): void {
   if (s.closing?.ourScript) throw ChannelError.ignore('shutdown already sent');
   const ours = script ?? ch.ctx.signerProvider.getShutdownScriptpubkey();
   s.closing = { ...(s.closing ?? {}), ourScript: ours, simple: simpleCloseNegotiated(ch) };
-  ch.send(makeMessage('shutdown', { channelId: s.channelId, scriptpubkey: ours }));
+  // BOLT 2: no shutdown while updates are pending on the peer's commitment, nor before the
+  // reestablish exchange: sign them first, or send the shutdown once they are signed (or on reestablish).
+  maybeSendCommitment(ch);
+  // Updates still in the holding cell go first too, so that the peer never starts closing while we have some to send.
+  if (hasChangesForRemote(ch) || s.holdingCell.length > 0 || !s.connected || s.awaitingReestablish) {
+    s.closing.shutdownPending = true;
+    return;
+  }
+  sendShutdown(ch);
+}
+
+/** Sends our `shutdown` (first time or retransmission) and starts the negotiation if it can. */
+export function sendShutdown(ch: Channel): void {
+  const c = ch.s.closing!;
+  delete c.shutdownPending;
+  ch.send(makeMessage('shutdown', { channelId: ch.s.channelId, scriptpubkey: c.ourScript! }));
   maybeStartNegotiation(ch);
 }
 
@@ -76,7 +91,7 @@ export function onShutdown(ch: Channel, script: Uint8Array): void {
 /** Both `shutdown`s exchanged and no HTLC left: the funder opens the fee negotiation (or both send `closing_complete`). */
 export function maybeStartNegotiation(ch: Channel): void {
   const c = ch.s.closing;
-  if (!c?.ourScript || !c.theirScript || c.closingTx || hasPendingHtlcs(ch) || !ch.s.connected || ch.s.awaitingReestablish) return;
+  if (!c?.ourScript || c.shutdownPending || !c.theirScript || c.closingTx || hasPendingHtlcs(ch) || !ch.s.connected || ch.s.awaitingReestablish) return;
   if (c.simple) {
     if (!c.sentComplete) sendClosingComplete(ch);
     return;

@@ -11,7 +11,7 @@ import { ChannelError } from '../errors.js';
 import type { Channel } from './channel.js';
 import { secretIndex } from './commitment.js';
 import { maybeStartNegotiation } from './closing.js';
-import { awaitingRevoke, lastRevokeMessage, releaseHoldingCell } from './updates.js';
+import { awaitingRevoke, hasChangesForRemote, lastRevokeMessage, releaseHoldingCell } from './updates.js';
 
 const ZERO32 = new Uint8Array(32);
 
@@ -37,9 +37,9 @@ export function onChannelReestablish(ch: Channel, m: ChannelReestablish): Reesta
     }
     throw ChannelError.close(`channel_reestablish next_revocation_number ${m.nextRevocationNumber} is ahead of us (${s.holderCtn}) without proof`);
   }
-  if (m.nextCommitmentNumber > s.counterpartyLatestCtn + 1n) {
-    return { type: 'dataLoss', message: `peer has commitment ${m.nextCommitmentNumber - 1n}, we only signed up to ${s.counterpartyLatestCtn}: our state is stale` };
-  }
+  // BOLT 2: next_commitment_number 0, or other than what we would sign next (or resend), fails the
+  // channel. Only next_revocation_number with the secret (above) proves that we lost state.
+  if (m.nextCommitmentNumber === 0n) throw ChannelError.close('channel_reestablish next_commitment_number is 0');
   // Their copy of our last secret must match.
   const expected = s.holderCtn > 0n && m.nextRevocationNumber > 0n ? secretFor(ch, m.nextRevocationNumber - 1n) : ZERO32;
   if (m.nextRevocationNumber > 0n && !equalBytes(expected!, m.yourLastPerCommitmentSecret)) {
@@ -71,7 +71,11 @@ export function onChannelReestablish(ch: Channel, m: ChannelReestablish): Reesta
   else if (needCommit) resendCommitment(ch);
 
   if (s.announcementSigsSent && !s.announced) ch.send(ch.announcementSignaturesMessage());
-  if (s.closing?.ourScript) ch.send(makeMessage('shutdown', { channelId: s.channelId, scriptpubkey: s.closing.ourScript }));
+  // Our shutdown (retransmitted, or sent now if it waited): after any retransmitted commitment_signed.
+  if (s.closing?.ourScript && !hasChangesForRemote(ch) && (!s.closing.shutdownPending || s.holdingCell.length === 0)) {
+    delete s.closing.shutdownPending;
+    ch.send(makeMessage('shutdown', { channelId: s.channelId, scriptpubkey: s.closing.ourScript }));
+  }
   if (s.announced || (!s.announce && s.channelReadySent && s.channelReadyReceived && s.shortChannelId !== undefined)) ch.send(ch.channelUpdate());
   releaseHoldingCell(ch);
   ch.bestBlockUpdated();

@@ -85,8 +85,10 @@ export interface FeeUpdate {
 
 /** Cooperative close progress (BOLT 2 "Channel Close"). */
 export interface ClosingState {
-  /** Our `shutdown.scriptpubkey`, once sent. */
+  /** Our `shutdown.scriptpubkey`, once decided (sent unless `shutdownPending`). */
   ourScript?: Uint8Array;
+  /** Our `shutdown` waits until our updates are signed (BOLT 2: none pending on the peer's commitment). */
+  shutdownPending?: boolean;
   /** Theirs, once received. */
   theirScript?: Uint8Array;
   /** `closing_signed` negotiation (legacy): the last fee we offered and the last they offered. */

@@ -9,7 +9,7 @@ import { makeMessage } from '@ln/wire';
 import { ChannelError } from '../errors.js';
 import type { Channel } from './channel.js';
 import { commitmentBalances, pruneSettled, secretIndex } from './commitment.js';
-import { maybeStartNegotiation } from './closing.js';
+import { maybeStartNegotiation, sendShutdown } from './closing.js';
 import { dustExposureExceeded, funderFeeMsat, inFlight, outboundAddProblem } from './limits.js';
 import type { HoldingCellUpdate, HtlcRecord } from './state.js';
 
@@ -86,6 +86,7 @@ export function sendFailMalformedHtlc(ch: Channel, htlcId: bigint, sha256OfOnion
 export function sendUpdateFee(ch: Channel, feeratePerKw: number): void {
   if (!ch.s.isOutbound) throw ChannelError.ignore('only the funder sends update_fee');
   if (ch.s.phase !== 'Funded' || !ch.s.channelReadyReceived) throw ChannelError.ignore('channel is not ready');
+  if (ch.s.closing?.ourScript) throw ChannelError.ignore('the channel is closing: no new update_fee');
   if (feeratePerKw < 253) throw ChannelError.ignore(`feerate_per_kw ${feeratePerKw} is below the 253 sat/kw floor`);
   // BOLT 2: the funder must afford the new fee on both commitments while keeping its reserve.
   for (const side of ['local', 'remote'] as const) {
@@ -163,6 +164,8 @@ export function maybeSendCommitment(ch: Channel): void {
   s.lastSentWasRevoke = false;
   ch.updateMonitor([{ type: 'LatestCounterpartyCommitment', commitment: ch.counterpartyCommitmentData(info) }]);
   ch.send(makeMessage('commitment_signed', { channelId: s.channelId, signature, htlcSignature: htlcSignatures }));
+  // A shutdown that waited for our updates to be signed can follow now.
+  if (s.closing?.shutdownPending) sendShutdown(ch);
 }
 
 /** Releases the holding cell (after a `revoke_and_ack`, a monitor completion or a reconnect), then signs. */
