@@ -113,6 +113,10 @@ export class ChannelManager extends ChannelManagerCore {
       lastBlockTime: this.lastBlockTime,
       channels: this.channels.filter((c) => c.s.phase === 'Funded' || c.s.phase === 'OutboundAwaitingFundingSigned').map((c) => c.s as unknown as StateValue),
       payments: this.payments.toState(),
+      // Channels still being negotiated are not kept across a restart; the user hears that they closed.
+      unfunded: this.channels.filter((c) => c.s.phase !== 'Funded' && c.s.phase !== 'OutboundAwaitingFundingSigned' && c.s.phase !== 'Closed').map((c) => ({
+        channelId: c.s.temporaryChannelId, counterpartyNodeId: c.s.counterpartyNodeId, userChannelId: c.s.userChannelId, channelValueSat: c.s.channelValueSat,
+      })) as unknown as StateValue,
       // Events the user has not drained yet survive a restart (those the payments layer regenerates are left out).
       events: this.events.filter((e) => e.type !== 'PendingHTLCsForwardable' && e.type !== 'PaymentClaimable') as unknown as StateValue,
       closedMonitors: [...this.closedMonitors.values()] as unknown as StateValue,
@@ -156,13 +160,18 @@ export class ChannelManager extends ChannelManagerCore {
     const v = decodeState(bytes) as unknown as {
       version: number; best: { blockHash: Uint8Array; height: number }; lastBlockTime: number; channels: ChannelState[]; payments?: StateValue;
       closedMonitors?: { channelId: Uint8Array; latestMonitorUpdateId: bigint }[]; events?: ChannelEvent[];
+      unfunded?: { channelId: Uint8Array; counterpartyNodeId: Uint8Array; userChannelId: bigint; channelValueSat: bigint }[];
     };
     if (v.version !== SERIAL_VERSION && v.version !== 1) throw new ApiError(`unsupported ChannelManager format version ${v.version}`);
     const cm = new ChannelManager({ ...opts, bestBlock: v.best as BestBlock });
     cm.lastBlockTime = v.lastBlockTime;
     if (v.payments) cm.payments.fromState(v.payments);
     for (const c of v.closedMonitors ?? []) cm.closedMonitors.set(bytesToHex(c.channelId), c);
-    cm.events.push(...(v.events ?? []));
+    // Events about channels that did not survive the restart (still being negotiated) are dropped; they close instead.
+    cm.events.push(...(v.events ?? []).filter((e) => e.type !== 'FundingGenerationReady' && e.type !== 'OpenChannelRequest'));
+    for (const u of v.unfunded ?? []) {
+      cm.events.push({ type: 'ChannelClosed', channelId: u.channelId, counterpartyNodeId: u.counterpartyNodeId, userChannelId: u.userChannelId, reason: { type: 'FundingAborted', message: 'restarted before the channel was funded' }, channelCapacitySat: u.channelValueSat });
+    }
     const stale: Channel[] = [];
     const durable: [Channel, bigint][] = [];
     for (const s of v.channels) {

@@ -113,4 +113,59 @@ test('announcement_signatures is not sent before 6 confirmations', () => {
   assert.is(h.log.filter((l) => l[2] === 'announcement_signatures').length, 2, 'both at depth 6');
 });
 
+test('gap 7: a channel still being negotiated at a restart is reported closed; its stale FundingGenerationReady is dropped', () => {
+  const h = new Harness();
+  const a = h.addNode('alice');
+  const b = h.addNode('bob');
+  h.connect(a, b);
+  const temp = a.cm.createChannel(b.nodeId, 500_000n, 0n, 9n);
+  h.pump();
+  // FundingGenerationReady raised but not handled, then the process stops.
+  const stored = a.cm.serialize();
+  a.cm.getAndClearPendingEvents(); // lost with the process
+  a.events = [];
+  h.restart(a, stored);
+  assert.is(eventsOf(h, a, 'FundingGenerationReady').length, 0);
+  const closed = eventsOf(h, a, 'ChannelClosed');
+  assert.is(closed.length, 1);
+  assert.ok(equalBytes(closed[0]!.channelId, temp));
+  assert.is(closed[0]!.reason.type, 'FundingAborted');
+  assert.is(closed[0]!.userChannelId, 9n);
+});
+
+test('gap 3: manual acceptance — OpenChannelRequest, then acceptInboundChannel or rejectInboundChannel; acceptInboundChannels false refuses', () => {
+  const h = new Harness();
+  const a = h.addNode('alice');
+  const b = h.addNode('bob', { manuallyAcceptInboundChannels: true });
+  h.connect(a, b);
+  a.cm.createChannel(b.nodeId, 500_000n, 10_000n, 1n);
+  h.pump();
+  const req = take(h, b, 'OpenChannelRequest')[0]!;
+  assert.is(req.fundingSatoshis, 500_000n);
+  assert.is(req.pushMsat, 10_000n);
+  assert.is(h.log.filter((l) => l[2] === 'accept_channel').length, 0, 'nothing until the user decides');
+  b.cm.acceptInboundChannel(req.temporaryChannelId, a.nodeId, 77n);
+  h.pump();
+  const ready = take(h, a, 'FundingGenerationReady')[0]!;
+  a.cm.fundingTransactionGenerated(ready.temporaryChannelId, b.nodeId, h.fundingTx(a, ready.outputScript, 500_000n));
+  h.pump();
+  h.mine(3);
+  assert.is(take(h, b, 'ChannelReady')[0]?.userChannelId, 77n);
+  // Rejected: alice hears an error and forgets it.
+  a.cm.createChannel(b.nodeId, 400_000n, 0n, 2n);
+  h.pump();
+  const req2 = take(h, b, 'OpenChannelRequest')[0]!;
+  b.cm.rejectInboundChannel(req2.temporaryChannelId, a.nodeId);
+  h.pump();
+  assert.is(take(h, a, 'ChannelClosed')[0]?.reason.type, 'FundingAborted');
+  assert.throws(() => b.cm.acceptInboundChannel(req2.temporaryChannelId, a.nodeId, 1n), /no inbound channel request/);
+  // Inbound channels off.
+  const c = h.addNode('carol', { acceptInboundChannels: false });
+  h.connect(a, c);
+  a.cm.createChannel(c.nodeId, 300_000n, 0n, 3n);
+  h.pump();
+  assert.is(take(h, a, 'ChannelClosed')[0]?.reason.type, 'FundingAborted');
+  assert.is(c.cm.listChannels().length, 0);
+});
+
 test.run();
