@@ -67,18 +67,14 @@ export class ChainMonitor implements Watch, Listen, Confirm, PersistCompletionSi
 
   /**
    * Applies an update (strictly in order) and persists it. A gap or a replay is refused
-   * (`UnrecoverableError`), never applied — except a force-close-only update from a manager
-   * that is behind the monitor (see {@link ChannelMonitor.applyStaleForceClose}).
+   * (`UnrecoverableError`), never applied, whatever its steps: a force-close with an old id
+   * too (a stale manager closes a channel through {@link ChainMonitor.forceCloseFromMonitor}).
    */
   updateChannel(update: ChannelMonitorUpdate): ChannelMonitorUpdateStatus {
     const entry = this.entries.get(bytesToHex(update.channelId));
     if (!entry) {
       this.log.error(`updateChannel: no monitor for channel ${bytesToHex(update.channelId)}`);
       return 'UnrecoverableError';
-    }
-    if (update.updateId <= entry.monitor.latestUpdateId && entry.monitor.applyStaleForceClose(update)) {
-      // A stale manager force-closing (see ChannelMonitor.applyStaleForceClose): persist the whole monitor.
-      return this.persisted(entry, entry.monitor.latestUpdateId, this.opts.persister.updatePersistedChannel(entry.name, undefined, entry.monitor));
     }
     try {
       entry.monitor.update(update);
@@ -197,6 +193,27 @@ export class ChainMonitor implements Watch, Listen, Confirm, PersistCompletionSi
    */
   checkAgainstChannelManager(channels: readonly KnownChannel[]): MonitorMismatch[] {
     return checkMonitorsAgainstChannels(this.listMonitors().map((m) => ({ channelId: m.channelId, latestUpdateId: m.latestUpdateId })), channels);
+  }
+
+  /**
+   * Recovery only: force-closes a channel from its monitor's own state (see
+   * {@link ChannelMonitor.forceCloseFromMonitor}), then persists the whole monitor. Call it for
+   * a `MonitorAhead` finding of {@link ChainMonitor.checkAgainstChannelManager} (the stored
+   * manager is older than the monitor: its updates, whose ids the monitor already applied, are
+   * refused), or as an operator's last resort. This is the only way a force-close that does
+   * not follow the monitor's latest update id takes effect: {@link ChainMonitor.updateChannel}
+   * refuses every stale id, so nothing a peer can make the manager send closes a channel this
+   * way. Returns the persister's status (`UnrecoverableError` for an unknown channel).
+   */
+  forceCloseFromMonitor(channelId: Uint8Array, opts: { readonly shouldBroadcast?: boolean } = {}): ChannelMonitorUpdateStatus {
+    const entry = this.entries.get(bytesToHex(channelId));
+    if (!entry) {
+      this.log.error(`forceCloseFromMonitor: no monitor for channel ${bytesToHex(channelId)}`);
+      return 'UnrecoverableError';
+    }
+    entry.monitor.forceCloseFromMonitor(opts.shouldBroadcast ?? true);
+    entry.monitor.takeChanged();
+    return this.opts.persister.updatePersistedChannel(entry.name, undefined, entry.monitor);
   }
 
   /** Retries failed persists (see `Persist.retryFailed`). Call it every minute or so. */

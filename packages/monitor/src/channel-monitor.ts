@@ -150,23 +150,24 @@ export class ChannelMonitor implements Listen, Confirm {
   }
 
   /**
-   * A force-close from a channel manager that is behind this monitor (LDK's
-   * `CLOSED_CHANNEL_UPDATE_ID`): after a restart with a stale `ChannelManager`
-   * (`MonitorAhead`), the manager's next update id is one the monitor already applied, so
-   * {@link ChannelMonitor.update} would refuse it as a replay. An update holding only
-   * `ChannelForceClosed` steps whose id is not above {@link ChannelMonitor.latestUpdateId} is
-   * accepted here instead: it changes no channel state, only stops further commitment updates
-   * and (with `shouldBroadcast`) broadcasts the monitor's latest commitment, which is newer than
-   * anything the manager knows. Returns whether the update was of that kind (and applied).
+   * Recovery only: closes the channel from this monitor's own state, outside the update
+   * sequence. After a restart with a stale `ChannelManager` (`MonitorAhead` from
+   * {@link ChainMonitor.checkAgainstChannelManager}: the manager's copy is older than what the
+   * monitor applied), no update of that manager may reach the monitor (its ids are ones the
+   * monitor already applied, refused as replays by {@link ChannelMonitor.update}); LDK then
+   * closes the channel from the monitor (its `CLOSED_CHANNEL_UPDATE_ID`). This does that: no
+   * more commitment updates are accepted, and with `shouldBroadcast` (the default) the
+   * monitor's latest commitment, newer than anything the stale manager knows, is broadcast and
+   * rebroadcast every block until the funding output is spent. The update id does not move.
+   *
+   * Only recovery code or an operator may call it: nothing that arrives through `Watch` (whose
+   * ids must follow each other strictly) can force-close a channel with a stale id.
    */
-  applyStaleForceClose(update: ChannelMonitorUpdate): boolean {
-    if (!equalBytes(update.channelId, this.channelId) || update.updateId > this.st.latestUpdateId) return false;
-    if (!update.steps.length || !update.steps.every((s) => s.type === 'ChannelForceClosed')) return false;
+  forceCloseFromMonitor(shouldBroadcast = true): void {
+    if (!this.st.forceClosed) this.changed = true;
     this.st.forceClosed = true;
-    this.changed = true;
-    this.log.warn(`force-close update ${update.updateId} from a manager behind this monitor (at update ${this.st.latestUpdateId})`, { channelId: this.channelId });
-    if (update.steps.some((s) => s.type === 'ChannelForceClosed' && s.shouldBroadcast)) this.broadcastLatestHolderCommitment();
-    return true;
+    this.log.warn(`force-closed from the monitor (recovery) at update ${this.st.latestUpdateId}${shouldBroadcast ? ', broadcasting our latest commitment' : ''}`, { channelId: this.channelId });
+    if (shouldBroadcast) this.broadcastLatestHolderCommitment();
   }
 
   /**

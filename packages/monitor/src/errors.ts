@@ -12,7 +12,11 @@ export type MonitorErrorCode =
   | 'unknown_channel'
   | 'duplicate_channel'
   /** Persisting failed. */
-  | 'persist_failed';
+  | 'persist_failed'
+  /** Restart: a stored monitor cannot be read. */
+  | 'load_failed'
+  /** Restart: a channel of the manager has no monitor, or its monitor lacks updates the manager made. */
+  | 'restart_mismatch';
 
 /** Thrown by `ChannelMonitor` and `ChainMonitor` for refused updates and misuse. */
 export class MonitorError extends Error {

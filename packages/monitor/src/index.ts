@@ -14,6 +14,7 @@ export { ChainMonitor, type ChainMonitorOptions, type ChannelBalances } from './
 export type { Persist, PersistCompletionSink } from './persist/persist.js';
 export { KVStoreMonitorPersister, MONITOR_NAMESPACE, MONITOR_UPDATE_NAMESPACE, type KVStorePersisterOptions, type LoadedMonitor } from './persist/kvstore-persister.js';
 export { checkMonitorsAgainstChannels, type KnownChannel, type MonitorMismatch } from './recovery.js';
+export { loadMonitorsForRestart, reconcileWithChannelManager, RestartMismatchError, type MonitorSource, type RestoredMonitors, type RestartReconciliation } from './restart.js';
 export { encodeChannelMonitorUpdate, decodeChannelMonitorUpdate, encodeChannelMonitorInit, decodeChannelMonitorInit, WATCH_DATA_VERSION } from './data-codec.js';
 export { hasAnchors, commitmentNumberOf } from './commitments.js';
 export type { Claimable, ClaimableKind, FundingSpendKind, HtlcOutcome, OnchainView, OwnedOutput, RelevantTx, SpentBy } from './onchain/types.js';

@@ -42,26 +42,60 @@ test('Filter: the funding output at watchChannel, every output of a relevant tra
   assert.ok(env.A.broadcaster.offered.some((raw) => parseTx(raw).inputs.some((i) => equalBytes(i.prevout.txid, cheatTxid))), 'justice broadcast from Confirm-fed data');
 });
 
-test('a force-close from a manager behind the monitor (stale after a restart) is taken although its update id is stale, and broadcasts the newest commitment', () => {
+test('a force-close with a stale update id through updateChannel is refused and broadcasts nothing (whatever sends it: a stale manager, a peer-triggered close of another channel)', () => {
+  const env = new Env({ label: 'stale-refused' });
+  const p = env.pair;
+  env.advance(p.advance(state(600_000_000n)));
+  const mon = env.A.monitor.listMonitors()[0]!;
+  const latest = mon.latestUpdateId;
+  const bytes = bytesToHex(mon.serialize());
+  const before = env.A.broadcaster.offered.length;
+  const persisted = (env.A.persister as SyncPersist).writes;
+  for (const id of [1n, latest - 1n, latest]) {
+    for (const shouldBroadcast of [true, false]) {
+      assert.is(env.A.monitor.updateChannel({ channelId: mon.channelId, updateId: id, steps: [{ type: 'ChannelForceClosed', shouldBroadcast }] }), 'UnrecoverableError', `id ${id}`);
+    }
+  }
+  assert.is(env.A.broadcaster.offered.length, before, 'nothing broadcast');
+  assert.is(bytesToHex(mon.serialize()), bytes, 'the monitor is unchanged');
+  assert.is(mon.state.forceClosed, false);
+  assert.is((env.A.persister as SyncPersist).writes, persisted, 'nothing written');
+  env.mine(3);
+  assert.is(env.A.broadcaster.offered.length, before, 'and nothing later either');
+  // The next id is still taken: the channel goes on.
+  const next = p.advance(state(590_000_000n));
+  env.advance(next);
+  assert.ok(mon.latestUpdateId > latest);
+});
+
+test('forceCloseFromMonitor (recovery after MonitorAhead): broadcasts the newest commitment, persists the monitor, leaves the update id alone; later commitment updates are refused', () => {
   const env = new Env({ label: 'stale-close' });
   const p = env.pair;
   env.advance(p.advance(state(600_000_000n)));
   const mon = env.A.monitor.listMonitors()[0]!;
   const latest = mon.latestUpdateId;
   assert.ok(latest >= 2n);
+  // A manager restored from an older copy knows update latest-1 at most.
+  const [mm] = env.A.monitor.checkAgainstChannelManager([{ channelId: mon.channelId, latestUpdateId: latest - 1n }]);
+  assert.is(mm!.type, 'MonitorAhead');
   const newest = mon.unsafeGetLatestHolderCommitmentTx();
   assert.is(newest.commitmentNumber, mon.state.holderCurrent.commitmentNumber);
   const before = env.A.broadcaster.offered.length;
-  // The stale manager thinks it is at update latest-1: its force-close comes as update `latest`.
-  const status = env.A.monitor.updateChannel({ channelId: mon.channelId, updateId: latest, steps: [{ type: 'ChannelForceClosed', shouldBroadcast: true }] });
-  assert.is(status, 'Completed');
+  const writes = (env.A.persister as SyncPersist).writes;
+  assert.is(env.A.monitor.forceCloseFromMonitor(mm!.channelId), 'Completed');
+  assert.is((env.A.persister as SyncPersist).writes, writes + 1, 'the whole monitor written');
+  const stored = ChannelMonitor.deserialize((env.A.persister as SyncPersist).stored.get(mon.persistenceKey)!, { secp: env.secp, signerProvider: p.side('A').km, broadcaster: env.A.broadcaster, feeEstimator: env.fees });
+  assert.is(stored.state.forceClosed, true, 'durably closed');
+  assert.is(stored.state.broadcastHolder, true);
   assert.is(mon.latestUpdateId, latest, 'the update id does not move');
-  assert.is(mon.state.forceClosed, true);
   const sent = env.A.broadcaster.offered.slice(before);
   assert.is(sent.length, 1);
   assert.is(bytesToHex(sent[0]!), bytesToHex(newest.raw), 'the newest commitment, as the getter signed it');
-  // Anything else with a stale id is still a replay.
+  // Anything with a stale id is still a replay; a new commitment after the close is refused.
   assert.is(env.A.monitor.updateChannel({ channelId: mon.channelId, updateId: latest, steps: [{ type: 'PaymentPreimage', paymentPreimage: new Uint8Array(32) }] }), 'UnrecoverableError');
+  const c = p.commit('A', state(590_000_000n));
+  assert.is(env.A.monitor.updateChannel({ ...c.A[0]!, updateId: latest + 1n }), 'UnrecoverableError');
+  assert.is(env.A.monitor.forceCloseFromMonitor(new Uint8Array(32)), 'UnrecoverableError', 'unknown channel');
   env.mine(1);
   assert.ok(env.A.monitorEvents.some((e) => e.type === 'CommitmentTxConfirmed'));
   env.assertNoInvalid();

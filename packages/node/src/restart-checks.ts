@@ -35,7 +35,8 @@ export function checkMonitorsAgainstManager(cm: ChannelManager, chainMonitor: Ch
     }
     if (mm.type === 'MonitorAhead') {
       log.warn(`stored channel manager is older than the monitor of ${bytesToHex(mm.channelId)}: force-closing it from the monitor`);
-      chainMonitor.getMonitor(mm.channelId)!.broadcastLatestHolderCommitment();
+      // The explicit recovery call: the stale manager's own updates (old ids) would be refused.
+      chainMonitor.forceCloseFromMonitor(mm.channelId);
       closed.push(bytesToHex(mm.channelId));
     }
   }

@@ -10,7 +10,10 @@ import type { Block, BlockHeader, ChannelMonitorInit, ChannelMonitorUpdate, Chan
 import { ChannelManager, type ChannelEvent, type UserConfigOverrides } from '@ln/channel';
 import { bytesToHex, equalBytes, type Secp256k1 } from '@ln/crypto';
 import { NetworkGraph, P2PGossipSync } from '@ln/gossip';
-import { ChainMonitor, encodeChannelMonitorInit, encodeChannelMonitorUpdate, KVStoreMonitorPersister, type MonitorMismatch, type MonitorUserEvent } from '@ln/monitor';
+import {
+  ChainMonitor, encodeChannelMonitorInit, encodeChannelMonitorUpdate, KVStoreMonitorPersister, loadMonitorsForRestart, reconcileWithChannelManager, RestartMismatchError,
+  type MonitorMismatch, type MonitorUserEvent,
+} from '@ln/monitor';
 import { DeterministicEntropySource, type MemoryChain, type ChainListener, testSeed } from '@ln/test-kit';
 import { KeysManager } from '@ln/transactions';
 import { Features, type KnownMessage } from '@ln/wire';
@@ -192,25 +195,21 @@ export class HarnessNode {
     const keys = this.makeKeys();
     this.buildMonitorSide(keys);
     this.buildGossip();
-    const { monitors, errors } = await this.persister.readAllChannelMonitors({
+    // The restart sequence of @ln/monitor's README ("Restart"): monitors first.
+    const restored = await loadMonitorsForRestart(this.persister, this.chainMonitor, {
       secp: this.secp, signerProvider: keys, broadcaster: this.chain.broadcaster, feeEstimator: this.spec.monitorFees ?? this.spec.fees, filter: this.chain.filter,
       ...(this.spec.logger ? { logger: this.spec.logger } : {}),
     });
-    if (errors.length) throw new Error(`${this.name}: stored monitors failed to load: ${errors.map((e) => `${e.name}: ${e.error.message}`).join('; ')}`);
-    for (const m of monitors) {
-      if (this.chainMonitor.loadExistingMonitor(m.monitor) !== 'Completed') throw new Error(`${this.name}: monitor ${m.name} loaded twice`);
-    }
+    const monitors = restored.loaded;
     const bytes = await this.store.read(MANAGER_NAMESPACE, '', MANAGER_KEY);
     if (!bytes) throw new Error(`${this.name}: no stored ChannelManager (the first one is written at start)`);
     const forcedBefore = new Map(monitors.map((m) => [bytesToHex(m.monitor.channelId), m.monitor.state.broadcastHolder]));
     const loaded = monitors.map((m) => ({ channelId: m.monitor.channelId, latestUpdateId: m.monitor.latestUpdateId, replayedUpdates: m.replayedUpdates }));
     // The manager marks its in-flight updates the monitors have as done, and replays the rest.
-    this.cm = ChannelManager.deserialize(bytes, this.managerOptions(keys), {
-      monitors: loaded.map((m) => ({ channelId: m.channelId, latestUpdateId: m.latestUpdateId })),
-    });
+    this.cm = ChannelManager.deserialize(bytes, this.managerOptions(keys), { monitors: restored.monitorUpdateIds });
     await this.persistManager();
     // Replay the blocks each part has not seen (monitors and the manager have their own tips).
-    const from = Math.min(this.cm.currentBestBlock().height, ...monitors.map((m) => m.monitor.bestBlock.height));
+    const from = Math.min(this.cm.currentBestBlock().height, restored.replayFrom?.height ?? Infinity);
     for (let h = from + 1; h <= this.chain.tipHeight; h++) {
       const block = this.chain.getBlock(h)!;
       this.chainMonitor.blockConnected(block, h);
@@ -221,21 +220,19 @@ export class HarnessNode {
     const closedByManager = loaded.filter((m) => !forcedBefore.get(bytesToHex(m.channelId)) && this.chainMonitor.getMonitor(m.channelId)!.state.broadcastHolder).map((m) => m.channelId);
     const replayedByManager = loaded.reduce((n, m) => n + Number(this.chainMonitor.getMonitor(m.channelId)!.latestUpdateId - m.latestUpdateId), 0);
     const known = this.cm.allChannels().filter((c) => c.s.phase === 'Funded' && c.s.monitorCreated).map((c) => ({ channelId: c.channelId, latestUpdateId: c.s.latestMonitorUpdateId }));
-    const mismatches = this.chainMonitor.checkAgainstChannelManager(known);
-    const forceClosedStale: Uint8Array[] = [...closedByManager];
-    for (const mm of mismatches) {
-      if (mm.type === 'MissingMonitor' || mm.type === 'MonitorBehind') {
-        throw new Error(`${this.name}: cannot resume: ${mm.type} for a channel (manager at update ${mm.managerUpdateId}${'monitorUpdateId' in mm ? `, monitor at ${mm.monitorUpdateId}` : ''})`);
-      }
-      if (mm.type === 'MonitorAhead') {
-        // LDK: "a ChannelManager is stale compared to the current ChannelMonitor": close the
-        // channel; the monitor (which takes the manager's force-close although its update id is
-        // stale, see ChannelMonitor.applyStaleForceClose) broadcasts the newest commitment.
-        const peer = this.chainMonitor.getMonitor(mm.channelId)!.counterpartyNodeId;
-        this.cm.forceCloseChannel(mm.channelId, peer, 'our ChannelManager was stale after a restart');
-        forceClosedStale.push(mm.channelId);
-      }
+    // MissingMonitor / MonitorBehind cannot be repaired (the manager keeps no copy of those
+    // updates): RestartMismatchError. MonitorAhead (LDK: "a ChannelManager is stale compared to
+    // the current ChannelMonitor"): closed from the monitor, which holds the newest commitment
+    // (ChainMonitor.forceCloseFromMonitor; the stale manager's own force-close would be refused).
+    let reconciled;
+    try {
+      reconciled = reconcileWithChannelManager(this.chainMonitor, known);
+    } catch (e) {
+      if (e instanceof RestartMismatchError) throw new Error(`${this.name}: ${e.message}`);
+      throw e;
     }
+    const mismatches = reconciled.mismatches;
+    const forceClosedStale: Uint8Array[] = [...closedByManager, ...reconciled.forceClosed];
     this.subscribe();
     await this.persistManager();
     return {
