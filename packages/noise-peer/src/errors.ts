@@ -15,9 +15,17 @@ export type NoiseErrorCode =
   /** A message longer than 65535 bytes. */
   | 'message_too_long'
   /** The handshake is not in the state this call needs. */
-  | 'bad_state';
+  | 'bad_state'
+  /** `PeerManager` refused a new connection: too many are still in the handshake or `init`. */
+  | 'too_many_pending'
+  /** `PeerManager` was given a descriptor it already has. */
+  | 'duplicate_descriptor';
 
-/** Thrown by the handshake and transport; `act` says which act failed, when one did. */
+/**
+ * Thrown by the handshake and transport (`act` says which act failed, when one did), and by
+ * `PeerManager` when it refuses a connection (`too_many_pending`, `duplicate_descriptor`,
+ * `bad_pubkey` for an invalid node id to dial).
+ */
 export class NoiseError extends Error {
   override readonly name = 'NoiseError';
   constructor(

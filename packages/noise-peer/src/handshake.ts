@@ -5,7 +5,7 @@
  */
 import { decryptWithAD, encryptWithAD, hkdf, mixHash } from './cipher.js';
 import { NoiseError } from './errors.js';
-import type { NoiseCrypto, StaticKey } from './keys.js';
+import { isValidNodeId, type NoiseCrypto, type StaticKey } from './keys.js';
 import { NoiseTransport } from './transport.js';
 
 const PROTOCOL_NAME = new TextEncoder().encode('Noise_XK_secp256k1_ChaChaPoly_SHA256');
@@ -54,10 +54,14 @@ export class NoiseHandshake {
   }
 
   /**
-   * Starts a handshake as initiator towards `remoteStatic` (the peer's node id) and returns act
-   * one. `ephemeralSecret` is for test vectors only; by default a fresh key is drawn.
+   * Starts a handshake as initiator towards `remoteStatic` (the peer's 33-byte node id) and
+   * returns act one (BOLT 8 "Act One", sender side). `ephemeralSecret` is the act's ephemeral
+   * key `e`: the caller draws a fresh 32-byte secret for every handshake (`PeerManager` takes
+   * it from its `EntropySource`); test vectors pass theirs. Throws `NoiseError` `bad_pubkey`
+   * when `remoteStatic` is not a valid compressed point.
    */
   static initiate(c: NoiseCrypto, localStatic: StaticKey, remoteStatic: Uint8Array, ephemeralSecret: Uint8Array): { handshake: NoiseHandshake; actOne: Uint8Array } {
+    if (!isValidNodeId(c.secp, remoteStatic)) throw new NoiseError('bad_pubkey', 'the remote node id is not a valid 33-byte compressed public key');
     const hs = new NoiseHandshake(c, localStatic, ephemeralSecret, remoteStatic, 'initiator_awaiting_act2', remoteStatic);
     const e = c.secp.publicKeyCreate(ephemeralSecret);
     hs.h = mixHash(c, hs.h, e);

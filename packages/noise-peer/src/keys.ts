@@ -17,3 +17,11 @@ export interface StaticKey {
 export function staticKeyFromSecret(secp: Secp256k1, secret: Uint8Array): StaticKey {
   return { publicKey: secp.publicKeyCreate(secret), ecdh: (pub) => secp.ecdh(secret, pub) };
 }
+
+/**
+ * Whether `id` is a node id BOLT 8 can dial: a 33-byte compressed secp256k1 point (BOLT 8
+ * "Handshake Exchange": `rs` is the responder's 33-byte compressed public key).
+ */
+export function isValidNodeId(secp: Secp256k1, id: Uint8Array): boolean {
+  return id instanceof Uint8Array && id.length === 33 && (id[0] === 2 || id[0] === 3) && secp.isValidPublicKey(id);
+}

@@ -65,7 +65,11 @@ export interface PeerManagerConfig {
   readonly channelHandler: ChannelMessageHandler;
   readonly routingHandler: RoutingMessageHandler;
   readonly customHandler?: CustomMessageHandler;
-  /** Chains we are on (`init`'s `networks`); a peer sharing none is disconnected. */
+  /**
+   * Chains we are on (`init`'s `networks`, BOLT 1); a peer whose `networks` share none is
+   * disconnected. Unset: the channel handler's `getChainHashes()`; when that is `undefined`
+   * too, we send no `networks` and accept any chain.
+   */
   readonly chainHashes?: readonly Uint8Array[];
   readonly logger?: Logger;
   readonly limits?: Partial<PeerLimits>;

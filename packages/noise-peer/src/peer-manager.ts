@@ -14,6 +14,7 @@ import {
 import { NoiseError } from './errors.js';
 import { ACT_ONE_SIZE, ACT_THREE_SIZE, ACT_TWO_SIZE, NoiseHandshake } from './handshake.js';
 import { DEFAULT_PEER_LIMITS, type PeerLimits, type PeerManagerConfig, type SocketDescriptor } from './peer-config.js';
+import { isValidNodeId } from './keys.js';
 import { MAX_MESSAGE_SIZE, type NoiseTransport } from './transport.js';
 
 export * from './peer-config.js';
@@ -47,6 +48,22 @@ interface Peer {
 
 const EMPTY = new Uint8Array(0);
 const hex = (b: Uint8Array) => Array.from(b, (x) => x.toString(16).padStart(2, '0')).join('');
+
+/** At most this many bytes of a peer's `error`/`warning` data go into a log line. */
+const MAX_LOGGED_DATA = 512;
+
+/**
+ * A peer's `error` or `warning` data for a log line. BOLT 1: "if `data` is not composed solely
+ * of printable ASCII characters (For reference: the printable character set includes byte
+ * values 32 through 126, inclusive): SHOULD NOT print out `data` verbatim". Printable ASCII is
+ * printed as text, anything else as hex (`hex:` prefix); long data is cut (its length said).
+ */
+export function printablePeerData(data: Uint8Array): string {
+  const shown = data.length > MAX_LOGGED_DATA ? data.subarray(0, MAX_LOGGED_DATA) : data;
+  const more = data.length > MAX_LOGGED_DATA ? `… (${data.length} bytes)` : '';
+  if (shown.every((b) => b >= 32 && b <= 126)) return String.fromCharCode(...shown) + more;
+  return `hex:${hex(shown)}${more}`;
+}
 const GOSSIP = new Set(['channel_announcement', 'node_announcement', 'channel_update']);
 const ROUTING = new Set(['query_channel_range', 'reply_channel_range', 'query_short_channel_ids', 'reply_short_channel_ids_end', 'gossip_timestamp_filter']);
 
@@ -80,18 +97,19 @@ export class PeerManager {
     return this.byNodeId.get(hex(nodeId))?.theirInit;
   }
 
+  /** Connections still in the handshake or waiting for the peer's `init` (the timer ends both alike). */
   private pendingHandshakes(): number {
     let n = 0;
-    for (const p of this.peers.values()) if (p.handshake) n++;
+    for (const p of this.peers.values()) if (p.handshake || !p.theirInit) n++;
     return n;
   }
 
   private newPeer(descriptor: SocketDescriptor, inbound: boolean): Peer {
-    if (this.peers.has(descriptor)) throw new Error('descriptor already registered');
+    if (this.peers.has(descriptor)) throw new NoiseError('duplicate_descriptor', 'descriptor already registered');
     if (this.pendingHandshakes() >= this.limits.maxPendingHandshakes) {
-      const why = `too many connections in the handshake (${this.limits.maxPendingHandshakes})`;
+      const why = `too many connections in the handshake or init (${this.limits.maxPendingHandshakes})`;
       this.log.warn(`refusing ${inbound ? 'inbound' : 'outbound'} connection: ${why}`);
-      throw new Error(why);
+      throw new NoiseError('too_many_pending', why);
     }
     const peer: Peer = {
       descriptor, inbound, buffer: EMPTY, queue: [], queuedBytes: 0, readPaused: false, awaitingPong: false, handshakeTicks: 0, gossipDropped: 0, wantsGossip: false,
@@ -101,8 +119,14 @@ export class PeerManager {
     return peer;
   }
 
-  /** Starts an outbound connection to `theirNodeId`; returns act one, which the caller must send first. */
+  /**
+   * Starts an outbound connection to `theirNodeId`; returns act one, which the caller must send
+   * first. Throws `NoiseError` (and registers nothing) when `theirNodeId` is not a valid
+   * compressed public key (`bad_pubkey`), the descriptor is already registered, or too many
+   * connections are pending (`too_many_pending`).
+   */
   newOutboundConnection(theirNodeId: Uint8Array, descriptor: SocketDescriptor): Uint8Array {
+    if (!isValidNodeId(this.config.crypto.secp, theirNodeId)) throw new NoiseError('bad_pubkey', 'the node id to dial is not a valid 33-byte compressed public key');
     const peer = this.newPeer(descriptor, false);
     const { handshake, actOne } = NoiseHandshake.initiate(this.config.crypto, this.config.nodeKey, theirNodeId, this.config.entropy.getSecureRandomBytes());
     peer.handshake = handshake;
@@ -110,7 +134,11 @@ export class PeerManager {
     return actOne;
   }
 
-  /** Registers an inbound connection; it will wait for act one. Throws when too many handshakes are pending. */
+  /**
+   * Registers an inbound connection; it will wait for act one. Throws `NoiseError`
+   * `too_many_pending` when too many connections are in the handshake or `init`, and
+   * `duplicate_descriptor` for a descriptor already registered.
+   */
   newInboundConnection(descriptor: SocketDescriptor): void {
     const peer = this.newPeer(descriptor, true);
     peer.handshake = NoiseHandshake.respond(this.config.crypto, this.config.nodeKey, this.config.entropy.getSecureRandomBytes());
@@ -211,8 +239,14 @@ export class PeerManager {
     return Features.fromBits([...a, ...b]);
   }
 
+  /** Our chains: `config.chainHashes`, else the channel handler's `getChainHashes()` (`undefined`: any). */
+  private ourChains(): readonly Uint8Array[] | undefined {
+    return this.config.chainHashes ?? this.config.channelHandler.getChainHashes();
+  }
+
   private sendInit(peer: Peer): void {
-    const tlvs = this.config.chainHashes ? { networks: [...this.config.chainHashes] } : {};
+    const chains = this.ourChains();
+    const tlvs = chains ? { networks: [...chains] } : {};
     this.sendMessage(peer, makeMessage('init', { globalfeatures: new Uint8Array(0), features: this.ourInitFeatures(peer.nodeId!).toBytes(), tlvs }));
   }
 
@@ -234,10 +268,10 @@ export class PeerManager {
         peer.awaitingPong = false;
         return;
       case 'warning':
-        this.log.warn(`warning from peer: ${new TextDecoder().decode(msg.data)}`, { peerId: nodeId, channelId: msg.channelId });
+        this.log.warn(`warning from peer: ${printablePeerData(msg.data)}`, { peerId: nodeId, channelId: msg.channelId });
         return;
       case 'error':
-        this.log.warn(`error from peer: ${new TextDecoder().decode(msg.data)}`, { peerId: nodeId, channelId: msg.channelId });
+        this.log.warn(`error from peer: ${printablePeerData(msg.data)}`, { peerId: nodeId, channelId: msg.channelId });
         this.callHandler(peer, () => this.config.channelHandler.handleError(nodeId, msg));
         return;
       case 'unknown': {
@@ -279,7 +313,7 @@ export class PeerManager {
     if (missing.length) return this.disconnect(peer, `peer requires feature bit(s) we do not support: ${missing.join(', ')}`);
     const deps = theirs.validate().filter((p: { kind: string }) => p.kind === 'missing_dependency');
     if (deps.length) return this.disconnect(peer, `peer's features miss a dependency: ${deps.map((d: { message: string }) => d.message).join('; ')}`);
-    const ourChains = this.config.chainHashes;
+    const ourChains = this.ourChains();
     const theirChains = init.tlvs.networks;
     if (ourChains && theirChains && !theirChains.some((c) => ourChains.some((o) => hex(o) === hex(c)))) {
       return this.disconnect(peer, 'peer shares no chain with us (init networks)');
@@ -465,6 +499,17 @@ export class PeerManager {
   /** The reason of the last disconnect the manager decided (for logs and tests). */
   lastDisconnectReason: string | undefined;
 
+  /**
+   * Closes the connection on `descriptor` because of something its adapter saw (e.g. a
+   * WebSocket text frame, which is no part of a BOLT 8 stream): logged at `warn` with
+   * `reason`, reported as a `disconnected` event with `byUs`, then `disconnectSocket` is
+   * called. Does nothing for a descriptor the manager does not know.
+   */
+  disconnectDescriptor(descriptor: SocketDescriptor, reason: string): void {
+    const p = this.peers.get(descriptor);
+    if (p) this.disconnect(p, reason);
+  }
+
   /** Disconnects a peer by node id. */
   disconnectByNodeId(nodeId: Uint8Array, reason = 'requested'): void {
     const p = this.byNodeId.get(hex(nodeId));
@@ -482,7 +527,7 @@ export class PeerManager {
         const p = this.byNodeId.get(hex(ev.nodeId));
         if (!p) continue;
         if (ev.type === 'SendMessage') this.sendMessage(p, ev.msg, GOSSIP.has(ev.msg.type));
-        else this.applyAction(p, ev.action, 'handler error action');
+        else this.applyAction(p, ev.action, `a handler asked: ${ev.action.type}`);
       }
     }
     for (const [nodeId, type, payload] of this.config.customHandler?.getAndClearPendingCustomMessages() ?? []) {

@@ -127,8 +127,10 @@ function wire(pm: PeerManager, d: WebSocketDescriptor, opts: WebSocketAdapterOpt
     const bytes = frameBytes(ev.data);
     if (!bytes) {
       // A text frame (or a Blob: binaryType was changed) is not part of a BOLT 8 stream.
-      ws.close(1000);
-      return closed();
+      gone = true;
+      pm.disconnectDescriptor(d, `a ${typeof ev.data === 'string' ? 'text' : 'non-binary'} WebSocket frame: BOLT 8 is carried in binary frames only`);
+      opts.onEvent?.();
+      return;
     }
     // Pause before processEvents: its flush may already resume reading (sendData with
     // resumeRead), and pausing after that would leave the socket paused for good.

@@ -1,109 +1,10 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import fc from 'fast-check';
-import { loadNativeSecp256k1, nodeSymmetric } from '@ln/crypto/node';
-import type { LogRecord, Logger } from '@ln/chain-interfaces';
+import type { LogRecord } from '@ln/chain-interfaces';
 import { Features, IgnoringMessageHandler, LightningError, chainHashOf, encodeMessage, makeMessage, type ChannelMessageHandler, type Init, type MessageSendEvent, type RoutingMessageHandler } from '@ln/wire';
-import { NoiseError, PeerManager, staticKeyFromSecret, type PeerEvent, type PeerLimits, type SocketDescriptor } from '@ln/noise-peer';
-
-const secp = loadNativeSecp256k1();
-const crypto = { secp, sym: nodeSymmetric };
-let entropyCounter = 0;
-const entropy = { getSecureRandomBytes: () => new Uint8Array(32).fill((++entropyCounter % 250) + 1) };
-
-/** A channel handler that records what it is given and can queue messages. */
-function recordingChannelHandler(features = Features.empty().withOptional('var_onion_optin')) {
-  const calls: [string, string][] = [];
-  const pending: MessageSendEvent[] = [];
-  const connected: Uint8Array[] = [];
-  const base = {
-    calls, pending, connected,
-    peerConnected: (id: Uint8Array, _init: Init) => (connected.push(id), true),
-    peerDisconnected: (id: Uint8Array) => calls.push(['disconnected', String(id[1])]),
-    providedInitFeatures: () => features,
-    providedNodeFeatures: () => features,
-    getAndClearPendingMsgEvents: () => pending.splice(0),
-    getChainHashes: () => undefined,
-  };
-  return new Proxy(base, {
-    get(t, prop: string) {
-      if (prop in t) return (t as Record<string, unknown>)[prop];
-      if (prop.startsWith('handle')) return (_id: Uint8Array, msg: { type: string }) => {
-        calls.push([prop, msg.type]);
-        if (msg.type === 'shutdown') throw new LightningError('we refuse', { type: 'DisconnectPeer' });
-      };
-      return undefined;
-    },
-  }) as unknown as ChannelMessageHandler & typeof base;
-}
-
-/** Two in-memory sockets wired to each other; `pump` delivers until quiet. */
-class Wire {
-  queue: [PeerManager, SocketDescriptor, Uint8Array][] = [];
-  closed = new Set<SocketDescriptor>();
-  accept = Infinity;
-  /** Per-socket limit on what `sendData` takes (default: unlimited). */
-  acceptFrom = new Map<SocketDescriptor, number>();
-  descriptor(owner: () => PeerManager, other: () => [PeerManager, SocketDescriptor]): SocketDescriptor {
-    const self: SocketDescriptor = {
-      sendData: (data) => {
-        if (this.closed.has(self)) return 0;
-        const n = Math.min(data.length, this.accept, this.acceptFrom.get(self) ?? Infinity);
-        if (n > 0) this.queue.push([...other(), data.slice(0, n)]);
-        return n;
-      },
-      disconnectSocket: () => {
-        this.closed.add(self);
-        const [pm, d] = other();
-        this.closed.add(d);
-        pm.socketDisconnected(d);
-      },
-    };
-    return self;
-  }
-  pump(...pms: PeerManager[]): void {
-    for (let i = 0; i < 1000; i++) {
-      for (const pm of pms) pm.processEvents();
-      const next = this.queue.shift();
-      if (!next) return;
-      const [pm, d, data] = next;
-      if (!this.closed.has(d)) pm.readEvent(d, data);
-    }
-  }
-}
-
-function pair(opts: { aFeatures?: Features; bFeatures?: Features; aChains?: Uint8Array[]; bChains?: Uint8Array[]; aLimits?: Partial<PeerLimits>; bLimits?: Partial<PeerLimits>; bRouting?: RoutingMessageHandler; bLogger?: Logger } = {}) {
-  const events: { a: PeerEvent[]; b: PeerEvent[] } = { a: [], b: [] };
-  const ha = recordingChannelHandler(opts.aFeatures);
-  const hb = recordingChannelHandler(opts.bFeatures);
-  const ra = new IgnoringMessageHandler();
-  const rb = opts.bRouting ?? new IgnoringMessageHandler();
-  const a = new PeerManager({ crypto, nodeKey: staticKeyFromSecret(secp, new Uint8Array(32).fill(0xa1)), entropy, channelHandler: ha, routingHandler: ra, chainHashes: opts.aChains, limits: opts.aLimits, onEvent: (e) => events.a.push(e) });
-  const b = new PeerManager({ crypto, nodeKey: staticKeyFromSecret(secp, new Uint8Array(32).fill(0xb2)), entropy, channelHandler: hb, routingHandler: rb, chainHashes: opts.bChains, limits: opts.bLimits, logger: opts.bLogger, onEvent: (e) => events.b.push(e) });
-  const wire = new Wire();
-  let da!: SocketDescriptor;
-  let db!: SocketDescriptor;
-  da = wire.descriptor(() => a, () => [b, db]);
-  db = wire.descriptor(() => b, () => [a, da]);
-  b.newInboundConnection(db);
-  const act1 = a.newOutboundConnection(b.nodeId, da);
-  da.sendData(act1, false);
-  wire.pump(a, b);
-  return { a, b, ha, hb, wire, da, db, events };
-}
-
-/** Messages of `type` a manager's onEvent saw going `direction`. */
-const count = (evs: PeerEvent[], direction: 'in' | 'out', type: string) => evs.filter((e) => e.type === 'message' && e.direction === direction && e.msg.type === type).length;
-
-/** Takes every chunk queued for `pm` off the wire and joins them, as one large read would deliver them. */
-function joinQueued(wire: Wire, pm: PeerManager): Uint8Array {
-  const mine = wire.queue.filter((q) => q[0] === pm);
-  wire.queue = wire.queue.filter((q) => q[0] !== pm);
-  const out = new Uint8Array(mine.reduce((n, q) => n + q[2].length, 0));
-  let at = 0;
-  for (const q of mine) out.set(q[2], at), (at += q[2].length);
-  return out;
-}
+import { NoiseError, PeerManager, staticKeyFromSecret, type PeerEvent, type SocketDescriptor } from '@ln/noise-peer';
+import { Wire, count, crypto, entropy, joinQueued, pair, recordingChannelHandler, secp } from './helpers/memory.js';
 
 test('handshake and init exchange: both handlers see the other node connected', () => {
   const { a, b, ha, hb } = pair();
@@ -182,7 +83,6 @@ test('bad input: garbage act one, a bad version, bytes after a failed MAC: the p
 });
 
 test('handshake timeout and the cap on pending handshakes', () => {
-  const { b } = pair();
   let closed = 0;
   const mk = (): SocketDescriptor => ({ sendData: (x) => x.length, disconnectSocket: () => closed++ });
   const pm = new PeerManager({ crypto, nodeKey: staticKeyFromSecret(secp, new Uint8Array(32).fill(5)), entropy, channelHandler: recordingChannelHandler(), routingHandler: new IgnoringMessageHandler(), limits: { maxPendingHandshakes: 3 } });
@@ -193,8 +93,8 @@ test('handshake timeout and the cap on pending handshakes', () => {
   assert.is(closed, 0);
   pm.timerTickOccurred();
   assert.is(closed, 3, 'all three idle handshakes timed out');
-  pm.newInboundConnection(mk());
-  assert.ok(b);
+  for (let i = 0; i < 3; i++) pm.newInboundConnection(mk());
+  assert.throws(() => pm.newInboundConnection(mk()), (e: unknown) => e instanceof NoiseError && e.code === 'too_many_pending', 'the timed-out ones no longer count; three new ones fill the cap again');
 });
 
 test('backpressure: a peer that stops reading pauses our reads, drops gossip, and is finally disconnected', () => {
@@ -213,7 +113,7 @@ test('backpressure: a peer that stops reading pauses our reads, drops gossip, an
 });
 
 test('backpressure: with a full outbound buffer, reads from that peer are paused until it drains', () => {
-  const { a, b, ha, wire, da } = pair();
+  const { a, b, ha, hb, wire, da } = pair();
   wire.acceptFrom.set(da, 0); // a → b is stuck; b → a still flows
   const msg = makeMessage('update_fee', { channelId: new Uint8Array(32), feeratePerKw: 1 });
   for (let i = 0; i < 25_000; i++) ha.pending.push({ type: 'SendMessage', nodeId: b.nodeId, msg }); // ~1.5 MB queued
@@ -223,12 +123,14 @@ test('backpressure: with a full outbound buffer, reads from that peer are paused
   const next = wire.queue.shift()!;
   assert.is(next[0], a);
   assert.is(a.readEvent(next[1], next[2]), true, 'a asks its caller to pause reading from b');
+  assert.ok(a.bufferedInboundBytes(b.nodeId)! > 0, "b's ping is held, not handled");
   wire.acceptFrom.delete(da);
   a.writeBufferSpaceAvail(da);
-  wire.pump(a, b);
+  while (wire.queue.length) wire.pump(a, b);
   assert.is(a.getPeerNodeIds().length, 1, 'once drained, the peer stays');
   assert.is(b.getPeerNodeIds().length, 1);
-  assert.ok(encodeMessage(msg).length > 0);
+  assert.is(hb.calls.filter((c) => c[0] === 'handleUpdateFee').length, 25_000, 'every message queued while b did not read arrived');
+  assert.is(a.bufferedInboundBytes(b.nodeId), 0, "b's ping was handled after the drain");
 });
 
 test('a burst of pings in one read: handling stops while the answers are queued, the rest is held, and it is all answered once the socket drains', () => {

@@ -2,7 +2,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { nobleSymmetric } from '@ln/crypto';
 import { loadNativeSecp256k1 } from '@ln/crypto/node';
-import { ErroringMessageHandler, Features, IgnoringMessageHandler } from '@ln/wire';
+import { ErroringMessageHandler, IgnoringMessageHandler } from '@ln/wire';
 import { PeerManager, staticKeyFromSecret } from '@ln/noise-peer';
 import { connect, listen } from '@ln/noise-peer/node';
 
@@ -46,7 +46,8 @@ test('over TCP: a wrong remote key fails the handshake on both sides', async () 
   const d = await connect(client, wrong, '127.0.0.1', l.port);
   assert.ok(await until(() => d.socket.destroyed), 'the connection is closed');
   assert.is(client.getPeerNodeIds().length + server.getPeerNodeIds().length, 0);
-  assert.ok(Features.empty());
+  assert.ok(await until(() => server.lastDisconnectReason !== undefined));
+  assert.match(server.lastDisconnectReason!, 'act 1: MAC does not verify', 'the responder names why: act one was made for another key');
   await l.close();
 });
 

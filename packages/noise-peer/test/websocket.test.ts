@@ -55,6 +55,10 @@ test('WebSocket: connectWebSocketNode (ws) to listenWebSocket; a wrong node id f
   await new Promise((r) => raw.once('open', r));
   raw.send('hello');
   assert.ok(await until(() => raw.readyState === WebSocket.CLOSED));
+  const refused = disconnects(server).at(-1)!;
+  assert.match(refused.reason, 'a text WebSocket frame: BOLT 8 is carried in binary frames only');
+  assert.ok(refused.byUs, 'the server closed it');
+  assert.ok(server.logs.some((r) => r.level === 'warn' && r.message === `disconnecting: ${refused.reason}`), 'the reason is logged');
   assert.is(server.pm.getPeerNodeIds().length, 1, 'the healthy peer is undisturbed');
   await l.close();
 });
