@@ -448,7 +448,7 @@ export class ChannelManagerCore implements ChannelMessageHandler, Listen, Confir
     this.withChannel(theirNodeId, msg.temporaryChannelId, 'accept_channel', (ch) => {
       const s = ch.s;
       if (s.phase !== 'OutboundAwaitingAccept') throw ChannelError.close(`accept_channel in phase ${s.phase}`);
-      checkAcceptChannel(this.secp, msg, { config: this.config, ourParams: s.ourParams, fundingSat: s.channelValueSat, sentChannelType: s.channelType });
+      checkAcceptChannel(this.secp, msg, { config: this.config, ourParams: s.ourParams, fundingSat: s.channelValueSat, sentChannelType: s.channelType, pushMsat: s.pushMsat, feeratePerKw: s.initialFeeratePerKw, anchors: s.anchors });
       s.theirParams = paramsOf(msg);
       s.counterpartyPubkeys = { fundingPubkey: msg.fundingPubkey, revocationBasepoint: msg.revocationBasepoint, paymentPoint: msg.paymentBasepoint, delayedPaymentBasepoint: msg.delayedPaymentBasepoint, htlcBasepoint: msg.htlcBasepoint };
       s.counterpartyCurrentPoint = msg.firstPerCommitmentPoint;

@@ -97,6 +97,7 @@ const acceptCases: [string, (m: AcceptChannel) => AcceptChannel, RegExp][] = [
   ['to_self_delay unreasonably large', (m) => ({ ...m, toSelfDelay: 5000 }), /to_self_delay/],
   ['max_accepted_htlcs above 483', (m) => ({ ...m, maxAcceptedHtlcs: 500 }), /greater than 483/],
   ['dust_limit below 354', (m) => ({ ...m, dustLimitSatoshis: 300n }), /smaller than 354/],
+  ['their dust_limit above their own channel_reserve', (m) => ({ ...m, dustLimitSatoshis: 900n, channelReserveSatoshis: 800n }), /greater than channel_reserve_satoshis/],
 ];
 
 for (const [name, mutate, reason] of acceptCases) {
@@ -121,6 +122,58 @@ for (const [name, mutate, reason] of acceptCases) {
     const closed = a.cm.getAndClearPendingEvents().filter((e) => e.type === 'ChannelClosed');
     assert.is(closed.length, 1);
   });
+}
+
+test('accept_channel rejected: the initial amounts are re-checked with the accepted reserve (both outputs at or below it)', () => {
+  const h = new Harness();
+  const a = h.addNode('alice', { channelHandshakeLimits: { maxChannelReserveProportionalMillionths: 1_000_000 } });
+  const b = h.addNode('bob');
+  h.connect(a, b);
+  let accept: AcceptChannel | undefined;
+  h.filter = (_f, _t, m: KnownMessage) => (m.type === 'accept_channel' ? ((accept = m), false) : true);
+  a.cm.createChannel(b.nodeId, 100_000n, 50_000n, 1n);
+  h.pump();
+  h.filter = undefined;
+  a.cm.handleAcceptChannel(b.nodeId, { ...accept!, channelReserveSatoshis: 99_000n });
+  const errs = errorsFrom(a);
+  assert.is(errs.length, 1);
+  assert.match(errs[0]!, /at or below channel_reserve_satoshis/);
+});
+
+for (const which of ['funding_created', 'funding_signed'] as const) {
+  for (const how of ['invalid', 'high-S'] as const) {
+    test(`${which} with an ${how} signature fails the channel (nothing is broadcast, no monitor)`, () => {
+      const { h, a, b } = setup();
+      h.filter = (_f, _t, m: KnownMessage) => {
+        if (m.type === which) {
+          const sig = Uint8Array.from((m as { signature: Uint8Array }).signature);
+          if (how === 'invalid') sig[10] ^= 1;
+          else {
+            // s -> n - s: the same signature, high-S.
+            const n = 0xfffffffffffffffffffffffffffffffebaaedce6af48a03bbfd25e8cd0364141n;
+            let v = 0n;
+            for (const x of sig.subarray(32)) v = (v << 8n) | BigInt(x);
+            let hs = n - v;
+            for (let i = 63; i >= 32; i--) { sig[i] = Number(hs & 0xffn); hs >>= 8n; }
+          }
+          (m as { signature: Uint8Array }).signature = sig;
+        }
+        return true;
+      };
+      a.cm.createChannel(b.nodeId, 100_000n, 0n, 1n);
+      h.pump();
+      const ready = h.eventsOf(a, 'FundingGenerationReady')[0] as { temporaryChannelId: Uint8Array; outputScript: Uint8Array };
+      a.cm.fundingTransactionGenerated(ready.temporaryChannelId, b.nodeId, h.fundingTx(a, ready.outputScript, 100_000n));
+      h.pump();
+      h.filter = undefined;
+      const receiver = which === 'funding_created' ? b : a;
+      const closed = h.eventsOf(receiver, 'ChannelClosed') as { reason: { message?: string } }[];
+      const msgs = closed.map((e) => e.reason.message ?? '');
+      assert.ok(msgs.some((e) => (how === 'invalid' ? /invalid commitment signature/ : /low-S/).test(e)), msgs.join(' | '));
+      assert.is(h.chain.mempoolTxids().length, 0, 'the funding transaction was not broadcast');
+      assert.is(receiver.watch.inits.size, 0, 'no monitor');
+    });
+  }
 }
 
 test.run();

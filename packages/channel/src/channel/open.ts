@@ -134,7 +134,7 @@ export function checkInitialAmounts(fundingSat: bigint, pushMsat: bigint, feerat
 export function checkAcceptChannel(
   secp: Secp256k1,
   m: AcceptChannel,
-  ctx: { config: UserConfig; ourParams: SideParams; fundingSat: bigint; sentChannelType: Uint8Array },
+  ctx: { config: UserConfig; ourParams: SideParams; fundingSat: bigint; sentChannelType: Uint8Array; pushMsat?: bigint; feeratePerKw?: number; anchors?: boolean },
 ): void {
   const l = ctx.config.channelHandshakeLimits;
   if (m.minimumDepth > l.maxMinimumDepth) throw ChannelError.close(`minimum_depth ${m.minimumDepth} is unreasonably large (our limit is ${l.maxMinimumDepth})`);
@@ -147,6 +147,12 @@ export function checkAcceptChannel(
   }
   if (m.tlvs.channelType === undefined) throw ChannelError.close('channel_type is missing (BOLT 2: the receiver MUST fail the channel)');
   if (!equalBytes(m.tlvs.channelType, ctx.sentChannelType)) throw ChannelError.close('channel_type does not match the channel_type of open_channel');
+  // "The other fields have the same requirements as their counterparts in open_channel":
+  if (theirs.dustLimitSat > theirs.channelReserveSat) {
+    throw ChannelError.close(`dust_limit_satoshis ${theirs.dustLimitSat} is greater than channel_reserve_satoshis ${theirs.channelReserveSat}`);
+  }
   checkPoints(secp, m);
   checkCommon(theirs, ctx.fundingSat, ctx.config);
+  // ...and the initial amounts, now with the reserve they ask of us.
+  if (ctx.feeratePerKw !== undefined) checkInitialAmounts(ctx.fundingSat, ctx.pushMsat ?? 0n, ctx.feeratePerKw, ctx.anchors ?? false, theirs, ctx.ourParams);
 }
