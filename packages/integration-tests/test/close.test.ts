@@ -133,7 +133,8 @@ test('force close: the monitor broadcasts our commitment; to_local swept after t
 });
 
 test('a sweep that miners leave out is re-signed every block at a rising feerate (RBF, ×1.25) until it confirms; the confirmed one pays the last rate', async () => {
-  const monitorFees = new ScriptedFeeEstimator({}, 1000);
+  // Bumps stop at MaximumFeeEstimate (and half the swept value): give it a real estimator's 10x headroom.
+  const monitorFees = new ScriptedFeeEstimator({ MaximumFeeEstimate: 10_000 }, 1000);
   const net = new Network();
   const a = await net.addNode('alice', { monitorFees });
   const b = await net.addNode('bob', { config: { channelHandshakeConfig: { ourToSelfDelay: 10 } } });

@@ -49,6 +49,8 @@ export interface MonitorContext {
 /** The monitor of one channel. */
 export class ChannelMonitor implements Listen, Confirm {
   private readonly cache = new AnalysisCache();
+  /** Claims already logged as uneconomic (not persisted: logging only). */
+  private readonly uneconomic = new Set<string>();
   private readonly log: ModuleLogger;
   private signerInstance?: EcdsaChannelSigner;
   private viewCache?: OnchainView;
@@ -113,7 +115,7 @@ export class ChannelMonitor implements Listen, Confirm {
   private actionContext(): ActionContext {
     return {
       secp: this.ctx.secp, st: this.st, signer: () => this.signer(), broadcaster: this.ctx.broadcaster, feeEstimator: this.ctx.feeEstimator,
-      log: (level, message) => this.log[level](message, { channelId: this.st.channel.channelId }),
+      log: (level, message) => this.log[level](message, { channelId: this.st.channel.channelId }), uneconomic: this.uneconomic,
     };
   }
 

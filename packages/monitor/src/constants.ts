@@ -28,5 +28,19 @@ export const LATENCY_GRACE_PERIOD_BLOCKS = 3;
 /** Claims are not built when the claimed output would be below this (an uneconomic or non-standard output). */
 export const CLAIM_DUST_LIMIT_SAT = 330n;
 
-/** Each block a claim stays unconfirmed, its feerate rises by this factor (RBF), at least to the estimator's current rate. */
+/** Each block a claim stays unconfirmed, its feerate rises by this factor (RBF), at least to the estimator's current rate, up to the cap (see {@link UNCONTESTED_CLAIM_MAX_FEE_SHARE}). */
 export const FEE_BUMP_FACTOR = 1.25;
+
+/**
+ * The fee cap of claims of outputs only we can spend (our `to_local` and the outputs of our
+ * HTLC transactions after their CSV delay): their fee never exceeds this share of the value
+ * claimed. Nothing is lost by waiting, so once capped the claim is rebroadcast at the capped
+ * feerate every block until fees fall enough for it to confirm.
+ *
+ * Contested claims (justice transactions, HTLC claims on the counterparty's commitment: the
+ * counterparty takes the whole output if ours does not confirm in time) may pay everything
+ * above {@link CLAIM_DUST_LIMIT_SAT}, which is still better than losing the output.
+ *
+ * Every claim's feerate is also capped at the `FeeEstimator`'s `MaximumFeeEstimate`.
+ */
+export const UNCONTESTED_CLAIM_MAX_FEE_SHARE = 0.5;

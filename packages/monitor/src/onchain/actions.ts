@@ -3,15 +3,15 @@
  * are final, and broadcast (and fee-bump) every claim that is ready (BOLT 5).
  */
 import type { BroadcasterInterface, ConfirmationTarget, FeeEstimator, MonitorEvent, OutPoint, Txid } from '@ln/chain-interfaces';
-import { clampFeerate } from '@ln/chain-interfaces';
+import { FEERATE_FLOOR_SATS_PER_KW, clampFeerate } from '@ln/chain-interfaces';
 import { bytesToHex, type Secp256k1 } from '@ln/crypto';
 import { ANCHOR_OUTPUT_VALUE_SAT, anchorScript, commitmentFeeSat, p2wsh, type EcdsaChannelSigner } from '@ln/transactions';
 import { outpointKey } from '../block-scan.js';
 import { hasAnchors, holderKeys } from '../commitments.js';
-import { ANTI_REORG_DELAY, FEE_BUMP_FACTOR } from '../constants.js';
+import { ANTI_REORG_DELAY, CLAIM_DUST_LIMIT_SAT, FEE_BUMP_FACTOR, UNCONTESTED_CLAIM_MAX_FEE_SHARE } from '../constants.js';
 import type { Balance, MonitorUserEvent, SpendableOutputDescriptor } from '../events.js';
 import type { MonitorState } from '../monitor-state.js';
-import { buildClaim, buildHolderHtlcTx, type SignedClaim } from './claims.js';
+import { buildClaim, buildHolderHtlcTx, claimWeight, type SignedClaim } from './claims.js';
 import type { Claimable, OnchainView } from './types.js';
 
 /** What the actions need from the monitor. */
@@ -22,6 +22,8 @@ export interface ActionContext {
   readonly broadcaster: BroadcasterInterface;
   readonly feeEstimator: FeeEstimator;
   readonly log: (level: 'debug' | 'info' | 'warn' | 'error', message: string) => void;
+  /** Claims already logged as uneconomic (this monitor's, kept for as long as it runs). */
+  readonly uneconomic: Set<string>;
 }
 
 /** Claimables that are ours to claim by signing now (the rest we only watch). */
@@ -48,9 +50,6 @@ export function claimPackages(view: OnchainView, tip: number): Claimable[][] {
   return [...justice.values(), ...packages];
 }
 
-/** Claims already reported as uneconomic (logged once per process). */
-const uneconomic = new Set<string>();
-
 const packageKey = (p: readonly Claimable[]) => p.map((c) => outpointKey(c.outpoint)).sort().join(',');
 
 function targetOf(p: readonly Claimable[]): ConfirmationTarget {
@@ -58,10 +57,27 @@ function targetOf(p: readonly Claimable[]): ConfirmationTarget {
 }
 
 /**
+ * The highest feerate (sat/kw) a claim of `p` may pay: its fee at most
+ * {@link UNCONTESTED_CLAIM_MAX_FEE_SHARE} of the value for outputs only we can spend, at most
+ * everything above {@link CLAIM_DUST_LIMIT_SAT} for contested ones, and never above the
+ * estimator's `MaximumFeeEstimate`. Below the relay floor, the output cannot be claimed.
+ */
+export function claimFeerateCap(p: readonly Claimable[], destinationScript: Uint8Array, feeEstimator: FeeEstimator): number {
+  const total = p.reduce((a, c) => a + c.valueSat, 0n);
+  const weight = BigInt(claimWeight(p, destinationScript));
+  const contested = targetOf(p) === 'OnChainSweep';
+  const maxFee = contested ? total - CLAIM_DUST_LIMIT_SAT : (total * BigInt(Math.round(UNCONTESTED_CLAIM_MAX_FEE_SHARE * 1000))) / 1000n;
+  const byValue = maxFee <= 0n ? 0 : Number((maxFee * 1000n) / weight); // floor: ceil(rate × weight / 1000) stays ≤ maxFee
+  return Math.min(byValue, clampFeerate(feeEstimator.getEstSatPer1000Weight('MaximumFeeEstimate')));
+}
+
+/**
  * Broadcasts every ready claim. A claim first goes out at the estimator's feerate; each later
- * block it is still unconfirmed, it is re-signed at `max(estimate, previous × 1.25)` (RBF).
- * Pre-signed HTLC transactions of our commitment have a fixed fee and are rebroadcast as they are.
- * With `force`, claims already sent at this tip are sent again at the same feerate.
+ * block it is still unconfirmed, it is re-signed at `max(estimate, previous × 1.25)` (RBF), up
+ * to {@link claimFeerateCap}; once capped, the same transaction is rebroadcast every block
+ * until it confirms (never abandoned). Pre-signed HTLC transactions of our commitment have a
+ * fixed fee and are rebroadcast as they are. With `force`, claims already sent at this tip are
+ * sent again at the same feerate.
  */
 export function broadcastClaims(ctx: ActionContext, view: OnchainView, tip: number, force = false): void {
   const { st } = ctx;
@@ -73,24 +89,36 @@ export function broadcastClaims(ctx: ActionContext, view: OnchainView, tip: numb
     const track = st.claimTracks.get(key);
     if (track && tip === track.lastHeight && !force) continue; // already sent for this tip
     const estimate = clampFeerate(ctx.feeEstimator.getEstSatPer1000Weight(targetOf(p)));
+    const presigned = p[0]!.presigned;
     let feerate = estimate;
-    if (track && tip > track.lastHeight) feerate = Math.max(estimate, Math.ceil(track.feeratePerKw * FEE_BUMP_FACTOR), track.feeratePerKw + 1);
-    else if (track) feerate = track.feeratePerKw; // reorged back below the last broadcast: same tx again
+    if (!presigned) {
+      const cap = claimFeerateCap(p, st.channel.destinationScript, ctx.feeEstimator);
+      if (cap < FEERATE_FLOOR_SATS_PER_KW) {
+        if (!ctx.uneconomic.has(key)) ctx.log('warn', `claim of ${key} skipped: the output cannot pay a fee at the relay floor (${FEERATE_FLOOR_SATS_PER_KW} sat/kw) within its cap`);
+        ctx.uneconomic.add(key);
+        continue;
+      }
+      if (track && tip > track.lastHeight) feerate = Math.max(estimate, Math.ceil(track.feeratePerKw * FEE_BUMP_FACTOR), track.feeratePerKw + 1);
+      else if (track) feerate = track.feeratePerKw; // reorged back below the last broadcast: same tx again
+      // Capped, but never below what is already in mempools (a lower replacement would be refused).
+      feerate = Math.max(Math.min(feerate, cap), track ? Math.min(track.feeratePerKw, cap) : FEERATE_FLOOR_SATS_PER_KW);
+      if (feerate === cap && (!track || track.feeratePerKw < cap)) ctx.log('warn', `claim of ${key} reached its fee cap (${cap} sat/kw); rebroadcast at it every block until it confirms`);
+    }
     let signed: SignedClaim | undefined;
     try {
-      signed = p[0]!.presigned ? buildHolderHtlcTx(st.channel, p[0]!, holderKeys(ctx.secp, st.channel, p[0]!.presigned.keysPoint), ctx.signer()) : buildClaim(p, st.channel.destinationScript, feerate, ctx.signer());
+      signed = presigned ? buildHolderHtlcTx(st.channel, p[0]!, holderKeys(ctx.secp, st.channel, presigned.keysPoint), ctx.signer()) : buildClaim(p, st.channel.destinationScript, feerate, ctx.signer());
     } catch (e) {
       ctx.log('error', `cannot sign the claim of ${key}: ${(e as Error).message}`);
       continue;
     }
     if (!signed) {
-      if (!uneconomic.has(key)) ctx.log('warn', `claim of ${key} skipped: the output does not pay its fee at ${feerate} sat/kw`);
-      uneconomic.add(key);
+      if (!ctx.uneconomic.has(key)) ctx.log('warn', `claim of ${key} skipped: the output does not pay its fee at ${feerate} sat/kw`);
+      ctx.uneconomic.add(key);
       continue;
     }
-    st.claimTracks.set(key, { key, firstHeight: track?.firstHeight ?? tip, lastHeight: tip, feeratePerKw: p[0]!.presigned ? signed.feeratePerKw : feerate });
+    st.claimTracks.set(key, { key, firstHeight: track?.firstHeight ?? tip, lastHeight: tip, feeratePerKw: presigned ? signed.feeratePerKw : feerate });
     txs.push(signed.raw);
-    if (p[0]!.presigned && hasAnchors(st.channel.channelType)) {
+    if (presigned && hasAnchors(st.channel.channelType)) {
       emitOnce(st, `bump:${key}`, () => ({ type: 'BumpTransaction', channelId: st.channel.channelId, kind: 'HtlcResolution', tx: signed!.raw, targetFeeratePerKw: estimate }));
     }
   }

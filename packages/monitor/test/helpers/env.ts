@@ -3,7 +3,7 @@ import type { ChannelMonitorUpdate, ChannelMonitorUpdateStatus, MonitorEvent } f
 import { bytesToHex, equalBytes, type Secp256k1 } from '@ln/crypto';
 import { loadBestSecp256k1 } from '@ln/crypto/node';
 import { parseTx, txidOf } from '@ln/transactions';
-import { FixedFeeEstimator, MemoryChain, type ChainListener } from '@ln/test-kit';
+import { MemoryChain, ScriptedFeeEstimator, type ChainListener } from '@ln/test-kit';
 import { ChainMonitor, type ChannelMonitor, type MonitorUserEvent, type Persist } from '../../src/index.js';
 import { ChannelPair, type PairOptions, type SideName } from './channel-pair.js';
 import { ValidatingBroadcaster } from './script.js';
@@ -56,6 +56,8 @@ export interface EnvOptions extends PairOptions {
   readonly pushMsat?: bigint;
   /** Fixed feerate of the monitors' fee estimator (sat/kw). */
   readonly claimFeerate?: number;
+  /** `MaximumFeeEstimate` of the monitors' fee estimator (default 50,000 sat/kw). */
+  readonly maxFeerate?: number;
   readonly mode?: FeedMode;
   /** Start the chain at this height (blocks mined before funding). */
   readonly startHeight?: number;
@@ -79,14 +81,15 @@ export interface SideEnv {
 export class Env {
   readonly secp = secp();
   readonly chain = new MemoryChain();
-  readonly fees: FixedFeeEstimator;
+  /** Every target at `claimFeerate` but `MaximumFeeEstimate` (the claims' fee cap), 50,000 sat/kw as a real estimator's 10× a high-priority rate. */
+  readonly fees: ScriptedFeeEstimator;
   readonly pair: ChannelPair;
   readonly A: SideEnv;
   readonly B: SideEnv;
 
   constructor(readonly opts: EnvOptions = {}, persisters: { A?: Persist; B?: Persist } = {}) {
     if (opts.startHeight) this.chain.mine(opts.startHeight);
-    this.fees = new FixedFeeEstimator(opts.claimFeerate ?? 1000);
+    this.fees = new ScriptedFeeEstimator({ MaximumFeeEstimate: opts.maxFeerate ?? 50_000 }, opts.claimFeerate ?? 1000);
     this.pair = new ChannelPair(this.secp, opts);
     this.pair.fund(this.chain, opts.pushMsat ?? 400_000_000n);
     this.A = this.makeSide('A', persisters.A ?? new SyncPersist());
