@@ -44,4 +44,33 @@ test('README: bob invoices, alice decodes and pays it, bob claims, alice sees Pa
   assert.is(bobCm.listChannels()[0]!.balanceMsat, 25_000_000n);
 });
 
+test('README: the open/close lifecycle snippet, with the harness providing the peer, the wallet and the chain', () => {
+  const h = new Harness();
+  const alice = h.addNode('alice');
+  const bob = h.addNode('bob');
+  h.connect(alice, bob); // PeerManager does this for you (peerConnected on both sides)
+  const cm = alice.cm;
+  const bobId = bob.nodeId;
+  const wallet = { fund: (script: Uint8Array, valueSat: bigint) => h.fundingTx(alice, script, valueSat) };
+  const closed: string[] = [];
+  const step = () => {
+    h.pump(); // messages flow through PeerManager
+    // --- README snippet (event loop) starts here
+    for (const e of cm.getAndClearPendingEvents()) {
+      if (e.type === 'FundingGenerationReady') cm.fundingTransactionGenerated(e.temporaryChannelId, bobId, wallet.fund(e.outputScript, e.channelValueSat));
+      if (e.type === 'ChannelReady') cm.closeChannel(e.channelId, bobId); // cooperative close
+      if (e.type === 'ChannelClosed') closed.push(e.reason.type);
+    }
+    // --- README snippet ends here
+    h.pump();
+  };
+  cm.createChannel(bobId, 1_000_000n, 0n, 1n);
+  step();
+  step();
+  h.mine(3);
+  step();
+  step();
+  assert.equal(closed, ['CooperativeClosure']);
+});
+
 test.run();
