@@ -8,138 +8,12 @@
  * route hints (private last hops).
  */
 import { IndexHeap } from './heap.js';
-import type { Score, ScoredHop } from './scorer.js';
+import { LabelSearch, type FoundPath, type LabelLimits } from './label-search.js';
+import { RouteError, feeFloat, forwardingFeeMsat, usedLiquidityKey, type ExtraEdge, type Query, type Route, type RouteHop, type RouteParams } from './route-types.js';
+import type { ScoredHop } from './scorer.js';
 import type { RoutingGraph } from './routing-graph.js';
 
-/** An `r` field hop of a BOLT 11 invoice: a channel from `pubkey` towards the payee. */
-export interface RouteHintHop {
-  readonly pubkey: Uint8Array;
-  readonly shortChannelId: bigint;
-  readonly feeBaseMsat: number;
-  readonly feeProportionalMillionths: number;
-  readonly cltvExpiryDelta: number;
-  readonly htlcMinimumMsat?: bigint;
-  readonly htlcMaximumMsat?: bigint;
-}
-
-/** One of the payer's own channels, with its live outbound capacity. */
-export interface FirstHop {
-  readonly shortChannelId: bigint;
-  readonly counterparty: Uint8Array;
-  readonly outboundCapacityMsat: bigint;
-  readonly htlcMinimumMsat?: bigint;
-}
-
-/** What to route. */
-export interface RouteParams {
-  readonly payer: Uint8Array;
-  readonly payee: Uint8Array;
-  readonly amountMsat: bigint;
-  /** The payee's `min_final_cltv_expiry_delta` (BOLT 11 `c`, default 18). */
-  readonly finalCltvExpiryDelta?: number;
-  /** The largest total CLTV delta accepted (default 1008, about a week). */
-  readonly maxTotalCltvExpiryDelta?: number;
-  /** The most hops a route may have (default 20: BOLT 4's 1300-byte onion holds about 20 typical TLV hop payloads). */
-  readonly maxPathLength?: number;
-  /** Added to every CLTV of the result to make them absolute (default 0: relative). */
-  readonly currentBlockHeight?: number;
-  readonly excludedChannels?: readonly bigint[];
-  readonly excludedNodes?: readonly Uint8Array[];
-  /** The payer's channels; when given, they replace the graph's channels of the payer. */
-  readonly firstHops?: readonly FirstHop[];
-  readonly routeHints?: readonly (readonly RouteHintHop[])[];
-  /**
-   * Penalizes hops (e.g. a `ProbabilisticScorer`); the search minimizes fees plus penalties. The
-   * payer's own first hop is not scored; a hop other parts already use is scored for the sum.
-   */
-  readonly scorer?: Score;
-  /**
-   * Liquidity already taken by other parts of the same payment, msat, keyed by
-   * {@link usedLiquidityKey} (`scid × 4 + direction`, direction 2 for a first hop); used by
-   * {@link findMultiPathRoute}.
-   */
-  readonly usedLiquidityMsat?: ReadonlyMap<bigint, number>;
-  /**
-   * The payee's features (raw BOLT 9 bytes, from the invoice's `9` field). When given without
-   * `basic_mpp` (bit 16/17), {@link findMultiPathRoute} returns one path only (BOLT 4 "Basic
-   * Multi-Part Payments": the writer may send more than one HTLC only if the invoice offers it).
-   */
-  readonly payeeFeatures?: Uint8Array;
-  /**
-   * The most the route may cost in fees (msat). Searches prune paths over it; with a scorer,
-   * when the scored search finds nothing within it, the fee-only search (exact) is tried.
-   * For {@link findMultiPathRoute}, a budget for all parts together.
-   */
-  readonly maxFeeMsat?: bigint;
-}
-
-/** The key of a hop in {@link RouteParams.usedLiquidityMsat}: `scid × 4 + direction` (0/1 the BOLT 7 direction bit, 2 a first hop). */
-export function usedLiquidityKey(shortChannelId: bigint, direction: 0 | 1 | 2): bigint {
-  return shortChannelId * 4n + BigInt(direction);
-}
-
-/** A hop of a route: the channel into `nodeId`, what `nodeId` receives over it and the HTLC's expiry. */
-export interface RouteHop {
-  readonly nodeId: Uint8Array;
-  readonly shortChannelId: bigint;
-  /** The HTLC amount on this channel: what `nodeId` receives (and forwards minus its fee). */
-  readonly amountMsat: bigint;
-  /** The fee `nodeId` keeps for forwarding (0 for the payee). */
-  readonly feeMsat: bigint;
-  /** The HTLC's `cltv_expiry` on this channel (relative unless `currentBlockHeight` was given). */
-  readonly cltvExpiry: number;
-  /** The BOLT 7 direction bit of the channel as used (0 = sent by its lesser node id). */
-  readonly direction: 0 | 1;
-  /** What the channel can carry in this direction (min of capacity and htlc_maximum), msat. */
-  readonly capacityMsat: bigint;
-}
-
-/** A route from payer to payee. */
-export interface Route {
-  readonly hops: readonly RouteHop[];
-  /** What the payer sends over its first channel. */
-  readonly totalAmountMsat: bigint;
-  readonly totalFeeMsat: bigint;
-  /** CLTV delta of the whole route, the final delta included. */
-  readonly totalCltvExpiryDelta: number;
-}
-
-/** Why no route was returned. */
-export class RouteError extends Error {
-  override readonly name = 'RouteError';
-  constructor(
-    readonly code: 'no_route' | 'invalid_params',
-    message: string,
-  ) {
-    super(message);
-  }
-}
-
-/** BOLT 7 fee: `fee_base_msat + amount × fee_proportional_millionths / 1,000,000`, rounded down. Exact. */
-export function forwardingFeeMsat(amountMsat: bigint, feeBaseMsat: number, feeProportionalMillionths: number): bigint {
-  return BigInt(feeBaseMsat) + (amountMsat * BigInt(feeProportionalMillionths)) / 1_000_000n;
-}
-
-/** The same in float64, exact while the amount and fee stay below 2^53 msat (~90,000 BTC); larger ones are rejected anyway. */
-function feeFloat(amount: number, base: number, ppm: number): number {
-  return base + Math.floor(amount / 1e6) * ppm + Math.floor(((amount % 1e6) * ppm) / 1e6);
-}
-
-interface ExtraEdge {
-  from: number;
-  scid: bigint;
-  base: number;
-  ppm: number;
-  cltv: number;
-  min: number;
-  max: number;
-  /** A first hop of the payer (no fee, no CLTV delta charged). */
-  first: boolean;
-  /** Key part for used liquidity: the direction bit, or 2 for the payer's first hops. */
-  dir: 0 | 1 | 2;
-  /** Liquidity other parts of the payment took (msat). */
-  used: number;
-}
+export { RouteError, forwardingFeeMsat, usedLiquidityKey, type FirstHop, type Route, type RouteHintHop, type RouteHop, type RouteParams } from './route-types.js';
 
 function lesserId(a: Uint8Array, b: Uint8Array): boolean {
   for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return a[i]! < b[i]!;
@@ -147,20 +21,6 @@ function lesserId(a: Uint8Array, b: Uint8Array): boolean {
 }
 
 const keyOf = (b: Uint8Array) => Array.from(b, (x) => x.toString(16).padStart(2, '0')).join('');
-
-/** A query resolved to indices before any search: the two ends, the extra edges, the exclusions, used liquidity. */
-interface Query {
-  readonly payer: number;
-  readonly payee: number;
-  readonly extraNodeIds: Uint8Array[];
-  readonly extraIn: Map<number, ExtraEdge[]>;
-  readonly excludedNodes: Set<number>;
-  readonly excludedChannels: Set<bigint>;
-  /** No first hops were given: the graph's channels of the payer are used. */
-  readonly useGraphFirstHops: boolean;
-  /** Whether {@link Router}'s per-edge used-liquidity array holds this query's values. */
-  readonly hasUsed: boolean;
-}
 
 /** Reusable search state for one {@link RoutingGraph}: allocate once, route many times. */
 export class Router {
@@ -236,7 +96,12 @@ export class Router {
     const used = p.usedLiquidityMsat && p.usedLiquidityMsat.size > 0 ? p.usedLiquidityMsat : undefined;
     const usedOf = (scid: bigint, dir: 0 | 1 | 2) => (used ? (used.get(usedLiquidityKey(scid, dir)) ?? 0) : 0);
     const extraIn = new Map<number, ExtraEdge[]>();
-    const addExtra = (to: number, e: ExtraEdge) => (extraIn.get(to) ?? extraIn.set(to, []).get(to)!).push(e);
+    const extraList: ExtraEdge[] = [];
+    const addExtra = (to: number, e: Omit<ExtraEdge, 'id'>) => {
+      const x = { ...e, id: extraList.length };
+      extraList.push(x);
+      (extraIn.get(to) ?? extraIn.set(to, []).get(to)!).push(x);
+    };
     for (const hint of p.routeHints ?? []) {
       hint.forEach((h, k) => {
         const toId = k + 1 < hint.length ? hint[k + 1]!.pubkey : p.payee;
@@ -268,7 +133,7 @@ export class Router {
       }
     }
     return {
-      payer, payee, extraNodeIds, extraIn,
+      payer, payee, extraNodeIds, extraIn, extraList,
       excludedNodes: new Set((p.excludedNodes ?? []).map((id) => idx(id))),
       excludedChannels: new Set(p.excludedChannels ?? []),
       useGraphFirstHops: p.firstHops === undefined,
@@ -413,45 +278,77 @@ export class Router {
     return 0;
   }
 
-  /** Finds the cheapest route; throws {@link RouteError} when there is none. */
+  /**
+   * Finds the cheapest route within the limits; throws {@link RouteError} when there is none.
+   *
+   * First a Dijkstra search with one label a node, where only the htlc limits, capacity, the
+   * exclusions and (without a scorer, where cost is fee) the fee budget prune. Its route is the
+   * cheapest of all; when it also fits the CLTV cap, the path length and the fee budget, it is
+   * the answer (about 97% of mainnet queries). Otherwise a limit binds, and a cheap path that
+   * breaks it could hide a dearer one that fits: the same search pruning by every limit gives a
+   * route within them (not always the cheapest), and the constrained label search
+   * ({@link LabelSearch}), bounded by that route's cost, finds the cheapest within them.
+   */
   findRoute(p: RouteParams): Route {
     if (p.amountMsat <= 0n) throw new RouteError('invalid_params', 'amount must be positive');
     if (p.maxFeeMsat !== undefined && p.maxFeeMsat < 0n) throw new RouteError('invalid_params', 'maxFeeMsat must not be negative');
-    try {
-      return this.search(p);
-    } catch (e) {
-      // The scored search keeps one label a node, so a dearer-but-cheaper-in-fees path can be lost to the budget: retry on fees alone.
-      if (!(e instanceof RouteError && e.code === 'no_route' && p.scorer && p.maxFeeMsat !== undefined)) throw e;
-      return this.search({ ...p, scorer: undefined });
-    }
+    const q = this.prepare(p);
+    const lim: LabelLimits = {
+      amount: Number(p.amountMsat),
+      finalDelta: p.finalCltvExpiryDelta ?? 18,
+      maxCltv: p.maxTotalCltvExpiryDelta ?? 1008,
+      maxLen: p.maxPathLength ?? 20,
+      maxFee: p.maxFeeMsat === undefined ? Infinity : Number(p.maxFeeMsat),
+      scorer: p.scorer,
+      bound: Infinity,
+    };
+    if (!this.endsCanCarry(q, lim.amount)) throw new RouteError('no_route', 'no channel of the payee can receive, or none of the payer send, the amount');
+    const first = this.dijkstra(q, lim, false);
+    if (!first.found) throw new RouteError('no_route', 'no route satisfies the constraints');
+    this.lastSearch = 'dijkstra';
+    if (first.cltv <= lim.maxCltv && first.hops <= lim.maxLen && first.fee <= lim.maxFee) return this.buildRoute(p, q, lim.finalDelta, this.dijkstraPath(q));
+    // A limit binds: the single-label search within the limits gives a route (maybe not the
+    // cheapest), whose cost bounds the label search, which finds the cheapest.
+    const second = this.dijkstra(q, lim, true);
+    let path = second.found ? this.dijkstraPath(q) : undefined;
+    const ls = (this.labelSearch ??= new LabelSearch(this.graph));
+    const better = ls.run(q, { ...lim, bound: second.found ? second.cost : Infinity }, q.hasUsed ? { edge: this.usedEdge, stamp: this.usedStamp, generation: this.usedGeneration } : undefined);
+    this.lastSearch = ls.truncated ? 'labels-truncated' : 'labels';
+    if (better) path = better;
+    if (!path) throw new RouteError('no_route', 'no route satisfies the constraints');
+    return this.buildRoute(p, q, lim.finalDelta, path);
   }
 
-  private search(p: RouteParams): Route {
+  /** Which search answered the last {@link Router.findRoute}: the plain Dijkstra, or the constrained label search too (`labels-truncated` when it ran out of room). */
+  lastSearch: 'dijkstra' | 'labels' | 'labels-truncated' = 'dijkstra';
+  private labelSearch?: LabelSearch;
+
+  /**
+   * Dijkstra from the payee backwards, one label a node. Returns whether the payer was reached,
+   * at what cost, and the cheapest label dropped for a limit that is not monotone in the cost
+   * (CLTV cap, path length, and the fee budget when a scorer makes cost differ from fees).
+   */
+  private dijkstra(q: Query, lim: LabelLimits, constrained: boolean): { found: boolean; cost: number; fee: number; cltv: number; hops: number } {
     const g = this.graph;
-    const finalDelta = p.finalCltvExpiryDelta ?? 18;
-    const maxCltv = p.maxTotalCltvExpiryDelta ?? 1008;
-    const maxLen = p.maxPathLength ?? 20;
-    const q = this.prepare(p);
-    const { payer, payee, excludedNodes, excludedChannels, useGraphFirstHops, extraIn, extraNodeIds } = q;
-
-    const amount = Number(p.amountMsat);
-    if (!this.endsCanCarry(q, amount)) throw new RouteError('no_route', 'no channel of the payee can receive, or none of the payer send, the amount');
-
+    const { payer, payee, excludedNodes, excludedChannels, useGraphFirstHops, extraIn } = q;
+    const { amount, scorer } = lim;
+    // Unconstrained, only the fee budget prunes, and only where cost is fee (no scorer): monotone.
+    const maxCltv = constrained ? lim.maxCltv : Infinity;
+    const maxLen = constrained ? lim.maxLen : Infinity;
+    const maxFee = constrained || !scorer ? lim.maxFee : Infinity;
     const gen = ++this.generation;
     const { amt, cost, cltv, hops, nextNode, nextEdge, heap, usedEdge, usedStamp } = this;
     const genOf = this.gen;
     const done = this.done;
     const { inStart, edgeFrom, edgeHtlcMin, edgeMaxMsat, edgeFeeBase, edgeFeePpm, edgeCltv, edgeScid, edgeDir } = g;
     const ug = q.hasUsed ? this.usedGeneration : -1;
-    const scorer = p.scorer;
     const anyExcludedNode = excludedNodes.size > 0;
     const anyExcludedChannel = excludedChannels.size > 0;
     const anyExtra = extraIn.size > 0;
     heap.clear();
-    const maxFee = p.maxFeeMsat === undefined ? Infinity : Number(p.maxFeeMsat);
     amt[payee] = amount;
     cost[payee] = 0;
-    cltv[payee] = finalDelta;
+    cltv[payee] = lim.finalDelta;
     hops[payee] = 0;
     genOf[payee] = gen;
     heap.push(payee, 0);
@@ -466,8 +363,9 @@ export class Router {
         na = a + feeFloat(a, base, ppm);
         nc = cltv[v]! + delta;
       }
-      if (nc > maxCltv || !(na < 2 ** 53) || na - amount > maxFee) return;
+      if (!(na < 2 ** 53)) return;
       const ncost = cost[v]! + (na - a) + penalty;
+      if (nc > maxCltv || na - amount > maxFee) return;
       if (genOf[u] !== gen || ncost < cost[u]!) {
         genOf[u] = gen;
         done[u] = 0;
@@ -480,18 +378,13 @@ export class Router {
         heap.push(u, ncost);
       }
     };
-    const extraEdges: ExtraEdge[] = [];
     const nodeCount = g.nodeCount;
-    let found = false;
     while (heap.size > 0) {
       const key = heap.topKey();
       const v = heap.pop();
       if (done[v] === gen || key > cost[v]!) continue;
       done[v] = gen;
-      if (v === payer) {
-        found = true;
-        break;
-      }
+      if (v === payer) return { found: true, cost: cost[v]!, fee: amt[v]! - amount, cltv: cltv[v]!, hops: hops[v]! };
       if (hops[v]! >= maxLen) continue;
       const a = amt[v]!;
       if (v < nodeCount) {
@@ -511,21 +404,34 @@ export class Router {
       if (anyExtra) {
         for (const x of extraIn.get(v) ?? []) {
           if (done[x.from] === gen || a < x.min || a > x.max - x.used || excludedChannels.has(x.scid)) continue;
-          extraEdges.push(x);
-          relax(x.from, v, -extraEdges.length, a, x.base, x.ppm, x.cltv, x.first, 0);
+          relax(x.from, v, -(x.id + 1), a, x.base, x.ppm, x.cltv, x.first, 0);
         }
       }
     }
-    if (!found) throw new RouteError('no_route', 'no route satisfies the constraints');
+    return { found: false, cost: Infinity, fee: Infinity, cltv: 0, hops: 0 };
+  }
 
-    // Walk forward from the payer and recompute amounts exactly in bigint.
-    const nodeIdOf = (i: number) => (i < g.nodeCount ? g.nodeIds[i]! : extraNodeIds[i - g.nodeCount]!);
-    const path: { node: number; scid: bigint; base: number; ppm: number; delta: number; min: number; max: number; avail: number; dir: 0 | 1 }[] = [];
-    for (let u = payer; u !== payee; u = nextNode[u]!) {
-      const e = nextEdge[u]!;
-      const x = e < 0 ? extraEdges[-e - 1]! : undefined;
-      path.push({
-        node: nextNode[u]!,
+  /** The path the last {@link Router.dijkstra} found, payer first. */
+  private dijkstraPath(q: Query): FoundPath {
+    const nodes = [q.payer];
+    const edges: number[] = [];
+    for (let u = q.payer; u !== q.payee; u = this.nextNode[u]!) {
+      edges.push(this.nextEdge[u]!);
+      nodes.push(this.nextNode[u]!);
+    }
+    return { nodes, edges };
+  }
+
+  /** Walks a found path forward from the payer and recomputes amounts exactly in bigint. */
+  private buildRoute(p: RouteParams, q: Query, finalDelta: number, found: FoundPath): Route {
+    const g = this.graph;
+    const nodeIdOf = (i: number) => (i < g.nodeCount ? g.nodeIds[i]! : q.extraNodeIds[i - g.nodeCount]!);
+    const path = found.edges.map((e, i) => {
+      const u = found.nodes[i]!;
+      const v = found.nodes[i + 1]!;
+      const x = e < 0 ? q.extraList[-e - 1]! : undefined;
+      return {
+        node: v,
         scid: x ? x.scid : g.edgeScid[e]!,
         base: x ? x.base : g.edgeFeeBase[e]!,
         ppm: x ? x.ppm : g.edgeFeePpm[e]!,
@@ -533,9 +439,9 @@ export class Router {
         min: x ? x.min : g.edgeHtlcMin[e]!,
         max: x ? x.max : g.edgeMaxMsat[e]!,
         avail: x ? x.max - x.used : this.available(q, e),
-        dir: x ? (lesserId(nodeIdOf(u), nodeIdOf(nextNode[u]!)) ? 0 : 1) : (g.edgeDir[e]! as 0 | 1),
-      });
-    }
+        dir: (x ? (lesserId(nodeIdOf(u), nodeIdOf(v)) ? 0 : 1) : g.edgeDir[e]!) as 0 | 1,
+      };
+    });
     const height = p.currentBlockHeight ?? 0;
     const out: RouteHop[] = new Array(path.length);
     let amountIn = p.amountMsat;

@@ -1,11 +1,25 @@
 /** A binary min-heap of node indices keyed by a float64 cost, on typed arrays (no allocation per push). */
 export class IndexHeap {
-  private readonly keys: Float64Array;
-  private readonly items: Int32Array;
+  private keys: Float64Array;
+  private items: Int32Array;
   size = 0;
   constructor(capacity: number) {
     this.keys = new Float64Array(capacity);
     this.items = new Int32Array(capacity);
+  }
+  /** How many entries it can hold. */
+  get capacity(): number {
+    return this.keys.length;
+  }
+  /** Makes room for `capacity` entries, keeping the ones it holds. */
+  grow(capacity: number): void {
+    if (capacity <= this.keys.length) return;
+    const keys = new Float64Array(capacity);
+    const items = new Int32Array(capacity);
+    keys.set(this.keys.subarray(0, this.size));
+    items.set(this.items.subarray(0, this.size));
+    this.keys = keys;
+    this.items = items;
   }
   clear(): void {
     this.size = 0;

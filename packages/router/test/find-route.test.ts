@@ -130,7 +130,7 @@ test('absurd fees (as in the 2021 data) do not overflow: such edges are simply t
   assert.is(r.totalFeeMsat, forwardingFeeMsat(1_000n, 4_294_967_295, 4_294_967_295));
 });
 
-test('maximum fee: the cheapest route within it, none when even the cheapest costs more; with a scorer, the fee-only search is the fallback', () => {
+test('maximum fee: the cheapest route within it, none when even the cheapest costs more; with a scorer, the route within the budget', () => {
   const chs = [
     ch('S', 'A', pol(0, 0, 10)),
     ch('A', 'T', pol(5_000, 0, 10)),
