@@ -43,6 +43,7 @@ import { NodeError } from './errors.js';
 import { asListen, checkMonitorsAgainstManager, lowestTip } from './restart-checks.js';
 import { NodePayments, type PaymentPolicy, type PaymentRecord, type PaymentResult } from './payments.js';
 import { nodeBalances, type NodeBalances } from './balances.js';
+import { RouterCache } from './router-cache.js';
 
 /** The composed node (see the module comment). */
 export class LightningNode {
@@ -79,6 +80,8 @@ export class LightningNode {
   /** The manager's `Watch`: the chain monitor, with updates held until the manager that made them is written. */
   watch!: HeldWatch;
   payments!: NodePayments;
+  /** The router over the gossip graph, rebuilt only when the graph changed. */
+  routerCache!: RouterCache;
   /** Restart findings: channels force-closed from their monitor because the stored manager was older. */
   staleChannelsForceClosed: string[] = [];
 
@@ -161,9 +164,15 @@ export class LightningNode {
       limits: { heldUpdateTicks: 10 },
       ...(chain.utxoLookup ? { utxoLookup: chain.utxoLookup } : {}), ...(chain.filter ? { chainFilter: chain.filter } : {}),
     });
+    const gossip = this.gossip;
+    const graph = this.graph;
+    this.routerCache = new RouterCache(graph, () => {
+      const a = gossip.stats.accepted;
+      return `${graph.channelCount}/${graph.nodeCount}/${a.channelAnnouncements}/${a.channelUpdates}/${a.nodeAnnouncements}`;
+    });
     this.payments = new NodePayments(
       {
-        cm: this.cm, graph: this.graph, scorer: this.scorer, keys: this.keys, store: this.store, secp: this.secp, log: this.log, network: this.network === 'testnet4' ? 'testnet' : this.network,
+        cm: this.cm, graph: this.graph, router: () => this.routerCache.get(), scorer: this.scorer, keys: this.keys, store: this.store, secp: this.secp, log: this.log, network: this.network === 'testnet4' ? 'testnet' : this.network,
         now: () => this.now(), blockHeight: () => this.options.chain.bestBlock().height, entropy: () => entropy.getSecureRandomBytes(),
         emit: (e) => this.emit(e), scheduleForwards: (f) => this.scheduleForwards(f), kick: () => this.kick(),
         scorerUpdated: () => void (this.scorerDirty = true), isRunning: () => this.running,
@@ -226,6 +235,7 @@ export class LightningNode {
     every(this.timers.peerTickMs, () => this.pm.timerTickOccurred());
     every(this.timers.gossipTickMs, () => {
       this.gossip.timerTickOccurred();
+      this.routerCache.refresh();
       this.maybeAnnounceNode(true);
       this.kick();
     });
@@ -243,6 +253,7 @@ export class LightningNode {
   async stop(): Promise<void> {
     if (!this.running) return;
     this.payments.stop();
+    this.routerCache.close();
     this.running = false;
     for (const i of this.intervals) clearInterval(i);
     this.intervals.length = 0;
@@ -271,6 +282,7 @@ export class LightningNode {
     if (!this.running) return;
     this.running = false;
     this.payments.stop();
+    this.routerCache.close();
     for (const i of this.intervals) clearInterval(i);
     this.intervals.length = 0;
     if (this.forwardTimer) clearTimeout(this.forwardTimer);

@@ -15,7 +15,7 @@ import type { ChannelEvent, ChannelManager, PaymentPath, RecipientOnionFields } 
 import { bytesToHex, compareBytes, equalBytes, hexToBytes, sha256, type Secp256k1 } from '@ln/crypto';
 import type { NetworkGraph } from '@ln/gossip';
 import { decodeInvoice, encodeInvoice, type Invoice, type InvoiceNetwork, type RouteHintHop } from '@ln/invoice';
-import { findMultiPathRoute, RouteError, Router, RoutingGraph, type FirstHop, type ProbabilisticScorer, type Route, type ScoredHop } from '@ln/router';
+import { findMultiPathRoute, RouteError, type FirstHop, type ProbabilisticScorer, type Route, type RouteParams, type Router, type ScoredHop } from '@ln/router';
 import type { KeysManager } from '@ln/transactions';
 import { Features } from '@ln/wire';
 import { NodeError } from './errors.js';
@@ -48,7 +48,18 @@ export interface PaymentRecord {
   readonly invoice?: string;
   readonly keysend: boolean;
   failureReason?: string;
+  /** Why it failed, machine-readable (see {@link PaymentFailureCode}). */
+  failureCode?: PaymentFailureCode;
 }
+
+/**
+ * Why a payment failed: `no_route` (no path, or none left after the failures), `fee_too_high`
+ * (every route costs more than the policy's fee cap, counting the fees of the parts already in
+ * flight), `attempts_exhausted` (`maxAttempts` paths tried), `timed_out` (`timeoutMs` passed),
+ * `rejected` (the payee failed it, BOLT 4 `PERM` errors from the final node), `not_sent`, and
+ * `failed` for anything else the channel layer reported.
+ */
+export type PaymentFailureCode = 'no_route' | 'fee_too_high' | 'attempts_exhausted' | 'timed_out' | 'rejected' | 'not_sent' | 'failed';
 
 /** How hard `payInvoice`/`keysend` try. */
 export interface PaymentPolicy {
@@ -78,6 +89,7 @@ export interface PaymentResult {
   /** Hop counts of the paths that delivered it (one per part). */
   readonly pathHops: readonly number[];
   readonly failureReason?: string;
+  readonly failureCode?: PaymentFailureCode;
 }
 
 interface Outbound {
@@ -86,6 +98,12 @@ interface Outbound {
   readonly routeHints: readonly (readonly RouteHintHop[])[];
   readonly finalCltvExpiryDelta: number;
   readonly maxParts: number;
+  /** This payment's policy (the node's defaults overridden by the caller's): retries read it too. */
+  readonly policy: PaymentPolicy;
+  /** The most all parts together may pay in fees, msat (the policy's cap on the whole amount). */
+  readonly feeCapMsat: bigint;
+  /** Fees of the parts in flight or delivered, msat (a failed part's fee is given back to the budget). */
+  feesCommittedMsat: bigint;
   readonly deadline: number;
   readonly excluded: Set<bigint>;
   readonly excludedNodes: Uint8Array[];
@@ -107,6 +125,8 @@ export interface PaymentsHost {
   readonly secp: Secp256k1;
   readonly log: ModuleLogger;
   readonly network: InvoiceNetwork;
+  /** The router over the current graph (cached; rebuilt when the graph changed). */
+  router(): Router;
   now(): number;
   blockHeight(): number;
   entropy(): Uint8Array;
@@ -155,6 +175,7 @@ export class NodePayments {
       if (r.direction !== 'outbound' || r.status !== 'pending' || pendingIds.has(r.paymentId)) continue;
       r.status = 'failed';
       r.failureReason = 'not sent: the node stopped before the payment left';
+      r.failureCode = 'not_sent';
       void this.save(r);
     }
   }
@@ -264,18 +285,20 @@ export class NodePayments {
     let resolve!: (r: PaymentResult) => void;
     const result = new Promise<PaymentResult>((r) => (resolve = r));
     const o: Outbound = {
-      record, payee: p.payee, routeHints: p.routeHints, finalCltvExpiryDelta: p.finalCltvExpiryDelta, maxParts: p.maxParts, deadline: Date.now() + p.policy.timeoutMs,
+      record, payee: p.payee, routeHints: p.routeHints, finalCltvExpiryDelta: p.finalCltvExpiryDelta, maxParts: p.maxParts, policy: p.policy,
+      feeCapMsat: feeCapMsat(p.policy, p.amountMsat), feesCommittedMsat: 0n, deadline: Date.now() + p.policy.timeoutMs,
       excluded: new Set(), excludedNodes: [], resolve, abandoned: false, inFlight: 0, sent: false,
-      timer: setTimeout(() => this.giveUp(o, 'timed out'), p.policy.timeoutMs),
+      timer: setTimeout(() => this.giveUp(o, `timed out after ${p.policy.timeoutMs} ms`, 'timed_out'), p.policy.timeoutMs),
     };
     this.outbound.set(paymentId, o);
     let routes: Route[];
     try {
-      routes = this.route(o, p.amountMsat, p.maxParts, p.policy);
+      routes = this.route(o, p.amountMsat);
     } catch (e) {
-      this.finish(o, 'failed', { failureReason: (e as Error).message });
+      this.finish(o, 'failed', { failureReason: (e as Error).message, failureCode: codeOf(e) });
       return result;
     }
+    o.feesCommittedMsat += routes.reduce((a, r) => a + r.totalFeeMsat, 0n);
     // The record is durable before the first HTLC leaves: a crash after sending must not leave a
     // payment the channel layer resolves but the history never heard of.
     record.attempts += routes.length;
@@ -283,17 +306,22 @@ export class NodePayments {
     try {
       await this.save(record);
     } catch (e) {
-      this.finish(o, 'failed', { failureReason: `not sent: the payment record could not be written: ${(e as Error).message}` });
+      this.finish(o, 'failed', { failureReason: `not sent: the payment record could not be written: ${(e as Error).message}`, failureCode: 'not_sent' });
       return result;
     }
     if (!this.h.isRunning()) {
-      this.finish(o, 'failed', { failureReason: 'not sent: the node stopped' });
+      this.finish(o, 'failed', { failureReason: 'not sent: the node stopped', failureCode: 'not_sent' });
+      return result;
+    }
+    if (o.abandoned) {
+      // The time budget ran out while the record was written: nothing was sent.
+      this.finish(o, 'failed', {});
       return result;
     }
     try {
       p.send(routes.map(toPath), idBytes);
     } catch (e) {
-      this.finish(o, 'failed', { failureReason: `not sent: ${(e as Error).message}` });
+      this.finish(o, 'failed', { failureReason: `not sent: ${(e as Error).message}`, failureCode: 'not_sent' });
       return result;
     }
     o.inFlight = routes.length;
@@ -301,30 +329,47 @@ export class NodePayments {
     return result;
   }
 
-  /** Routes (one or several parts) for `amountMsat` to the payee, avoiding what failed before. */
-  private route(o: Outbound, amountMsat: bigint, maxParts: number, policy: PaymentPolicy): Route[] {
+  /**
+   * Routes (one or several parts, up to the payment's `maxParts`) for `amountMsat` to the payee,
+   * avoiding what failed before, within what is left of the payment's fee budget (its cap minus
+   * the fees of the parts in flight). The scorer's choice is taken when it fits the budget;
+   * otherwise the search is repeated with the budget as a bound (`maxFeeMsat`), and when that
+   * finds nothing either the payment fails with `fee_too_high`.
+   */
+  private route(o: Outbound, amountMsat: bigint): Route[] {
+    const maxParts = o.maxParts;
     const ours = this.h.keys.getNodeId();
     const firstHops: FirstHop[] = this.h.cm.listUsableChannels().flatMap((c) =>
       c.shortChannelId === undefined || o.excluded.has(c.shortChannelId) ? [] : [{ shortChannelId: c.shortChannelId, counterparty: c.counterpartyNodeId, outboundCapacityMsat: c.outboundCapacityMsat }],
     );
     if (!firstHops.length) throw new NodeError('no usable channel to send from', 'no_route');
     this.h.scorer.timePassed(this.h.now());
-    const router = new Router(RoutingGraph.fromView(this.h.graph));
-    const params = {
+    const router = this.h.router();
+    const params: RouteParams = {
       payer: ours, payee: o.payee, amountMsat, finalCltvExpiryDelta: o.finalCltvExpiryDelta, currentBlockHeight: this.h.blockHeight(), firstHops,
       routeHints: o.routeHints.map((hint) => hint.map((hop) => ({ ...hop }))), scorer: this.h.scorer, excludedChannels: [...o.excluded], excludedNodes: o.excludedNodes,
     };
-    let routes: Route[];
-    try {
-      routes = maxParts > 1 ? [...findMultiPathRoute(router, params, { maxParts }).paths] : [router.findRoute(params)];
-    } catch (e) {
-      if (e instanceof RouteError) throw new NodeError(`no route: ${e.message}`, 'no_route');
-      throw e;
-    }
+    const search = (q: RouteParams): Route[] => {
+      try {
+        return maxParts > 1 ? [...findMultiPathRoute(router, q, { maxParts }).paths] : [router.findRoute(q)];
+      } catch (e) {
+        if (e instanceof RouteError) throw new NodeError(`no route: ${e.message}`, 'no_route');
+        throw e;
+      }
+    };
+    const budget = o.feeCapMsat - o.feesCommittedMsat;
+    const routes = search(params);
     const fee = routes.reduce((a, r) => a + r.totalFeeMsat, 0n);
-    const cap = policy.maxFeeBaseMsat + (amountMsat * BigInt(policy.maxFeePpm)) / 1_000_000n;
-    if (fee > cap) throw new NodeError(`the cheapest route costs ${fee} msat in fees, more than the ${cap} msat allowed`, 'fee_too_high');
-    return routes;
+    if (fee <= budget) return routes;
+    const allowed = `${budget} msat allowed${o.feesCommittedMsat > 0n ? ` (the cap ${o.feeCapMsat} minus ${o.feesCommittedMsat} for the parts in flight)` : ''}`;
+    if (budget >= 0n) {
+      try {
+        return search({ ...params, maxFeeMsat: budget });
+      } catch (e) {
+        if (!(e instanceof NodeError && e.code === 'no_route')) throw e;
+      }
+    }
+    throw new NodeError(`the cheapest route costs ${fee} msat in fees, more than the ${allowed}`, 'fee_too_high');
   }
 
   // ------------------------------------------------------------------ outcomes
@@ -410,6 +455,7 @@ export class NodePayments {
           if (r && r.status === 'pending') {
             r.status = 'failed';
             r.failureReason = e.reason;
+            r.failureCode = 'failed';
             this.save(r);
           }
         }
@@ -438,6 +484,7 @@ export class NodePayments {
       return;
     }
     o.inFlight--;
+    o.feesCommittedMsat -= e.path.hops[0]!.amountMsat - e.path.hops[e.path.hops.length - 1]!.amountMsat;
     if (o.sent) {
       // The payee has claimed (it released the preimage): a part failing now needs no retry.
       if (o.inFlight <= 0) this.finish(o, 'succeeded', {});
@@ -445,23 +492,27 @@ export class NodePayments {
     }
     const lastHop = e.path.hops[e.path.hops.length - 1]!;
     let willRetry = !e.paymentFailedPermanently && !o.abandoned;
-    if (e.paymentFailedPermanently) o.record.failureReason = `the payee rejected the payment${failure ? ` (${failure})` : ''}`;
-    if (willRetry && (o.record.attempts >= this.policy.maxAttempts || Date.now() > o.deadline)) {
+    if (e.paymentFailedPermanently) this.setFailure(o, `the payee rejected the payment${failure ? ` (${failure})` : ''}`, 'rejected');
+    if (willRetry && o.record.attempts >= o.policy.maxAttempts) {
       willRetry = false;
-      o.record.failureReason = `gave up after ${o.record.attempts} attempts${failure ? `; last failure: ${failure}` : ''}`;
+      this.setFailure(o, `gave up after ${o.record.attempts} attempt${o.record.attempts > 1 ? 's' : ''} (maxAttempts ${o.policy.maxAttempts})${failure ? `; last failure: ${failure}` : ''}`, 'attempts_exhausted');
+    } else if (willRetry && Date.now() > o.deadline) {
+      willRetry = false;
+      this.setFailure(o, `timed out after ${o.policy.timeoutMs} ms${failure ? `; last failure: ${failure}` : ''}`, 'timed_out');
     }
     if (willRetry) {
       // Blame the channel (or node) the failure names, then route the failed part's amount again.
       if (e.shortChannelId !== undefined) o.excluded.add(e.shortChannelId);
       else if (e.failingNodeId && !equalBytes(e.failingNodeId, o.payee)) o.excludedNodes.push(e.failingNodeId);
       try {
-        const routes = this.route(o, lastHop.amountMsat, o.maxParts, this.policy);
+        const routes = this.route(o, lastHop.amountMsat);
         this.h.cm.sendPaymentAlongPaths(hexToBytes(o.record.paymentId), routes.map(toPath));
         o.record.attempts += routes.length;
         o.inFlight += routes.length;
+        o.feesCommittedMsat += routes.reduce((a, r) => a + r.totalFeeMsat, 0n);
       } catch (err) {
         willRetry = false;
-        o.record.failureReason = `no other route after ${failure ?? 'a failure'}: ${(err as Error).message}`;
+        this.setFailure(o, `no other route after ${failure ?? 'a failure'}: ${(err as Error).message}`, codeOf(err));
       }
     }
     this.h.emit({
@@ -476,24 +527,39 @@ export class NodePayments {
     this.h.kick();
   }
 
-  private giveUp(o: Outbound, why: string): void {
+  /** The first reason a payment cannot go on is the one reported. */
+  private setFailure(o: Outbound, reason: string, code: PaymentFailureCode): void {
+    if (o.record.failureCode) return;
+    o.record.failureReason = reason;
+    o.record.failureCode = code;
+  }
+
+  private giveUp(o: Outbound, why: string, code: PaymentFailureCode): void {
     if (o.abandoned || o.record.status !== 'pending') return;
     o.abandoned = true;
-    o.record.failureReason = why;
+    this.setFailure(o, why, code);
+    // Not sent yet (its record is being written): `start` sees `abandoned` and sends nothing.
+    if (o.inFlight === 0) return;
     this.h.cm.abandonPayment(hexToBytes(o.record.paymentId));
     this.h.kick();
   }
 
-  private finish(o: Outbound, status: 'succeeded' | 'failed', extra: { failureReason?: string }): void {
+  private finish(o: Outbound, status: 'succeeded' | 'failed', extra: { failureReason?: string; failureCode?: PaymentFailureCode }): void {
     clearTimeout(o.timer);
     this.outbound.delete(o.record.paymentId);
     const r = o.record;
     r.status = status;
-    if (extra.failureReason) r.failureReason = extra.failureReason;
+    if (status === 'succeeded') {
+      delete r.failureReason;
+      delete r.failureCode;
+    } else {
+      if (extra.failureReason && !r.failureCode) r.failureReason = extra.failureReason;
+      r.failureCode ??= extra.failureCode ?? 'failed';
+    }
     this.save(r);
     const result: PaymentResult = {
       paymentId: r.paymentId, paymentHash: r.paymentHash, status, amountMsat: r.amountMsat, feeMsat: r.feeMsat, attempts: r.attempts, parts: r.parts, pathHops: r.pathHops ?? [],
-      ...(r.preimage ? { preimage: r.preimage } : {}), ...(r.failureReason ? { failureReason: r.failureReason } : {}),
+      ...(r.preimage ? { preimage: r.preimage } : {}), ...(r.failureReason ? { failureReason: r.failureReason } : {}), ...(r.failureCode ? { failureCode: r.failureCode } : {}),
     };
     if (status === 'succeeded') {
       this.h.emit({ type: 'PaymentSent', paymentId: r.paymentId, paymentHash: r.paymentHash, preimage: r.preimage!, amountMsat: r.amountMsat, feeMsat: r.feeMsat, attempts: r.attempts, parts: r.parts });
@@ -519,6 +585,16 @@ export class NodePayments {
       return { shortChannelId: hop.shortChannelId, direction, amountMsat: hop.amountMsat, capacityMsat: ((cap ?? own ?? 0n) * 1000n) || hop.amountMsat };
     });
   }
+}
+
+/** The policy's fee cap for a payment of `amountMsat`: `maxFeeBaseMsat + amountMsat × maxFeePpm / 10^6`. */
+export function feeCapMsat(policy: PaymentPolicy, amountMsat: bigint): bigint {
+  return policy.maxFeeBaseMsat + (amountMsat * BigInt(policy.maxFeePpm)) / 1_000_000n;
+}
+
+function codeOf(e: unknown): PaymentFailureCode {
+  const c = e instanceof NodeError ? e.code : '';
+  return c === 'no_route' || c === 'fee_too_high' ? c : 'failed';
 }
 
 function toPath(r: Route): PaymentPath {
