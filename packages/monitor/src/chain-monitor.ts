@@ -30,6 +30,21 @@ interface Entry {
   readonly pending: Set<bigint>;
   /** Whether an update was reported `InProgress` and its `Completed` event is still owed. */
   owed: boolean;
+  /** Updates whose write failed for good (`UnrecoverableError`): the channel is stuck until a whole monitor covering them is durable. */
+  readonly failed: Set<bigint>;
+  /** A whole-monitor rewrite to do on `timerTick` (stuck, or a chain-state write that failed for good). */
+  rewrite: boolean;
+  /** Update id of a whole-monitor rewrite in flight: its completion covers every earlier update. */
+  rewriteOf?: bigint;
+}
+
+/** A channel whose monitor could not be persisted (see {@link ChainMonitor.listStuckChannels}). */
+export interface StuckChannel {
+  readonly channelId: Uint8Array;
+  /** The first update whose write failed for good; it and every later one wait to be durable. */
+  readonly failedUpdateId: bigint;
+  /** The update the in-memory monitor is at (it applied them all). */
+  readonly inMemoryUpdateId: bigint;
 }
 
 /** Claimable balances of one channel. */
@@ -62,13 +77,23 @@ export class ChainMonitor implements Watch, Listen, Confirm, PersistCompletionSi
     }
     const monitor = ChannelMonitor.fromInit(init, this.opts);
     const entry = this.add(monitor);
-    return this.persisted(entry, 0n, this.opts.persister.persistNewChannel(entry.name, monitor));
+    const status = this.opts.persister.persistNewChannel(entry.name, monitor);
+    if (status === 'UnrecoverableError') {
+      // Nothing depends on a monitor the manager was refused (no funding_signed, no funding
+      // broadcast): forget it, so what runs is what is stored (nothing).
+      this.log.error(`persisting the new monitor failed for good: the channel is refused`, { channelId: init.channelId });
+      this.remove(entry);
+      return status;
+    }
+    return this.persisted(entry, 0n, status);
   }
 
   /**
    * Applies an update (strictly in order) and persists it. A gap or a replay is refused
    * (`UnrecoverableError`), never applied, whatever its steps: a force-close with an old id
    * too (a stale manager closes a channel through {@link ChainMonitor.forceCloseFromMonitor}).
+   * The update is applied in memory first; if its write then fails for good, the channel is
+   * frozen rather than failed (see {@link ChainMonitor.listStuckChannels}).
    */
   updateChannel(update: ChannelMonitorUpdate): ChannelMonitorUpdateStatus {
     const entry = this.entries.get(bytesToHex(update.channelId));
@@ -100,10 +125,27 @@ export class ChainMonitor implements Watch, Listen, Confirm, PersistCompletionSi
     return out;
   }
 
+  /**
+   * Turns the persister's status into the one reported to the manager. A write that failed for
+   * good (`UnrecoverableError`) is reported `InProgress` and never completes on its own: the
+   * update stays applied in memory (LDK's choice: the running monitor keeps everything that
+   * protects the funds, preimages and revocation secrets included), the channel is frozen (it
+   * does not step forward, and is not force-closed: a commitment only this in-memory monitor
+   * knows could be broadcast), the manager keeps the update in flight (so a restart from the
+   * stored monitor gets it again), and the channel is listed by {@link ChainMonitor.listStuckChannels}
+   * until a whole-monitor rewrite on {@link ChainMonitor.timerTick} succeeds.
+   */
   private persisted(entry: Entry, updateId: bigint, status: ChannelMonitorUpdateStatus): ChannelMonitorUpdateStatus {
     if (status === 'UnrecoverableError') {
-      this.log.error(`persisting update ${updateId} failed for good`, { channelId: entry.monitor.channelId });
-      return status;
+      entry.failed.add(updateId);
+      entry.rewrite = true;
+      entry.pending.add(updateId);
+      entry.owed = true;
+      this.log.error(
+        `persisting update ${updateId} failed for good: the channel is frozen (its in-memory monitor, at update ${entry.monitor.latestUpdateId}, is ahead of the stored one) until the monitor is written; restore the storage, or shut down and restart (the manager replays the update)`,
+        { channelId: entry.monitor.channelId },
+      );
+      return 'InProgress';
     }
     if (status === 'InProgress') {
       entry.pending.add(updateId);
@@ -126,8 +168,14 @@ export class ChainMonitor implements Watch, Listen, Confirm, PersistCompletionSi
   channelMonitorUpdated(channelId: Uint8Array, updateId: bigint, coversEarlier = false): void {
     const entry = this.entries.get(bytesToHex(channelId));
     if (!entry) return;
+    if (entry.rewriteOf !== undefined && updateId >= entry.rewriteOf) coversEarlier = true; // our whole-monitor rewrite
     if (coversEarlier) {
       for (const id of [...entry.pending]) if (id <= updateId) entry.pending.delete(id);
+      if (entry.failed.size) {
+        for (const id of [...entry.failed]) if (id <= updateId) entry.failed.delete(id);
+        if (!entry.failed.size) this.log.info(`the monitor is durable again at update ${updateId}: the channel resumes`, { channelId: entry.monitor.channelId });
+      }
+      if (entry.rewriteOf !== undefined && updateId >= entry.rewriteOf) delete entry.rewriteOf;
     } else entry.pending.delete(updateId);
     if (entry.pending.size === 0 && entry.owed) {
       entry.owed = false;
@@ -160,10 +208,35 @@ export class ChainMonitor implements Watch, Listen, Confirm, PersistCompletionSi
   }
 
   private add(monitor: ChannelMonitor): Entry {
-    const entry: Entry = { monitor, name: monitor.persistenceKey, pending: new Set(), owed: false };
+    const entry: Entry = { monitor, name: monitor.persistenceKey, pending: new Set(), owed: false, failed: new Set(), rewrite: false };
     this.entries.set(bytesToHex(monitor.channelId), entry);
     this.reindex(monitor);
     return entry;
+  }
+
+  private remove(entry: Entry): void {
+    this.entries.delete(bytesToHex(entry.monitor.channelId));
+    for (const [k, list] of this.index) {
+      const rest = list.filter((m) => m !== entry.monitor);
+      if (rest.length) this.index.set(k, rest);
+      else this.index.delete(k);
+    }
+  }
+
+  /**
+   * Channels whose monitor could not be persisted for good (the persister answered
+   * `UnrecoverableError`): frozen, with an in-memory monitor ahead of the stored one. The
+   * operator must intervene: restore the storage (each {@link ChainMonitor.timerTick} rewrites
+   * the whole monitor; once that is durable the channel resumes), or shut down and restart
+   * (the manager hands the stored monitor the updates it lacks). Do not force-close such a
+   * channel from the manager: see {@link ChainMonitor.updateChannel}.
+   */
+  listStuckChannels(): StuckChannel[] {
+    const out: StuckChannel[] = [];
+    for (const e of this.entries.values()) {
+      if (e.failed.size) out.push({ channelId: e.monitor.channelId, failedUpdateId: [...e.failed].reduce((a, b) => (b < a ? b : a)), inMemoryUpdateId: e.monitor.latestUpdateId });
+    }
+    return out;
   }
 
   private reindex(monitor: ChannelMonitor): void {
@@ -216,9 +289,21 @@ export class ChainMonitor implements Watch, Listen, Confirm, PersistCompletionSi
     return this.opts.persister.updatePersistedChannel(entry.name, undefined, entry.monitor);
   }
 
-  /** Retries failed persists (see `Persist.retryFailed`). Call it every minute or so. */
+  /**
+   * Retries failed persists (see `Persist.retryFailed`), and rewrites whole every monitor whose
+   * write failed for good (stuck channels, chain-state writes). Call it every minute or so.
+   */
   timerTick(): void {
     this.opts.persister.retryFailed?.();
+    for (const e of this.entries.values()) {
+      if (!e.rewrite) continue;
+      const upTo = e.monitor.latestUpdateId;
+      const status = this.opts.persister.updatePersistedChannel(e.name, undefined, e.monitor);
+      if (status === 'UnrecoverableError') continue; // still failing: retried next tick
+      e.rewrite = false;
+      if (status === 'Completed') this.channelMonitorUpdated(e.monitor.channelId, upTo, true);
+      else e.rewriteOf = upTo;
+    }
   }
 
   /** Rebroadcasts every monitor's pending claims now. */
@@ -248,7 +333,10 @@ export class ChainMonitor implements Watch, Listen, Confirm, PersistCompletionSi
     for (const e of this.entries.values()) {
       if (!e.monitor.takeChanged()) continue;
       const status = this.opts.persister.updatePersistedChannel(e.name, undefined, e.monitor);
-      if (status === 'UnrecoverableError') this.log.error('persisting the on-chain state failed', { channelId: e.monitor.channelId });
+      if (status === 'UnrecoverableError') {
+        e.rewrite = true;
+        this.log.error('persisting the on-chain state failed (rewritten on timerTick; a restart re-scans the blocks)', { channelId: e.monitor.channelId });
+      }
     }
   }
 

@@ -10,7 +10,7 @@ export * from './errors.js';
 export * from './constants.js';
 export * from './events.js';
 export { ChannelMonitor, type MonitorContext } from './channel-monitor.js';
-export { ChainMonitor, type ChainMonitorOptions, type ChannelBalances } from './chain-monitor.js';
+export { ChainMonitor, type ChainMonitorOptions, type ChannelBalances, type StuckChannel } from './chain-monitor.js';
 export type { Persist, PersistCompletionSink } from './persist/persist.js';
 export { KVStoreMonitorPersister, MONITOR_NAMESPACE, MONITOR_UPDATE_NAMESPACE, type KVStorePersisterOptions, type LoadedMonitor } from './persist/kvstore-persister.js';
 export { checkMonitorsAgainstChannels, type KnownChannel, type MonitorMismatch } from './recovery.js';

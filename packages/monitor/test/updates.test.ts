@@ -9,9 +9,10 @@ import type { ChannelMonitorUpdate, ChannelMonitorUpdateStatus } from '@ln/chain
 import { INITIAL_COMMITMENT_INDEX } from '@ln/chain-interfaces';
 import { bytesToHex } from '@ln/crypto';
 import { MemoryKVStore } from '@ln/test-kit';
-import { ChannelMonitor, KVStoreMonitorPersister, MonitorError, type Persist } from '../src/index.js';
+import { ChainMonitor, ChannelMonitor, KVStoreMonitorPersister, MonitorError, type Persist } from '../src/index.js';
 import { ChannelPair, type CommitState } from './helpers/channel-pair.js';
-import { Env } from './helpers/env.js';
+import { Env, SyncPersist } from './helpers/env.js';
+import { parseTx } from '@ln/transactions';
 
 const state = (toA: bigint): CommitState => ({ toAMsat: toA, toBMsat: 1_000_000_000n - toA, htlcs: [], feeratePerKw: 2500 });
 
@@ -132,9 +133,78 @@ test('asynchronous persistence: InProgress, then one Completed event once every 
   cm.channelMonitorUpdated(id, 4n);
   assert.equal(cm.releasePendingMonitorEvents(), [{ type: 'Completed', channelId: id, monitorUpdateId: 5n }]);
   assert.is(cm.updateChannel(v[2]!), 'Completed');
+});
+
+test('a write that fails for good (UnrecoverableError): the update stays applied in memory, the channel is frozen (InProgress, no Completed) and listed as stuck; the running monitor keeps protecting the funds with it; a restart from the stored monitor gets it again from the manager; once the storage is back, timerTick rewrites the monitor and the channel resumes', () => {
+  const persist = new SyncPersist();
+  const env = new Env({ label: 'stuck' }, { A: persist });
+  const cm = env.A.monitor;
+  const p = env.pair;
+  const id = p.channelId;
+  const h = p.htlc('B', 20_000_000n, env.chain.tipHeight + 100);
+  env.advance(p.advance({ toAMsat: 590_000_000n, toBMsat: 390_000_000n, htlcs: [h], feeratePerKw: 2500 }));
+  cm.releasePendingMonitorEvents();
+  const durableId = cm.getMonitor(id)!.latestUpdateId;
+  // The disk dies. The manager hands over the preimage of the HTLC A received.
   persist.next = 'UnrecoverableError';
-  const w = env.pair.advance(state(570_000_000n)).A;
-  assert.is(cm.updateChannel(w[0]!), 'UnrecoverableError', 'a persister that can never write stops the channel');
+  const pre = p.preimageUpdate('A', h);
+  assert.is(cm.updateChannel(pre), 'InProgress', 'frozen, not failed: the manager keeps the update in flight');
+  assert.is(cm.getMonitor(id)!.latestUpdateId, pre.updateId, 'applied in memory');
+  assert.equal(cm.listStuckChannels(), [{ channelId: id, failedUpdateId: pre.updateId, inMemoryUpdateId: pre.updateId }]);
+  const stored = () => ChannelMonitor.deserialize(persist.stored.get(cm.getMonitor(id)!.persistenceKey)!, { secp: env.secp, signerProvider: p.a.km, broadcaster: env.A.broadcaster, feeEstimator: env.fees });
+  assert.is(stored().latestUpdateId, durableId, 'the stored monitor is behind');
+  cm.timerTick();
+  assert.equal(cm.releasePendingMonitorEvents(), [], 'still failing: no Completed');
+  assert.is(cm.listStuckChannels().length, 1);
+  // A restart now would start from the stored monitor: the manager replays the update it still has in flight.
+  const restarted = new ChainMonitor({ secp: env.secp, signerProvider: p.a.km, broadcaster: env.A.broadcaster, feeEstimator: env.fees, persister: new SyncPersist() });
+  restarted.loadExistingMonitor(stored());
+  const [behind] = restarted.checkAgainstChannelManager([{ channelId: id, latestUpdateId: pre.updateId }]);
+  assert.is(behind!.type, 'MonitorBehind');
+  assert.is(restarted.updateChannel(pre), 'Completed');
+  assert.is(bytesToHex(restarted.getMonitor(id)!.state.preimages.get(bytesToHex(h.paymentHash))!), bytesToHex(h.preimage), 'the restarted monitor has the preimage again');
+  // Meanwhile the running monitor acts with what only it holds: B's commitment confirms, A claims with the preimage.
+  env.chain.mine(1, { txs: [p.signedCommitment('B', p.side('B').holderN).raw] });
+  env.mine(1);
+  assert.ok(env.A.broadcaster.offered.some((raw) => parseTx(raw).inputs.some((i) => bytesToHex(i.witness[1] ?? new Uint8Array()) === bytesToHex(h.preimage))), 'claimed with the unpersisted preimage');
+  assert.equal(cm.releasePendingMonitorEvents().filter((e) => e.type === 'Completed'), [], 'still frozen');
+  // The storage is back: the next tick writes the whole monitor and the channel may step forward.
+  persist.next = 'Completed';
+  cm.timerTick();
+  assert.equal(cm.listStuckChannels(), []);
+  const evs = cm.releasePendingMonitorEvents().filter((e) => e.type === 'Completed');
+  assert.equal(evs, [{ type: 'Completed', channelId: id, monitorUpdateId: pre.updateId }]);
+  assert.is(bytesToHex(persist.stored.get(cm.getMonitor(id)!.persistenceKey)!), bytesToHex(cm.getMonitor(id)!.serialize()), 'stored = running');
+  env.assertNoInvalid();
+});
+
+test('an update applied while the channel is stuck is reported InProgress even if its own write succeeds: nothing steps forward past an update that is not durable', () => {
+  const persist = new SyncPersist();
+  const env = new Env({ label: 'stuck-later' }, { A: persist });
+  const cm = env.A.monitor;
+  const u = env.pair.advance(state(590_000_000n)).A;
+  persist.next = 'UnrecoverableError';
+  assert.is(cm.updateChannel(u[0]!), 'InProgress');
+  persist.next = 'Completed';
+  assert.is(cm.updateChannel(u[1]!), 'InProgress');
+  assert.equal(cm.releasePendingMonitorEvents(), []);
+  assert.is(cm.listStuckChannels()[0]!.failedUpdateId, u[0]!.updateId);
+  cm.timerTick();
+  assert.equal(cm.releasePendingMonitorEvents(), [{ type: 'Completed', channelId: env.pair.channelId, monitorUpdateId: u[1]!.updateId }]);
+  assert.is(cm.updateChannel(u[2]!), 'Completed');
+});
+
+test('a new monitor that cannot be persisted for good is refused and forgotten (nothing depends on it yet); the same channel can be watched once storage works', () => {
+  const persist = new SyncPersist();
+  persist.next = 'UnrecoverableError';
+  const env = new Env({ label: 'stuck-new' }, { A: new SyncPersist() });
+  const cm = new ChainMonitor({ secp: env.secp, signerProvider: env.pair.a.km, broadcaster: env.A.broadcaster, feeEstimator: env.fees, persister: persist });
+  const init = env.pair.initFor('A', { blockHash: env.chain.tip.hash, height: env.chain.tipHeight });
+  assert.is(cm.watchChannel(init), 'UnrecoverableError');
+  assert.is(cm.getMonitor(init.channelId), undefined);
+  assert.equal(cm.listMonitors(), []);
+  persist.next = 'Completed';
+  assert.is(cm.watchChannel(init), 'Completed');
 });
 
 test('KVStore persister: a failed write keeps the update in progress (no Completed) until timerTick retries it', async () => {

@@ -20,7 +20,14 @@ export interface PersistCompletionSink {
  * Implementer's obligations:
  * - Return `Completed` only when the data is durable; `InProgress` when a write was started and
  *   will be reported through {@link PersistCompletionSink.channelMonitorUpdated}; and
- *   `UnrecoverableError` when it can never be persisted (the channel then stops and is closed).
+ *   `UnrecoverableError` when it cannot be persisted. For an update, the `ChainMonitor` then
+ *   keeps it applied in memory (as LDK does: the running monitor keeps protecting the funds
+ *   with everything it was given), reports it `InProgress` to the manager, which does not step
+ *   forward and keeps the update in flight (so a restart from the stored, older monitor gets it
+ *   again), lists the channel in `listStuckChannels()` and offers the whole monitor again on
+ *   every `timerTick` (`updatePersistedChannel` without an update) until a write succeeds: the
+ *   operator must restore the storage or shut down. A new monitor that cannot be persisted is
+ *   refused (`UnrecoverableError` to the manager) and forgotten.
  * - A write that fails may be retried later (the `ChainMonitor` calls {@link Persist.retryFailed}
  *   on `timerTick`); until it succeeds its update stays "in progress", so the channel does not
  *   step forward.
