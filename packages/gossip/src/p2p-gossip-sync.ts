@@ -89,6 +89,8 @@ interface Entry {
   sig: number;
   utxo?: UtxoResult | 'pending';
   result?: true | GossipRejection | false;
+  /** Its signature check was handed to the verifier. */
+  sent?: boolean;
 }
 
 interface Held {
@@ -124,7 +126,10 @@ export class P2PGossipSync implements RoutingMessageHandler {
   private readonly queue: Entry[] = [];
   private queueHead = 0;
   private batch: Entry[] = [];
-  private readonly inflight = new Set<Promise<void>>();
+  /** Async checks (lookups, signature batches) not yet settled. */
+  private inflight = 0;
+  /** Waiters of {@link waitForQueueBelow}, woken whenever an async check settles. */
+  private wakers: (() => void)[] = [];
   private readonly pendingAnnouncements = new Map<bigint, { msg: ChannelAnnouncement; count: number }>();
   private readonly held = new Map<bigint, Held[]>();
   private heldCount = 0;
@@ -198,14 +203,20 @@ export class P2PGossipSync implements RoutingMessageHandler {
   }
 
   private enqueueUpdate(peer: Uint8Array | undefined, msg: ChannelUpdate): boolean {
+    const entry = this.updateEntry(peer, msg);
+    return entry ? this.run(entry) : false;
+  }
+
+  /** The pipeline entry of a `channel_update`, or `undefined` when its channel is unknown (then it is held). */
+  private updateEntry(peer: Uint8Array | undefined, msg: ChannelUpdate): Entry | undefined {
     const ends = this.channelEnds(msg.shortChannelId);
     if (!ends) {
       this.hold(peer, msg);
-      return false;
+      return undefined;
     }
     const signed = signedBytesOf(msg) ?? encodeMessage(msg).subarray(2 + 64);
     const signer = msg.channelFlags & 1 ? ends[1] : ends[0];
-    return this.run({ kind: Kind.ChannelUpdate, msg, peer, sig: -2, check: { message: signed, signatures: [msg.signature], publicKeys: [signer] } });
+    return { kind: Kind.ChannelUpdate, msg, peer, sig: -2, check: { message: signed, signatures: [msg.signature], publicKeys: [signer] } };
   }
 
   /** BOLT 7: an update for an unknown channel is ignored; we hold it briefly in case its announcement is on the way. */
@@ -230,10 +241,15 @@ export class P2PGossipSync implements RoutingMessageHandler {
 
   // ---- the ordered pipeline ----
 
-  private run(entry: Entry): boolean {
+  /** Appends to the ordered queue (and the signature batch) without applying anything. */
+  private push(entry: Entry): void {
     this.queue.push(entry);
     this.batch.push(entry);
     if (this.batch.length >= this.verifier.batchSize) this.flushBatch();
+  }
+
+  private run(entry: Entry): boolean {
+    this.push(entry);
     const before = this.current;
     this.current = entry;
     try {
@@ -253,6 +269,7 @@ export class P2PGossipSync implements RoutingMessageHandler {
     if (!this.batch.length) return;
     const batch = this.batch;
     this.batch = [];
+    for (const e of batch) e.sent = true;
     let res: readonly number[] | Promise<readonly number[]>;
     try {
       res = this.verifier.verify(batch.map((e) => e.check));
@@ -275,11 +292,17 @@ export class P2PGossipSync implements RoutingMessageHandler {
   }
 
   private track(p: Promise<void>): void {
-    const t: Promise<void> = p.then(() => {
-      this.inflight.delete(t);
+    this.inflight++;
+    void p.then(() => {
+      this.inflight--;
       this.pump();
+      // Entries queued meanwhile (e.g. held updates released by this pump) may wait on a batch not sent yet.
+      const head = this.queue[this.queueHead];
+      if (head && head.sig === -2 && !head.sent) this.flushBatch();
+      const w = this.wakers;
+      this.wakers = [];
+      for (const f of w) f();
     });
-    this.inflight.add(t);
   }
 
   /** Applies every message at the head of the queue whose checks are done, in arrival order. */
@@ -363,19 +386,26 @@ export class P2PGossipSync implements RoutingMessageHandler {
     return true;
   }
 
-  /** Queues the updates held for a channel whose announcement was just accepted. */
+  /**
+   * Appends the updates held for a channel whose announcement was just accepted to the queue.
+   * Only appends: the running `pump` loop applies them (in order, after the announcement), so
+   * releasing never re-enters the pipeline however many channels had held updates. They are
+   * settled like any deferred entry (relayed through `BroadcastGossip`, warnings as `HandleError`).
+   */
   private releaseHeld(scid: bigint): void {
     const held = this.held.get(scid);
     if (!held) return;
     this.held.delete(scid);
     this.heldCount -= held.length;
     for (const h of held) {
+      let entry: Entry | undefined;
       try {
-        // Checked at once: no handler call returns its result, so relay it here (a deferred check relays through settleDeferred).
-        if (this.enqueueUpdate(h.peer, h.msg)) this.events.push({ type: 'BroadcastGossip', msg: h.msg, exceptNodeId: h.peer });
-      } catch {
-        // counted in stats by reject()
+        entry = this.updateEntry(h.peer, h.msg);
+      } catch (err) {
+        // Only the held-update cap can refuse here (counted in stats by reject()).
+        if (!(err instanceof GossipRejection)) throw err;
       }
+      if (entry) this.push(entry);
     }
   }
 
@@ -470,7 +500,7 @@ export class P2PGossipSync implements RoutingMessageHandler {
   /** Flushes pending checks and waits until fewer than `n` messages wait in the pipeline (back-pressure for bulk ingestion). */
   async waitForQueueBelow(n: number): Promise<void> {
     this.flushBatch();
-    while (this.queue.length - this.queueHead >= n && this.inflight.size) await Promise.race(this.inflight);
+    while (this.queue.length - this.queueHead >= n && this.inflight) await new Promise<void>((r) => this.wakers.push(r));
   }
 
   /** Messages handed in and not yet applied. */
