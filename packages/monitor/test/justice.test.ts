@@ -7,7 +7,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { bytesToHex } from '@ln/crypto';
-import { commitmentFeeSat, htlcSuccessFeeSat, htlcTimeoutFeeSat, offeredHtlcScript, p2wpkh, receivedHtlcScript, toLocalScript } from '@ln/transactions';
+import { commitmentFeeSat, htlcSuccessFeeSat, htlcTimeoutFeeSat, offeredHtlcScript, p2wpkh, parseTx, receivedHtlcScript, toLocalScript, txidOf } from '@ln/transactions';
 import { ANTI_REORG_DELAY, type SpendableOutputDescriptor } from '../src/index.js';
 import type { CommitState, TestHtlc } from './helpers/channel-pair.js';
 import { Env, type FeedMode } from './helpers/env.js';
@@ -170,6 +170,107 @@ test('anchors: revoked commitment with HTLCs and a second-stage transaction: eve
   const justice = fee(claimWeight([toLocalPenalty(sc.toLocal), htlcPenalty(sc.offered)])) + fee(claimWeight([toLocalPenalty(sc.toLocal)]));
   assert.is(htlcPenalty(sc.offered), 246, 'the anchors offered script is 3 bytes longer');
   assert.is(l.by['A-wallet'], (s1.toBMsat + hA.amountMsat + hB.amountMsat) / 1000n - justice, 'a zero-fee HTLC-success: A takes the whole HTLC');
+});
+
+/** Whether `tx` spends an output of the transaction `txid`. */
+const spends = (tx: { inputs: readonly { prevout: { txid: Uint8Array } }[] }, txid: Uint8Array) => tx.inputs.some((i) => bytesToHex(i.prevout.txid) === bytesToHex(txid));
+
+for (let depth = 1; depth <= 6; depth++) {
+  test(`justice survives a reorg of ${depth} at "the cheater's HTLC-timeout and HTLC-success confirmed": every output still ends with A, each fee at least BOLT 5's`, () => {
+    const { env, p, hA, hB } = htlcChannel(`j-second-reorg-${depth}`);
+    env.mineUntil(() => env.chain.tipHeight >= hB.cltvExpiry);
+    const cheat = p.signedCommitment('B', 1n);
+    env.A.broadcaster.hold = true; // B's second-stage transactions win the race to the next block
+    env.chain.mine(1, { txs: [cheat.raw] });
+    env.chain.mine(1, { txs: [p.htlcTx('B', 1n, hB), p.htlcTx('B', 1n, hA)] });
+    env.A.broadcaster.hold = false;
+    env.mine(2); // A's justice on to_local and on both second-stage outputs confirms
+    env.chain.reorg(depth); // everything the disconnected blocks held comes back through the mempool
+    finish(env);
+    env.mine(ANTI_REORG_DELAY);
+    const l = ledger(env);
+    assert.is(l.by['B-wallet'] + l.by['B-to_remote'] + l.by.other, 0n, 'the cheater gets nothing, nothing is left unclaimed');
+    assert.is(l.by['A-wallet'] + l.by['A-to_remote'] + l.feesSat, 1_000_000n, 'every satoshi with A, less fees');
+    const sc = scriptsOf(env, 1n, {});
+    const justice = l.txs.filter((t) => t.tx.outputs.length === 1 && t.tx.inputs.every((i) => i.witness[1]?.length === 1 && i.witness[1][0] === 1));
+    assert.is(justice.length, 3, 'to_local and both second-stage outputs taken by the revocation key');
+    for (const j of justice) assert.ok(j.feeSat >= fee(claimWeight([toLocalPenalty(sc.toLocal)])), `fee ${j.feeSat}`);
+    env.A.drain();
+    const pre = env.A.monitorEvents.filter((e) => e.type === 'HtlcResolved' && e.htlcId === hA.id);
+    assert.is(pre.length, 1, 'the preimage is reported once across the reorg');
+    assert.ok(env.A.monitor.listMonitors()[0]!.isFullyResolved());
+  });
+}
+
+for (const depth of [2, 3, 5]) {
+  test(`a reorg of ${depth} drops the cheater's second-stage transactions for good (the commitment stays): A takes the commitment's HTLC outputs with the revocation key instead`, () => {
+    const { env, p, hA, hB, s1 } = htlcChannel(`j-second-drop-${depth}`);
+    env.mineUntil(() => env.chain.tipHeight >= hB.cltvExpiry);
+    const cheat = p.signedCommitment('B', 1n);
+    env.A.broadcaster.hold = true; // B's second-stage transactions win the race to the next block
+    env.chain.mine(1, { txs: [cheat.raw] });
+    const second = [p.htlcTx('B', 1n, hB), p.htlcTx('B', 1n, hA)];
+    env.chain.mine(1, { txs: second });
+    env.A.broadcaster.hold = false;
+    env.mine(depth - 1); // A's justice on the second-stage outputs confirms (depth ≥ 2 blocks after them)
+    const secondIds = second.map((raw) => txidOf(parseTx(raw)));
+    assert.ok(secondIds.every((t) => env.chain.confirmations(t) === depth), 'both second-stage transactions confirmed');
+    const drop = [...secondIds];
+    for (let h = env.chain.tipHeight - depth + 1; h <= env.chain.tipHeight; h++) {
+      for (const raw of env.chain.getBlock(h)!.transactions) {
+        const t = parseTx(raw);
+        if (drop.some((d) => spends(t, d))) drop.push(txidOf(t));
+      }
+    }
+    env.chain.reorg(depth, { dropTxids: drop });
+    finish(env);
+    env.mine(ANTI_REORG_DELAY);
+    env.assertNoInvalid();
+    const l = ledger(env);
+    assert.ok(l.txs.every((t) => !secondIds.some((d) => bytesToHex(d) === bytesToHex(t.txid))), 'no second-stage transaction on the final chain');
+    const sc = scriptsOf(env, 1n, { offered: hB, received: hA });
+    const htlcJustice = l.txs.filter((t) => t.tx.inputs.some((i) => i.witness[1]?.length === 33));
+    assert.ok(htlcJustice.length >= 1, 'HTLC outputs taken by the revocation key (witness <sig> <revocationpubkey> <script>)');
+    assert.is(l.by['A-wallet'] + l.feesSat - commitmentFeeSat(2500, 2, false), (s1.toBMsat + hA.amountMsat + hB.amountMsat) / 1000n, 'A: the cheater\'s balance and both HTLCs, less the justice fees');
+    assert.is(l.by['A-to_remote'], s1.toAMsat / 1000n - commitmentFeeSat(2500, 2, false));
+    assert.is(l.by['B-wallet'] + l.by['B-to_remote'] + l.by.other, 0n);
+    assert.ok(htlcPenalty(sc.offered) === 243);
+  });
+}
+
+test('after a no-broadcast force close (ChannelForceClosed { shouldBroadcast: false }, e.g. the peer proved our state stale): a revoked commitment is still punished and to_remote still reported', () => {
+  const { env, p, hA, hB, s1 } = htlcChannel('j-nobroadcast');
+  env.A.apply([p.forceCloseUpdate('A', false)]);
+  env.mine(3);
+  assert.is(env.A.broadcaster.offered.length, 0, 'A broadcasts nothing of its own');
+  env.chain.mine(1, { txs: [p.signedCommitment('B', 1n).raw] });
+  finish(env);
+  const sc = scriptsOf(env, 1n, { offered: hB, received: hA });
+  const justiceFee = fee(claimWeight([toLocalPenalty(sc.toLocal), htlcPenalty(sc.offered), htlcPenalty(sc.received)]));
+  const l = ledger(env);
+  assert.is(l.by['A-wallet'], (s1.toBMsat + hA.amountMsat + hB.amountMsat) / 1000n - justiceFee, 'justice to the satoshi');
+  assert.is(l.by['A-to_remote'], s1.toAMsat / 1000n - commitmentFeeSat(2500, 2, false));
+  assert.is(l.by['B-wallet'] + l.by['B-to_remote'] + l.by.other, 0n);
+  const outs = spendables(env);
+  assert.equal(outs.map((o) => o.type).sort(), ['StaticOutput', 'StaticPaymentOutput'], 'the justice output and to_remote reported');
+  assert.ok(env.A.monitor.listMonitors()[0]!.isFullyResolved());
+});
+
+test('after a no-broadcast force close: the counterparty\'s latest commitment confirms; A claims its HTLC with the preimage and gets to_remote', () => {
+  const env = new Env({ claimFeerate: FEERATE, label: 'j-nobroadcast-current' });
+  const p = env.pair;
+  const hB = p.htlc('B', 70_000_000n, env.chain.tipHeight + 40);
+  const s: CommitState = { toAMsat: 550_000_000n, toBMsat: 380_000_000n, htlcs: [hB], feeratePerKw: 2500 };
+  env.advance(p.advance(s));
+  env.A.apply([p.preimageUpdate('A', hB), p.forceCloseUpdate('A', false)]);
+  env.mine(2);
+  assert.is(env.A.broadcaster.offered.length, 0);
+  env.chain.mine(1, { txs: [p.signedCommitment('B', p.side('B').holderN).raw] });
+  finish(env);
+  const l = ledger(env);
+  assert.ok(l.by['A-wallet'] > hB.amountMsat / 1000n - 2_000n && l.by['A-wallet'] < hB.amountMsat / 1000n, `hB claimed with the preimage (${l.by['A-wallet']})`);
+  assert.is(l.by['A-to_remote'], s.toAMsat / 1000n - commitmentFeeSat(2500, 1, false));
+  assert.is(l.by.other, s.toBMsat / 1000n, 'only B\'s own delayed to_local is left (B sweeps it after its delay)');
 });
 
 test.run();

@@ -85,7 +85,6 @@ const STAGES: [string, number][] = [
 for (const mode of ['listen', 'confirm'] as FeedMode[]) {
   for (const [stage, after] of STAGES) {
     for (let depth = 1; depth <= 6; depth++) {
-      if (mode === 'confirm' && depth % 2 === 0) continue;
       test(`${mode}: A's force close, reorg of ${depth} at "${stage}"`, () => {
         const { env, p, H, expectA, expectB } = fourHtlcEnv(`r-${mode}-${after}-${depth}`, mode);
         env.A.apply([p.forceCloseUpdate('A')]);
