@@ -3,7 +3,8 @@
  * in sync with peers (see the README for the API). Endpoints:
  *
  * - `POST /route` — JSON body (see {@link parseRouteRequest}); 200 with the paths, 400 with
- *   `{ error: { code, message, field } }` for a bad request, 422 `no_route` when no route fits.
+ *   `{ error: { code, message, field } }` for a bad request, 422 `no_route` when no route fits
+ *   (`unsupported_features` when the payee requires feature bits the payer lacks).
  * - `POST /payment-outcome` — what became of an attempt over a returned path (the hops, and the
  *   channel that failed if it did): feeds the scorer (`paymentPathFailed` / `paymentPathSuccessful`).
  * - `GET /health` — 200: the graph, the routing graph's last build, and the sync progress.
@@ -124,7 +125,7 @@ export class RouterService {
         m = { paths: [r], totalAmountMsat: params.amountMsat, totalFeeMsat: r.totalFeeMsat };
       }
     } catch (e) {
-      if (e instanceof RouteError) throw new ApiError(e.code === 'no_route' ? 422 : 400, e.code, e.message);
+      if (e instanceof RouteError) throw new ApiError(e.code === 'invalid_params' ? 400 : 422, e.code, e.message);
       throw e;
     }
     return multiPathToJson(m, scorer);

@@ -141,6 +141,13 @@ test('bad requests: 400 with a JSON error naming the field; 404, 405, 413, bad J
     assert.is(huge.status, 413);
     const unknownPayer = await call(`${url}/route`, { ...ok, payer: '02' + 'ab'.repeat(32) });
     assert.is(unknownPayer.status, 422, 'an unknown payer has no route');
+    // BOLT 11: an invoice requiring route blinding (bit 24) or an unknown even bit is refused.
+    for (const features of ['01000000', '1000000000000000000000000000']) {
+      const f = await call(`${url}/route`, { ...ok, payee_features: features });
+      assert.is(f.status, 422, features);
+      assert.is(f.body.error.code, 'unsupported_features');
+    }
+    assert.is((await call(`${url}/route`, { ...ok, payee_features: '028200' })).status, 200, 'var_onion_optin, payment_secret, basic_mpp');
   });
 });
 

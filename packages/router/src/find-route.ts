@@ -11,6 +11,7 @@ import { IndexHeap } from './heap.js';
 import { LabelSearch, type FoundPath, type LabelLimits } from './label-search.js';
 import { RouteError, feeFloat, forwardingFeeMsat, usedLiquidityKey, type ExtraEdge, type Query, type Route, type RouteHop, type RouteParams } from './route-types.js';
 import type { ScoredHop } from './scorer.js';
+import { unknownRequiredFeatureBits, unsupportedPayeeFeatureBits } from './features.js';
 import type { RoutingGraph } from './routing-graph.js';
 
 export { RouteError, forwardingFeeMsat, usedLiquidityKey, type FirstHop, type Route, type RouteHintHop, type RouteHop, type RouteParams } from './route-types.js';
@@ -293,6 +294,7 @@ export class Router {
     if (p.amountMsat <= 0n) throw new RouteError('invalid_params', 'amount must be positive');
     if (p.maxFeeMsat !== undefined && p.maxFeeMsat < 0n) throw new RouteError('invalid_params', 'maxFeeMsat must not be negative');
     const q = this.prepare(p);
+    this.checkPayeeFeatures(p, q);
     const lim: LabelLimits = {
       amount: Number(p.amountMsat),
       finalDelta: p.finalCltvExpiryDelta ?? 18,
@@ -317,6 +319,28 @@ export class Router {
     if (better) path = better;
     if (!path) throw new RouteError('no_route', 'no route satisfies the constraints');
     return this.buildRoute(p, q, lim.finalDelta, path);
+  }
+
+  /**
+   * The payee's features as the payment must honour them: the invoice's when given, else what
+   * the payee's `node_announcement` set (BOLT 9 "Rationale": the invoice's override), if known.
+   */
+  payeeFeatures(p: RouteParams): Uint8Array | undefined {
+    if (p.payeeFeatures) return p.payeeFeatures;
+    const i = this.graph.nodeIndex(p.payee);
+    return i === undefined ? undefined : this.graph.featuresOf(i);
+  }
+
+  /** Refuses payees whose required features the payer cannot honour (BOLT 7 `node_announcement`, BOLT 11 reader). */
+  private checkPayeeFeatures(p: RouteParams, q: Query): void {
+    if (p.payeeFeatures) {
+      const bad = unsupportedPayeeFeatureBits(p.payeeFeatures, p.payerFeatures);
+      if (bad.length) throw new RouteError('unsupported_features', `the invoice requires feature bit(s) ${bad.join(', ')}, which the payer does not support (BOLT 11)`);
+      return;
+    }
+    const ann = q.payee < this.graph.nodeCount ? this.graph.featuresOf(q.payee) : undefined;
+    const unknown = ann ? unknownRequiredFeatureBits(ann) : [];
+    if (unknown.length) throw new RouteError('unsupported_features', `the payee's node_announcement requires unknown feature bit(s) ${unknown.join(', ')}; without an invoice lacking them it must not be paid (BOLT 7)`);
   }
 
   /** Which search answered the last {@link Router.findRoute}: the plain Dijkstra, or the constrained label search too (`labels-truncated` when it ran out of room). */
@@ -345,6 +369,7 @@ export class Router {
     const anyExcludedNode = excludedNodes.size > 0;
     const anyExcludedChannel = excludedChannels.size > 0;
     const anyExtra = extraIn.size > 0;
+    const unroutable = g.unroutableCount > 0 ? g.nodeUnroutable : undefined;
     heap.clear();
     amt[payee] = amount;
     cost[payee] = 0;
@@ -354,6 +379,8 @@ export class Router {
     heap.push(payee, 0);
     const relax = (u: number, v: number, edge: number, a: number, base: number, ppm: number, delta: number, first: boolean, penalty: number) => {
       if (anyExcludedNode && u !== payer && excludedNodes.has(u)) return;
+      // BOLT 7: never through a node whose node_announcement requires unknown even bits.
+      if (unroutable && u !== payer && unroutable[u]) return;
       let na: number;
       let nc: number;
       if (first || u === payer) {

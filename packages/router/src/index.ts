@@ -11,3 +11,4 @@ export { MAX_LABELS, MAX_LABELS_PER_NODE } from './label-search.js';
 export { IndexHeap } from './heap.js';
 export * from './scorer.js';
 export { findMultiPathRoute, offersBasicMpp, routeProbability, type MultiPathRoute, type MultiPathOptions } from './mpp.js';
+export { KNOWN_FEATURE_BITS, ASSUMED_FEATURE_BITS, DEFAULT_PAYER_FEATURES, featureBytes, featureBits, hasFeatureBit, unknownRequiredFeatureBits, unsupportedPayeeFeatureBits } from './features.js';

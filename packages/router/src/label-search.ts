@@ -162,8 +162,9 @@ export class LabelSearch {
     const ug = used ? used.generation : -1;
     const nodeCount = g.nodeCount;
     this.insert(payee, 0, amount, lim.finalDelta, 0, -1, 0, useAmt);
+    const unroutable = g.unroutableCount > 0 ? g.nodeUnroutable : undefined;
     const extend = (u: number, l: number, edge: number, base: number, ppm: number, delta: number, first: boolean, penalty: number) => {
-      if (u !== payer && excludedNodes.has(u)) return;
+      if (u !== payer && (excludedNodes.has(u) || (unroutable && unroutable[u]))) return;
       const a = this.lAmt[l]!;
       let na = a;
       let nc = this.lCltv[l]!;

@@ -153,7 +153,10 @@ function halves(router: Router, p: RouteParams, minPart: bigint): Route[] | unde
  */
 export function findMultiPathRoute(router: Router, p: RouteParams, opts: MultiPathOptions = {}): MultiPathRoute {
   if (p.amountMsat <= 0n) throw new RouteError('invalid_params', 'amount must be positive');
-  const mppAllowed = p.payeeFeatures === undefined || offersBasicMpp(p.payeeFeatures);
+  // BOLT 4 "Basic Multi-Part Payments": only to a payee offering basic_mpp (its invoice, else its
+  // node_announcement), and only when the payer supports it.
+  const payee = router.payeeFeatures(p);
+  const mppAllowed = (payee === undefined || offersBasicMpp(payee)) && (p.payerFeatures === undefined || offersBasicMpp(p.payerFeatures));
   const maxParts = mppAllowed ? (opts.maxParts ?? 8) : 1;
   if (!(maxParts >= 1)) throw new RouteError('invalid_params', 'maxParts must be at least 1');
   const minPart = opts.minPartMsat ?? 10_000n;

@@ -3,6 +3,7 @@
  * BOLT 7 fee formula, and the internal form a query takes once resolved to graph indices.
  */
 import type { Score } from './scorer.js';
+import type { DEFAULT_PAYER_FEATURES } from './features.js';
 
 /** An `r` field hop of a BOLT 11 invoice: a channel from `pubkey` towards the payee. */
 export interface RouteHintHop {
@@ -56,8 +57,18 @@ export interface RouteParams {
    * The payee's features (raw BOLT 9 bytes, from the invoice's `9` field). When given without
    * `basic_mpp` (bit 16/17), {@link findMultiPathRoute} returns one path only (BOLT 4 "Basic
    * Multi-Part Payments": the writer may send more than one HTLC only if the invoice offers it).
+   * An even bit the payer does not support fails the query (`unsupported_features`, BOLT 11).
+   * When absent, the payee's `node_announcement` features stand in (BOLT 9: the invoice's
+   * override the announcement's): unknown even bits there refuse the payment (BOLT 7) and
+   * their `basic_mpp` decides MPP.
    */
   readonly payeeFeatures?: Uint8Array;
+  /**
+   * The payment features the payer supports (raw BOLT 9 bytes; default
+   * {@link DEFAULT_PAYER_FEATURES}): an invoice requiring a bit outside them (and outside
+   * BOLT 9's ASSUMED ones) is refused with `RouteError('unsupported_features')`.
+   */
+  readonly payerFeatures?: Uint8Array;
   /**
    * The most the route may cost in fees (msat). Searches prune paths over it; with a scorer,
    * when the scored search finds nothing within it, the fee-only search (exact) is tried.
@@ -101,7 +112,8 @@ export interface Route {
 export class RouteError extends Error {
   override readonly name = 'RouteError';
   constructor(
-    readonly code: 'no_route' | 'invalid_params',
+    /** `unsupported_features`: the payee requires feature bits the payer does not support (BOLT 7, 9, 11). */
+    readonly code: 'no_route' | 'invalid_params' | 'unsupported_features',
     message: string,
   ) {
     super(message);

@@ -4,6 +4,7 @@
  * search from the payee touches no objects.
  */
 import type { ReadOnlyNetworkGraph } from './graph-view.js';
+import { unknownRequiredFeatureBits } from './features.js';
 
 const hex = (b: Uint8Array): string => {
   let s = '';
@@ -33,7 +34,20 @@ export class RoutingGraph {
   nodeOutMsat!: Float64Array;
   /** Per node, the most any one of its outgoing edges can carry (msat): an upper bound of what one path from it can carry. */
   nodeOutMaxMsat!: Float64Array;
+  /**
+   * Per node, 1 when its `node_announcement` features set an even bit BOLT 9 does not assign:
+   * such a node is never routed through (BOLT 7), only paid to when an invoice allows it.
+   */
+  nodeUnroutable!: Uint8Array;
+  /** How many nodes are {@link RoutingGraph.nodeUnroutable}. */
+  unroutableCount = 0;
+  private features: (Uint8Array | undefined)[] = [];
   private byChannel?: Map<bigint, number>;
+
+  /** The features node `i` announced (raw BOLT 9 bytes), when the view told them. */
+  featuresOf(i: number): Uint8Array | undefined {
+    return this.features[i];
+  }
 
   /** The edge of a channel direction, if usable (the index is built on first use). */
   edgeIndex(scid: bigint, dir: 0 | 1): number | undefined {
@@ -62,7 +76,10 @@ export class RoutingGraph {
     return this.edgeFrom.length;
   }
 
-  /** Builds the structure from any {@link ReadOnlyNetworkGraph}. */
+  /**
+   * Builds the structure from any {@link ReadOnlyNetworkGraph}; when the view has
+   * `nodeFeatures`, each node's announced features are read too.
+   */
   static fromView(view: ReadOnlyNetworkGraph): RoutingGraph {
     const g = new RoutingGraph();
     const from: number[] = [];
@@ -95,6 +112,19 @@ export class RoutingGraph {
     });
     const n = g.nodeCount;
     const m = from.length;
+    g.nodeUnroutable = new Uint8Array(n);
+    if (view.nodeFeatures) {
+      g.features = new Array(n);
+      for (let i = 0; i < n; i++) {
+        const f = view.nodeFeatures(g.nodeIds[i]!);
+        if (!f || f.length === 0) continue;
+        g.features[i] = f;
+        if (unknownRequiredFeatureBits(f).length) {
+          g.nodeUnroutable[i] = 1;
+          g.unroutableCount++;
+        }
+      }
+    }
     g.inStart = new Int32Array(n + 1);
     for (let e = 0; e < m; e++) g.inStart[to[e]! + 1]!++;
     for (let v = 0; v < n; v++) g.inStart[v + 1]! += g.inStart[v]!;
