@@ -2,7 +2,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import type { GraphSnapshot } from '@ln/graph-snapshots';
 import { loadClnGossmap2026, loadListChannels2021 } from '@ln/graph-snapshots/node';
-import { ProbabilisticScorer, RouteError, Router, RoutingGraph, findMultiPathRoute, forwardingFeeMsat, type ChannelView, type Route } from '@ln/router';
+import { ProbabilisticScorer, RouteError, Router, RoutingGraph, findMultiPathRoute, type ChannelView, type Route } from '@ln/router';
 
 /** Adapts a snapshot to the router's read-only view. */
 function viewOf(g: GraphSnapshot) {
@@ -13,11 +13,17 @@ function viewOf(g: GraphSnapshot) {
   };
 }
 
-/** An independent checker: recomputes every hop forward from the snapshot's own policies. */
+/**
+ * An independent checker: recomputes every hop from the snapshot's own policies, with its own
+ * arithmetic (BOLT 7: `fee_base_msat + amount_to_forward × fee_proportional_millionths / 10^6`,
+ * rounded down; the incoming CLTV is the outgoing one plus `cltv_expiry_delta`), nothing from the router.
+ */
+const bolt7Fee = (amountToForward: bigint, base: number, ppm: number): bigint => BigInt(base) + (amountToForward * BigInt(ppm)) / 1_000_000n;
+
 const channelMaps = new WeakMap<GraphSnapshot, Map<bigint, GraphSnapshot['channels'][number]>>();
 const channelsOf = (g: GraphSnapshot) => channelMaps.get(g) ?? channelMaps.set(g, new Map(g.channels.map((c) => [c.scid, c]))).get(g)!;
 
-function checkRoute(g: GraphSnapshot, payer: number, payee: number, amount: bigint, finalDelta: number, r: Route): void {
+function checkRoute(g: GraphSnapshot, payer: number, payee: number, amount: bigint, finalDelta: number, r: Route, limits = { maxLen: 20, maxCltv: 1008 }): void {
   const byScid = channelsOf(g);
   let prev = payer;
   const nodesOnPath: number[] = [];
@@ -35,8 +41,9 @@ function checkRoute(g: GraphSnapshot, payer: number, payee: number, amount: bigi
     if (i + 1 < r.hops.length) {
       const nc = byScid.get(r.hops[i + 1]!.shortChannelId)!;
       const np = nc.policies[nc.node1 === next ? 0 : 1]!;
-      assert.is(h.amountMsat, r.hops[i + 1]!.amountMsat + forwardingFeeMsat(r.hops[i + 1]!.amountMsat, np.feeBaseMsat, np.feeProportionalMillionths), `hop ${i}: amount = next amount + fee`);
+      assert.is(h.amountMsat, r.hops[i + 1]!.amountMsat + bolt7Fee(r.hops[i + 1]!.amountMsat, np.feeBaseMsat, np.feeProportionalMillionths), `hop ${i}: amount = next amount + fee`);
       assert.is(h.cltvExpiry, r.hops[i + 1]!.cltvExpiry + np.cltvExpiryDelta, `hop ${i}: cltv = next cltv + delta`);
+      assert.is(h.feeMsat, h.amountMsat - r.hops[i + 1]!.amountMsat, `hop ${i}: the fee the node keeps`);
     }
     nodesOnPath.push(next);
     prev = next;
@@ -45,7 +52,8 @@ function checkRoute(g: GraphSnapshot, payer: number, payee: number, amount: bigi
   assert.is(r.hops[r.hops.length - 1]!.amountMsat, amount);
   assert.is(r.hops[r.hops.length - 1]!.cltvExpiry, finalDelta);
   assert.is(new Set(nodesOnPath).size, nodesOnPath.length, 'no node twice');
-  assert.ok(r.hops.length <= 20 && r.totalCltvExpiryDelta <= 1008);
+  assert.ok(r.hops.length <= limits.maxLen && r.totalCltvExpiryDelta <= limits.maxCltv, 'within the path length and CLTV limits');
+  assert.is(r.totalCltvExpiryDelta, r.hops[0]!.cltvExpiry);
   assert.is(r.totalAmountMsat, amount + r.totalFeeMsat);
 }
 
@@ -66,7 +74,7 @@ function endpoints(g: GraphSnapshot): { senders: number[]; receivers: number[] }
   return { senders, receivers };
 }
 
-function runQueries(g: GraphSnapshot, queries: number, seed: number) {
+function runQueries(g: GraphSnapshot, queries: number, seed: number, limits = { maxLen: 20, maxCltv: 1008 }) {
   const router = new Router(RoutingGraph.fromView(viewOf(g)));
   let x = seed;
   const rnd = () => ((x = (x * 1103515245 + 12345) >>> 0) / 0x100000000);
@@ -86,6 +94,7 @@ function runQueries(g: GraphSnapshot, queries: number, seed: number) {
   }
   let ok = 0;
   let none = 0;
+  let labelled = 0;
   const times: number[] = [];
   for (let q = 0; q < queries; q++) {
     const payer = senders[Math.floor(rnd() * senders.length)]!;
@@ -95,9 +104,10 @@ function runQueries(g: GraphSnapshot, queries: number, seed: number) {
 
     const t0 = performance.now();
     try {
-      const r = router.findRoute({ payer: g.nodes[payer]!.nodeId, payee: g.nodes[payee]!.nodeId, amountMsat: amt, finalCltvExpiryDelta: 18 });
+      const r = router.findRoute({ payer: g.nodes[payer]!.nodeId, payee: g.nodes[payee]!.nodeId, amountMsat: amt, finalCltvExpiryDelta: 18, maxPathLength: limits.maxLen, maxTotalCltvExpiryDelta: limits.maxCltv });
+      if (router.lastSearch !== 'dijkstra') labelled++;
       times.push(performance.now() - t0);
-      checkRoute(g, payer, payee, amt, 18, r);
+      checkRoute(g, payer, payee, amt, 18, r, limits);
       ok++;
     } catch (e) {
       if (!(e instanceof RouteError)) throw e;
@@ -105,13 +115,19 @@ function runQueries(g: GraphSnapshot, queries: number, seed: number) {
     }
   }
   times.sort((a, b) => a - b);
-  return { ok, none, p50: times[Math.floor(times.length / 2)] ?? 0 };
+  return { ok, none, labelled, p50: times[Math.floor(times.length / 2)] ?? 0 };
 }
 
 test('mainnet 2026 snapshot: 300 random queries, every returned route passes the independent hop-by-hop checker', () => {
   const r = runQueries(loadClnGossmap2026(), 300, 42);
   console.log(`    2026: ${r.ok} routes, ${r.none} without a route, p50 ${r.p50.toFixed(2)} ms`);
   assert.ok(r.ok >= 200, `expected most random queries to find a route, got ${r.ok}`);
+});
+
+test('mainnet 2026 under tight limits (CLTV cap 300, 4 hops): 120 queries, every route within them and checked; the label search answers where they bind', () => {
+  const r = runQueries(loadClnGossmap2026(), 120, 4242, { maxLen: 4, maxCltv: 300 });
+  console.log(`    2026 tight: ${r.ok} routes (${r.labelled} by the label search), ${r.none} without a route`);
+  assert.ok(r.ok >= 40 && r.labelled >= 10, `expected routes, many from the label search: ${r.ok} / ${r.labelled}`);
 });
 
 test('mainnet 2026: multi-path payments of 0.5 to 5 BTC to well-connected nodes sum exactly and every part passes the checker', () => {
