@@ -24,6 +24,7 @@ export class TcpDescriptor implements SocketDescriptor {
   sendData(data: Uint8Array, resumeRead: boolean): number {
     if (this.socket.destroyed) return 0;
     if (resumeRead && this.socket.isPaused()) this.socket.resume();
+    if (data.length === 0) return 0; // only a resume signal
     if (this.socket.writableLength >= this.socket.writableHighWaterMark) {
       this.awaitDrain();
       return 0;

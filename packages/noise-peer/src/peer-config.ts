@@ -9,7 +9,8 @@ import type { NoiseCrypto, StaticKey } from './keys.js';
 /**
  * A socket, as the user wires it. `sendData` writes as much as it can and returns how many
  * bytes it took; when it took fewer, it must call `PeerManager.writeBufferSpaceAvail` once the
- * socket drains. `resumeRead` tells it to resume reading if reads were paused.
+ * socket drains. `resumeRead` tells it to resume reading if reads were paused; `data` may then
+ * be empty (a resume signal only, nothing to write).
  */
 export interface SocketDescriptor {
   sendData(data: Uint8Array, resumeRead: boolean): number;
@@ -22,11 +23,15 @@ export interface PeerLimits {
   readonly maxPendingHandshakes: number;
   /** Timer ticks a handshake may take (default 2). */
   readonly handshakeTimeoutTicks: number;
-  /** Queued outbound bytes above which gossip to the peer is dropped (default 256 KiB). */
+  /**
+   * Queued outbound bytes above which relayed (broadcast) gossip to the peer is dropped, and
+   * the routing handler's messages to it (query replies, which are never dropped) are held
+   * back (default 256 KiB).
+   */
   readonly gossipDropBytes: number;
   /** Queued outbound bytes above which we stop reading from the peer (default 1 MiB). */
   readonly pauseReadBytes: number;
-  /** Queued outbound bytes above which the peer is disconnected as not reading (default 8 MiB). */
+  /** Queued outbound bytes, with the routing messages held for it, above which the peer is disconnected as not reading (default 8 MiB). */
   readonly maxOutboundBytes: number;
   /**
    * Received bytes we hold for a peer and have not processed, above which it is disconnected
@@ -42,6 +47,36 @@ export interface PeerLimits {
    * (default 4). A peer that shows neither is disconnected at the first tick without a pong.
    */
   readonly maxPongWaitTicks: number;
+}
+
+/**
+ * Passed to the routing handler's `getAndClearPendingMsgEvents(hasRoom)` by
+ * `PeerManager.processEvents`: whether a peer has room for more of the handler's messages
+ * right now (nothing of them waits in the manager and its queue is at most `gossipDropBytes`).
+ * A handler that keeps a per-peer backlog (query replies, the backfill a
+ * `gossip_timestamp_filter` asks for) should release it only to peers for which this says
+ * yes, as LDK's `PeerManager` pulls its gossip backfill only while a peer's buffer has room.
+ * Handlers that ignore it still work: the manager holds what they release (never dropping it)
+ * and stops asking while some peer has more than `gossipDropBytes` waiting.
+ */
+export type GossipRoomCheck = (nodeId: Uint8Array) => boolean;
+
+/** A connected peer's queues and counters (`PeerManager.peerStats`). */
+export interface PeerStats {
+  /** Encrypted bytes waiting for the socket. */
+  readonly queuedOutboundBytes: number;
+  /** The routing handler's messages to this peer held until its queue has room (never dropped). */
+  readonly heldRoutingMessages: number;
+  /** Their encoded size. */
+  readonly heldRoutingBytes: number;
+  /** Received bytes not yet handled (a partial frame, or messages held while reads are paused). */
+  readonly bufferedInboundBytes: number;
+  /** Relayed or broadcast gossip not sent to this peer because its queue was over `gossipDropBytes`. */
+  readonly gossipDropped: number;
+  /** Whether we asked the caller to pause reading from this peer. */
+  readonly readPaused: boolean;
+  /** Whether handling its input waits for the routing handler's queue (`processingQueueHigh()`). */
+  readonly gossipBacklogPaused: boolean;
 }
 
 /** The default {@link PeerLimits}. */

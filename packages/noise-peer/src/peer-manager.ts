@@ -11,64 +11,16 @@ import {
   DecodeError, Features, LightningError, decodeMessage, encodeMessage, makeMessage,
   type ErrorAction, type Init, type KnownMessage, type MessageSendEvent, type WireMessage,
 } from '@ln/wire';
+import { EMPTY, GOSSIP, ROUTING, handlerName, hex, initProblem, newPeerState, printablePeerData, type Peer } from './peer-state.js';
 import { NoiseError } from './errors.js';
 import { ACT_ONE_SIZE, ACT_THREE_SIZE, ACT_TWO_SIZE, NoiseHandshake } from './handshake.js';
-import { DEFAULT_PEER_LIMITS, type PeerLimits, type PeerManagerConfig, type SocketDescriptor } from './peer-config.js';
+import { DEFAULT_PEER_LIMITS, type GossipRoomCheck, type PeerLimits, type PeerManagerConfig, type PeerStats, type SocketDescriptor } from './peer-config.js';
 import { isValidNodeId } from './keys.js';
+import { Outbound } from './outbound.js';
 import { MAX_MESSAGE_SIZE, type NoiseTransport } from './transport.js';
 
 export * from './peer-config.js';
-
-interface Peer {
-  readonly descriptor: SocketDescriptor;
-  readonly inbound: boolean;
-  nodeId?: Uint8Array;
-  handshake?: NoiseHandshake;
-  transport?: NoiseTransport;
-  buffer: Uint8Array;
-  theirInit?: Init;
-  queue: Uint8Array[];
-  queuedBytes: number;
-  readPaused: boolean;
-  awaitingPong: boolean;
-  handshakeTicks: number;
-  gossipDropped: number;
-  /** It sent a `gossip_timestamp_filter` asking for gossip (BOLT 7: no relayed gossip before). */
-  wantsGossip: boolean;
-  /** Re-entrancy guards: a descriptor may call back into the manager from `sendData`. */
-  processing: boolean;
-  flushing: boolean;
-  flushAgain: boolean;
-  /** Liveness since the last timer tick: a message received, bytes taken by the socket. */
-  receivedSinceTick: boolean;
-  takenSinceTick: number;
-  backlogAtTick: number;
-  pongWaitTicks: number;
-}
-
-const EMPTY = new Uint8Array(0);
-const hex = (b: Uint8Array) => Array.from(b, (x) => x.toString(16).padStart(2, '0')).join('');
-
-/** At most this many bytes of a peer's `error`/`warning` data go into a log line. */
-const MAX_LOGGED_DATA = 512;
-
-/**
- * A peer's `error` or `warning` data for a log line. BOLT 1: "if `data` is not composed solely
- * of printable ASCII characters (For reference: the printable character set includes byte
- * values 32 through 126, inclusive): SHOULD NOT print out `data` verbatim". Printable ASCII is
- * printed as text, anything else as hex (`hex:` prefix); long data is cut (its length said).
- */
-export function printablePeerData(data: Uint8Array): string {
-  const shown = data.length > MAX_LOGGED_DATA ? data.subarray(0, MAX_LOGGED_DATA) : data;
-  const more = data.length > MAX_LOGGED_DATA ? `… (${data.length} bytes)` : '';
-  if (shown.every((b) => b >= 32 && b <= 126)) return String.fromCharCode(...shown) + more;
-  return `hex:${hex(shown)}${more}`;
-}
-const GOSSIP = new Set(['channel_announcement', 'node_announcement', 'channel_update']);
-const ROUTING = new Set(['query_channel_range', 'reply_channel_range', 'query_short_channel_ids', 'reply_short_channel_ids_end', 'gossip_timestamp_filter']);
-
-/** `update_add_htlc` → `handleUpdateAddHtlc`. */
-const handlerName = (type: string) => 'handle' + type.split('_').map((w) => w[0]!.toUpperCase() + w.slice(1)).join('');
+export { printablePeerData } from './peer-state.js';
 
 /** The peer manager. */
 export class PeerManager {
@@ -77,9 +29,17 @@ export class PeerManager {
   private readonly limits: PeerLimits;
   private readonly log: ModuleLogger;
 
+  private readonly out: Outbound;
+
   constructor(private readonly config: PeerManagerConfig) {
     this.limits = { ...DEFAULT_PEER_LIMITS, ...config.limits };
     this.log = moduleLogger(config.logger ?? NULL_LOGGER, 'noise-peer');
+    this.out = new Outbound({
+      limits: this.limits, log: this.log, onEvent: config.onEvent,
+      isLive: (p) => this.peers.get(p.descriptor) === p,
+      mustPause: (p, queued) => this.mustPause(p, queued),
+      disconnect: (p, reason) => this.disconnect(p, reason),
+    });
   }
 
   /** Our node id. */
@@ -111,10 +71,7 @@ export class PeerManager {
       this.log.warn(`refusing ${inbound ? 'inbound' : 'outbound'} connection: ${why}`);
       throw new NoiseError('too_many_pending', why);
     }
-    const peer: Peer = {
-      descriptor, inbound, buffer: EMPTY, queue: [], queuedBytes: 0, readPaused: false, awaitingPong: false, handshakeTicks: 0, gossipDropped: 0, wantsGossip: false,
-      processing: false, flushing: false, flushAgain: false, receivedSinceTick: false, takenSinceTick: 0, backlogAtTick: 0, pongWaitTicks: 0,
-    };
+    const peer = newPeerState(descriptor, inbound);
     this.peers.set(descriptor, peer);
     return peer;
   }
@@ -146,8 +103,9 @@ export class PeerManager {
 
   /**
    * Bytes read from a socket. Returns `true` when the caller should pause reading from it
-   * (its outbound buffer is full) until `sendData` is called with `resumeRead`. The manager
-   * never keeps a reference to `data` after returning.
+   * (its outbound buffer is full, or the routing handler reports `processingQueueHigh()` after
+   * this peer's gossip) until `sendData` is called with `resumeRead`. The manager never keeps
+   * a reference to `data` after returning.
    */
   readEvent(descriptor: SocketDescriptor, data: Uint8Array): boolean {
     const peer = this.peers.get(descriptor);
@@ -171,6 +129,15 @@ export class PeerManager {
     return peer.readPaused;
   }
 
+  /**
+   * Whether handling this peer's input stops for now: its outbound queue plus the routing
+   * handler's messages held for it are over `pauseReadBytes` (answering more would only grow
+   * them), or the routing handler's queue is high after this peer's gossip (as LDK does).
+   */
+  private mustPause(peer: Peer, queued = peer.queuedBytes): boolean {
+    return queued + peer.heldBytes > this.limits.pauseReadBytes || peer.gossipBacklogPaused;
+  }
+
   /** Handles what is buffered from the peer (as far as its outbound queue allows), then flushes. */
   private process(peer: Peer): void {
     if (peer.processing) return;
@@ -182,8 +149,9 @@ export class PeerManager {
         const held = peer.buffer.length;
         this.advance(peer);
         if (!this.peers.has(peer.descriptor)) return;
-        this.flush(peer);
-        if (peer.queuedBytes > this.limits.pauseReadBytes || peer.buffer.length === 0 || peer.buffer.length === held) break;
+        this.out.drain(peer);
+        if (!this.peers.has(peer.descriptor)) return;
+        if (this.mustPause(peer) || peer.buffer.length === 0 || peer.buffer.length === held) break;
       }
     } catch (e) {
       this.disconnect(peer, e instanceof NoiseError || e instanceof DecodeError ? `${e.name}: ${e.message}` : `error: ${(e as Error).message}`);
@@ -191,7 +159,7 @@ export class PeerManager {
     } finally {
       peer.processing = false;
     }
-    peer.readPaused = peer.queuedBytes > this.limits.pauseReadBytes;
+    peer.readPaused = this.mustPause(peer);
   }
 
   private advance(peer: Peer): void {
@@ -201,7 +169,7 @@ export class PeerManager {
         if (peer.buffer.length < ACT_ONE_SIZE) return;
         const actTwo = hs.processActOne(peer.buffer.subarray(0, ACT_ONE_SIZE));
         peer.buffer = peer.buffer.subarray(ACT_ONE_SIZE);
-        this.sendRaw(peer, actTwo);
+        this.out.sendRaw(peer, actTwo);
       } else if (hs.state === 'responder_awaiting_act3') {
         if (peer.buffer.length < ACT_THREE_SIZE) return;
         const r = hs.processActThree(peer.buffer.subarray(0, ACT_THREE_SIZE));
@@ -214,7 +182,7 @@ export class PeerManager {
         if (peer.buffer.length < ACT_TWO_SIZE) return;
         const r = hs.processActTwo(peer.buffer.subarray(0, ACT_TWO_SIZE));
         peer.buffer = peer.buffer.subarray(ACT_TWO_SIZE);
-        this.sendRaw(peer, r.actThree);
+        this.out.sendRaw(peer, r.actThree);
         peer.transport = r.transport;
         peer.handshake = undefined;
         this.sendInit(peer);
@@ -224,7 +192,7 @@ export class PeerManager {
     // limit: the rest waits in `buffer` (bounded by `maxInboundBytes`) until it drains.
     // `peer.buffer` stays current at each step, so bytes a re-entrant `readEvent` appends are kept.
     const transport = peer.transport!;
-    while (peer.buffer.length && peer.queuedBytes <= this.limits.pauseReadBytes && this.peers.has(peer.descriptor)) {
+    while (peer.buffer.length && !this.mustPause(peer) && this.peers.has(peer.descriptor)) {
       const { messages, consumed } = transport.decryptStream(peer.buffer, 1);
       peer.buffer = consumed === peer.buffer.length ? EMPTY : peer.buffer.subarray(consumed);
       if (messages.length === 0) break;
@@ -247,7 +215,7 @@ export class PeerManager {
   private sendInit(peer: Peer): void {
     const chains = this.ourChains();
     const tlvs = chains ? { networks: [...chains] } : {};
-    this.sendMessage(peer, makeMessage('init', { globalfeatures: new Uint8Array(0), features: this.ourInitFeatures(peer.nodeId!).toBytes(), tlvs }));
+    this.out.sendMessage(peer, makeMessage('init', { globalfeatures: new Uint8Array(0), features: this.ourInitFeatures(peer.nodeId!).toBytes(), tlvs }));
   }
 
   private handleMessage(peer: Peer, bytes: Uint8Array): void {
@@ -262,7 +230,7 @@ export class PeerManager {
       case 'init':
         return this.disconnect(peer, 'a second init');
       case 'ping':
-        if (msg.numPongBytes < 65532) this.sendMessage(peer, makeMessage('pong', { ignored: new Uint8Array(msg.numPongBytes) }));
+        if (msg.numPongBytes < 65532) this.out.sendMessage(peer, makeMessage('pong', { ignored: new Uint8Array(msg.numPongBytes) }));
         return;
       case 'pong':
         peer.awaitingPong = false;
@@ -291,6 +259,11 @@ export class PeerManager {
         if (msg.type === 'channel_update') this.config.channelHandler.handleChannelUpdate(nodeId, msg);
         if (relay) this.broadcast(msg as KnownMessage, nodeId, false);
       });
+      // LDK: while the routing handler's queue is high, stop reading from peers sending gossip.
+      if (!peer.gossipBacklogPaused && this.peers.has(peer.descriptor) && this.config.routingHandler.processingQueueHigh()) {
+        peer.gossipBacklogPaused = true;
+        this.log.debug('pausing reads: the routing handler reports processingQueueHigh()', { peerId: nodeId });
+      }
       return;
     }
     // A filter with an empty range (BOLT 7: first_timestamp 0xFFFFFFFF, range 0) asks for nothing.
@@ -302,22 +275,8 @@ export class PeerManager {
   }
 
   private handleInit(peer: Peer, init: Init): void {
-    // BOLT 1: the two feature bitmaps are combined (bitwise OR).
-    const theirs = Features.fromBits([...Features.fromBytes(init.features).setBits(), ...Features.fromBytes(init.globalfeatures).setBits()]);
-    const unknownRequired = theirs.unknownRequiredBits();
-    if (unknownRequired.length) return this.disconnect(peer, `peer requires unknown feature bit(s) ${unknownRequired.join(', ')}`);
-    const ours = this.ourInitFeatures(peer.nodeId!);
-    // Features BOLT 9 marks ASSUMED are supported by every node, whether or not we advertise them.
-    const assumed = new Set([0, 8, 12, 14, 44]);
-    const missing = theirs.requiredNotSupportedBy(ours).filter((b: number) => !assumed.has(b));
-    if (missing.length) return this.disconnect(peer, `peer requires feature bit(s) we do not support: ${missing.join(', ')}`);
-    const deps = theirs.validate().filter((p: { kind: string }) => p.kind === 'missing_dependency');
-    if (deps.length) return this.disconnect(peer, `peer's features miss a dependency: ${deps.map((d: { message: string }) => d.message).join('; ')}`);
-    const ourChains = this.ourChains();
-    const theirChains = init.tlvs.networks;
-    if (ourChains && theirChains && !theirChains.some((c) => ourChains.some((o) => hex(o) === hex(c)))) {
-      return this.disconnect(peer, 'peer shares no chain with us (init networks)');
-    }
+    const problem = initProblem(init, this.ourInitFeatures(peer.nodeId!), this.ourChains());
+    if (problem) return this.disconnect(peer, problem);
     const key = hex(peer.nodeId!);
     if (this.byNodeId.has(key)) return this.disconnect(peer, 'already connected to this node');
     peer.theirInit = init;
@@ -341,43 +300,21 @@ export class PeerManager {
   private applyAction(peer: Peer, action: ErrorAction, why: string): void {
     switch (action.type) {
       case 'DisconnectPeer':
-        if (action.msg) this.sendMessage(peer, action.msg);
-        this.flush(peer);
+        if (action.msg) this.out.sendMessage(peer, action.msg);
+        this.out.flush(peer);
         return this.disconnect(peer, why);
       case 'DisconnectPeerWithWarning':
-        this.sendMessage(peer, action.msg);
-        this.flush(peer);
+        this.out.sendMessage(peer, action.msg);
+        this.out.flush(peer);
         return this.disconnect(peer, why);
       case 'SendErrorMessage':
       case 'SendWarningMessage':
-        return this.sendMessage(peer, action.msg);
+        return this.out.sendMessage(peer, action.msg);
       case 'IgnoreAndLog':
         return this.log[action.level](why, { peerId: peer.nodeId });
       case 'IgnoreError':
         return;
     }
-  }
-
-  private sendRaw(peer: Peer, bytes: Uint8Array): void {
-    peer.queue.push(bytes);
-    peer.queuedBytes += bytes.length;
-  }
-
-  private sendMessage(peer: Peer, msg: WireMessage, gossip = false): void {
-    if (!peer.transport) return;
-    if (gossip && peer.queuedBytes > this.limits.gossipDropBytes) {
-      peer.gossipDropped++;
-      return;
-    }
-    const bytes = encodeMessage(msg);
-    if (bytes.length > MAX_MESSAGE_SIZE) {
-      // A handler's bug, not the peer's: drop the message, keep the connection, say so.
-      this.log.error(`not sending ${msg.type} of ${bytes.length} bytes: BOLT 8 messages are at most ${MAX_MESSAGE_SIZE}`, { peerId: peer.nodeId });
-      return;
-    }
-    for (const chunk of peer.transport.encryptForSend(bytes)) this.sendRaw(peer, chunk);
-    this.config.onEvent?.({ type: 'message', direction: 'out', nodeId: peer.nodeId!, msg });
-    if (peer.queuedBytes > this.limits.maxOutboundBytes) this.disconnect(peer, `peer is not reading (${peer.queuedBytes} bytes queued)`);
   }
 
   /**
@@ -396,43 +333,26 @@ export class PeerManager {
       if (!own && h.shouldRelayTo && !h.shouldRelayTo(p.nodeId!, msg)) continue;
       const nets = p.theirInit?.tlvs.networks;
       if (chain && nets && !nets.some((n) => hex(n) === chain)) continue;
-      this.sendMessage(p, msg, true);
+      this.out.sendGossip(p, msg);
     }
   }
 
-  private flush(peer: Peer): void {
-    // A descriptor may call writeBufferSpaceAvail from inside sendData: that call only notes
-    // it, and this loop goes on (sending the same chunk twice would corrupt the stream).
-    if (peer.flushing) return void (peer.flushAgain = true);
-    peer.flushing = true;
-    try {
-      while (peer.queue.length && this.peers.has(peer.descriptor)) {
-        peer.flushAgain = false;
-        const chunk = peer.queue[0]!;
-        const resume = peer.readPaused && peer.queuedBytes - chunk.length <= this.limits.pauseReadBytes;
-        const n = peer.descriptor.sendData(chunk, resume);
-        if (resume && n > 0) peer.readPaused = false;
-        peer.queuedBytes -= n;
-        peer.takenSinceTick += n;
-        if (n < chunk.length) {
-          peer.queue[0] = chunk.subarray(n);
-          if (!(peer.flushAgain && n > 0)) return;
-        } else peer.queue.shift();
-      }
-    } finally {
-      peer.flushing = false;
-    }
-  }
-
-  /** Flushes; once the outbound queue is under the pause limit again, handles what the peer sent meanwhile. */
+  /** Drains; once the peer may be read again, handles what it sent meanwhile (and tells the socket to resume). */
   private pump(peer: Peer): void {
-    this.flush(peer);
-    if (peer.transport && peer.buffer.length && peer.queuedBytes <= this.limits.pauseReadBytes && this.peers.has(peer.descriptor)) this.process(peer);
+    this.out.drain(peer);
+    if (!this.peers.has(peer.descriptor) || !peer.transport || this.mustPause(peer)) return;
+    // Still paused here means no chunk carried `resumeRead` (e.g. the pause was for the
+    // routing handler's queue and nothing is queued): an empty write says it.
+    const unsignalled = peer.readPaused;
+    if (peer.buffer.length) this.process(peer);
+    else peer.readPaused = false;
+    if (unsignalled && this.peers.has(peer.descriptor) && !peer.readPaused) peer.descriptor.sendData(EMPTY, true);
   }
 
   /**
-   * The socket can take more data: sends what is queued and, once the queue is under the
-   * pause limit, handles the messages held back while it was over.
+   * The socket can take more data: sends what is queued (and the routing handler's messages
+   * held for the peer) and, once the queue is under the pause limit, handles the messages held
+   * back while it was over.
    */
   writeBufferSpaceAvail(descriptor: SocketDescriptor): void {
     const peer = this.peers.get(descriptor);
@@ -447,10 +367,10 @@ export class PeerManager {
   sendToPeer(nodeId: Uint8Array, msg: WireMessage): boolean {
     const p = this.byNodeId.get(hex(nodeId));
     if (!p) return false;
-    const size = encodeMessage(msg).length;
-    if (size > MAX_MESSAGE_SIZE) throw new NoiseError('message_too_long', `${msg.type} of ${size} bytes exceeds the BOLT 8 maximum of ${MAX_MESSAGE_SIZE}`);
-    this.sendMessage(p, msg);
-    if (this.peers.has(p.descriptor)) this.flush(p);
+    const bytes = encodeMessage(msg);
+    if (bytes.length > MAX_MESSAGE_SIZE) throw new NoiseError('message_too_long', `${msg.type} of ${bytes.length} bytes exceeds the BOLT 8 maximum of ${MAX_MESSAGE_SIZE}`);
+    this.out.sendMessage(p, msg, bytes);
+    if (this.peers.has(p.descriptor)) this.out.flush(p);
     return true;
   }
 
@@ -465,6 +385,21 @@ export class PeerManager {
    */
   bufferedInboundBytes(nodeId: Uint8Array): number | undefined {
     return this.byNodeId.get(hex(nodeId))?.buffer.length;
+  }
+
+  /** A connected peer's queues and counters (see {@link PeerStats}); `undefined` when not connected. */
+  peerStats(nodeId: Uint8Array): PeerStats | undefined {
+    const p = this.byNodeId.get(hex(nodeId));
+    if (!p) return undefined;
+    return {
+      queuedOutboundBytes: p.queuedBytes, heldRoutingMessages: p.held.length - p.heldHead, heldRoutingBytes: p.heldBytes,
+      bufferedInboundBytes: p.buffer.length, gossipDropped: p.gossipDropped, readPaused: p.readPaused, gossipBacklogPaused: p.gossipBacklogPaused,
+    };
+  }
+
+  /** Relayed gossip messages dropped so far, over all peers (each peer's count is in {@link peerStats}). */
+  get gossipDropped(): number {
+    return this.out.dropped;
   }
 
   /** The socket closed (from either side). Idempotent. */
@@ -516,25 +451,63 @@ export class PeerManager {
     if (p) this.disconnect(p, reason);
   }
 
-  /** Sends what the handlers queued (`MessageSendEvent`s) and flushes every socket. Call after handling input. */
+  /**
+   * Sends what the handlers queued (`MessageSendEvent`s) and flushes every socket. Call after
+   * handling input, and regularly (it also resumes peers paused while the routing handler's
+   * queue was high).
+   *
+   * The routing handler's messages to one peer are held for it and never dropped (see
+   * {@link PeerStats.heldRoutingMessages}); it is asked for them lazily: its
+   * `getAndClearPendingMsgEvents` gets a {@link GossipRoomCheck} (a handler may release a
+   * peer's backlog only while it says yes), and is not called at all while some peer already
+   * has more than `gossipDropBytes` of them waiting, so they stay in the handler, which makes
+   * them lazily, instead of here. Only broadcast gossip is dropped, above `gossipDropBytes`.
+   */
   processEvents(): void {
+    this.liftGossipBacklog();
     // The channel handler's gossip is our own (our channels, our node); the routing handler's is relayed.
-    const own = this.config.channelHandler.getAndClearPendingMsgEvents();
-    const events: MessageSendEvent[] = [...own, ...this.config.routingHandler.getAndClearPendingMsgEvents()];
-    for (const [i, ev] of events.entries()) {
-      if (ev.type === 'BroadcastGossip') this.broadcast(ev.msg, ev.exceptNodeId, i < own.length);
-      else {
-        const p = this.byNodeId.get(hex(ev.nodeId));
-        if (!p) continue;
-        if (ev.type === 'SendMessage') this.sendMessage(p, ev.msg, GOSSIP.has(ev.msg.type));
-        else this.applyAction(p, ev.action, `a handler asked: ${ev.action.type}`);
-      }
+    for (const ev of this.config.channelHandler.getAndClearPendingMsgEvents()) this.dispatch(ev, true);
+    if (this.routingBacklogged()) {
+      if (!this.pullStalled) this.log.debug(`not taking the routing handler's messages: a peer has more than gossipDropBytes (${this.limits.gossipDropBytes}) of them waiting`);
+      this.pullStalled = true;
+    } else {
+      this.pullStalled = false;
+      const pull = this.config.routingHandler.getAndClearPendingMsgEvents as (hasRoom: GossipRoomCheck) => MessageSendEvent[];
+      for (const ev of pull.call(this.config.routingHandler, this.roomCheck)) this.dispatch(ev, false);
     }
     for (const [nodeId, type, payload] of this.config.customHandler?.getAndClearPendingCustomMessages() ?? []) {
       const p = this.byNodeId.get(hex(nodeId));
-      if (p?.transport) this.sendMessage(p, { type: 'unknown', typeNumber: type, required: type % 2 === 0, payload });
+      if (p?.transport) this.out.sendMessage(p, { type: 'unknown', typeNumber: type, required: type % 2 === 0, payload });
     }
     for (const p of [...this.peers.values()]) this.pump(p);
+  }
+
+  private pullStalled = false;
+  private readonly roomCheck: GossipRoomCheck = (nodeId) => this.out.hasRoomForGossip(this.byNodeId.get(hex(nodeId)));
+
+  private dispatch(ev: MessageSendEvent, fromChannelHandler: boolean): void {
+    if (ev.type === 'BroadcastGossip') return this.broadcast(ev.msg, ev.exceptNodeId, fromChannelHandler);
+    const p = this.byNodeId.get(hex(ev.nodeId));
+    if (!p) return;
+    if (ev.type === 'HandleError') return this.applyAction(p, ev.action, `a handler asked: ${ev.action.type}`);
+    // The channel handler's messages go straight to the queue (never dropped, ahead of held gossip).
+    if (fromChannelHandler) this.out.sendMessage(p, ev.msg);
+    else this.out.hold(p, ev.msg);
+  }
+
+  /** Whether some peer has more than `gossipDropBytes` of the routing handler's messages waiting. */
+  private routingBacklogged(): boolean {
+    for (const p of this.byNodeId.values()) if (p.heldBytes > this.limits.gossipDropBytes) return true;
+    return false;
+  }
+
+  /** Once the routing handler's queue is no longer high, peers paused for it may be read again (they are pumped next). */
+  private liftGossipBacklog(): Peer[] {
+    const paused = [...this.peers.values()].filter((p) => p.gossipBacklogPaused);
+    if (!paused.length || this.config.routingHandler.processingQueueHigh()) return [];
+    for (const p of paused) p.gossipBacklogPaused = false;
+    this.log.debug(`resuming ${paused.length} peer(s): the routing handler's queue is no longer high`);
+    return paused;
   }
 
   /**
@@ -542,13 +515,15 @@ export class PeerManager {
    * in the handshake, and pings the others.
    */
   timerTickOccurred(): void {
+    for (const p of this.liftGossipBacklog()) this.pump(p);
     for (const p of [...this.peers.values()]) {
       if (p.handshake || !p.theirInit) {
         if (++p.handshakeTicks > this.limits.handshakeTimeoutTicks) this.disconnect(p, 'handshake or init not completed in time');
         continue;
       }
       const draining = p.backlogAtTick > 0 && p.takenSinceTick > 0;
-      const alive = p.receivedSinceTick || draining;
+      // Not reading a peer while our routing handler catches up is our doing, not the peer's.
+      const alive = p.receivedSinceTick || draining || p.gossipBacklogPaused;
       p.receivedSinceTick = false;
       p.takenSinceTick = 0;
       p.backlogAtTick = p.queuedBytes;
@@ -559,8 +534,8 @@ export class PeerManager {
       }
       p.awaitingPong = true;
       p.pongWaitTicks = 0;
-      this.sendMessage(p, makeMessage('ping', { numPongBytes: 0, ignored: new Uint8Array(0) }));
-      this.flush(p);
+      this.out.sendMessage(p, makeMessage('ping', { numPongBytes: 0, ignored: new Uint8Array(0) }));
+      this.out.flush(p);
     }
   }
 }

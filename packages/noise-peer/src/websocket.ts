@@ -67,6 +67,7 @@ export class WebSocketDescriptor implements SocketDescriptor {
   sendData(data: Uint8Array, resumeRead: boolean): number {
     if (this.ws.readyState !== OPEN) return 0;
     if (resumeRead) this.ws.resume?.();
+    if (data.length === 0) return 0; // only a resume signal (an empty frame would be sent)
     if (this.ws.bufferedAmount >= this.maxBuffered) {
       this.pollDrain();
       return 0;
