@@ -150,4 +150,67 @@ test('maximum fee: the cheapest route within it, none when even the cheapest cos
   assert.is(path(route(chs, { ...p, scorer, maxFeeMsat: 6_000n })), 'AT', 'within the budget only through A');
 });
 
+test('htlc_minimum and htlc_maximum on an intermediate hop apply to the amount with the downstream fees', () => {
+  // S-A-B-T: B charges 1,000, so A→B carries 101,000 for 100,000 delivered. S-C-T is the dearer way (5,000).
+  const mk = (min: bigint, max: bigint) => [
+    ch('S', 'A', pol(0, 0, 10)),
+    ch('A', 'B', pol(0, 0, 10, min, max)),
+    ch('B', 'T', pol(1000, 0, 10)),
+    ch('S', 'C', pol(0, 0, 10)),
+    ch('C', 'T', pol(5000, 0, 10)),
+  ];
+  const p = { from: 'S', to: 'T', amount: 100_000n };
+  const exact = route(mk(101_000n, 10_000_000_000n), p);
+  assert.is(path(exact), 'ABT', 'htlc_minimum 101,000: exactly met by amount + fee');
+  assert.equal(exact.hops.map((h) => h.amountMsat), [101_000n, 101_000n, 100_000n]);
+  assert.is(path(route(mk(101_001n, 10_000_000_000n), p)), 'CT', 'htlc_minimum 101,001: the fee-inclusive amount is below it');
+  assert.is(path(route(mk(100_000n, 100_999n), p)), 'CT', 'htlc_maximum 100,999: 100,000 would fit, 101,000 does not');
+  assert.is(path(route(mk(100_000n, 101_000n), p)), 'ABT', 'htlc_maximum 101,000: fits exactly');
+  // Capacity on the intermediate hop (101 sat) likewise.
+  const cap = mk(0n, 10_000_000_000n);
+  const narrow = { ...cap[1]!, capacitySat: 100n };
+  assert.is(path(route([cap[0]!, narrow, ...cap.slice(2)], p)), 'CT', 'capacity 100 sat < 101,000 msat');
+});
+
+test('multi-hop route hints: every hint hop charges its own fee and CLTV delta, in order', () => {
+  const chs = [ch('S', 'A', pol(0, 0, 10)), ch('A', 'H', pol(100, 0, 40))];
+  // The invoice's r field: H→K (scid 801), then K→P (scid 802).
+  const hint = [
+    { pubkey: id('H'), shortChannelId: 801n, feeBaseMsat: 10, feeProportionalMillionths: 1000, cltvExpiryDelta: 20 },
+    { pubkey: id('K'), shortChannelId: 802n, feeBaseMsat: 20, feeProportionalMillionths: 2000, cltvExpiryDelta: 30 },
+  ];
+  const r = route(chs, { from: 'S', to: 'P', amount: 1_000_000n, finalCltvExpiryDelta: 18, routeHints: [hint] });
+  assert.is(path(r), 'AHKP');
+  assert.equal(r.hops.map((h) => h.shortChannelId), [chs[0]!.scid, chs[1]!.scid, 801n, 802n]);
+  // K: 20 + 0.2% of 1,000,000 = 2,020; H: 10 + 0.1% of 1,002,020 = 1,012; A: 100.
+  assert.equal(r.hops.map((h) => h.feeMsat), [100n, 1_012n, 2_020n, 0n]);
+  assert.equal(r.hops.map((h) => h.amountMsat), [1_003_132n, 1_003_032n, 1_002_020n, 1_000_000n]);
+  assert.equal(r.hops.map((h) => h.cltvExpiry), [18 + 30 + 20 + 40, 18 + 30 + 20, 18 + 30, 18]);
+  // The hints' direction bits follow the node ids (H < K < P).
+  assert.equal(r.hops.slice(2).map((h) => h.direction), [0, 0]);
+  // A hint hop's htlc_maximum is honoured like a channel's.
+  const capped = [hint[0]!, { ...hint[1]!, htlcMaximumMsat: 999_999n }];
+  assert.ok(noRoute(() => route(chs, { from: 'S', to: 'P', amount: 1_000_000n, routeHints: [capped] })));
+});
+
+test('route hints with first hops: the payer\'s channels (live capacity, no fee) lead into the hint', () => {
+  const chs = [ch('A', 'H', pol(100, 0, 40)), ch('B', 'H', pol(300, 0, 40))];
+  const hint = [{ pubkey: id('H'), shortChannelId: 801n, feeBaseMsat: 10, feeProportionalMillionths: 0, cltvExpiryDelta: 20 }];
+  const first = [
+    { shortChannelId: 9001n, counterparty: id('A'), outboundCapacityMsat: 5_000n },
+    { shortChannelId: 9002n, counterparty: id('B'), outboundCapacityMsat: 50_000n },
+  ];
+  const r = route(chs, { from: 'S', to: 'P', amount: 10_000n, firstHops: first, routeHints: [hint] });
+  assert.is(path(r), 'BHP', 'A\'s first hop has too little outbound capacity');
+  assert.equal(r.hops.map((h) => h.shortChannelId), [9002n, chs[1]!.scid, 801n]);
+  assert.equal(r.hops.map((h) => h.amountMsat), [10_310n, 10_010n, 10_000n]);
+  assert.is(r.totalCltvExpiryDelta, 18 + 20 + 40);
+  // A first hop straight to the hint's node: two hops, only H's hint fee.
+  const direct = route(chs, { from: 'S', to: 'P', amount: 10_000n, firstHops: [...first, { shortChannelId: 9003n, counterparty: id('H'), outboundCapacityMsat: 20_000n }], routeHints: [hint] });
+  assert.is(path(direct), 'HP');
+  assert.equal(direct.hops.map((h) => h.shortChannelId), [9003n, 801n]);
+  assert.is(direct.totalFeeMsat, 10n);
+  assert.is(direct.totalCltvExpiryDelta, 18 + 20);
+});
+
 test.run();
