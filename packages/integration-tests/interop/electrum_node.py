@@ -23,7 +23,8 @@ stderr. Commands:
     add_invoice amount_sat memo [expiry]                     a BOLT 11 invoice (Lightning request)
     invoice_status payment_hash                              PR_* status name of a request
     wait_paid payment_hash [timeout]                         wait until a request is paid
-    pay invoice [timeout]     pay a BOLT 11 invoice; success, preimage, log
+    pay invoice [timeout]     pay a BOLT 11 invoice; success, preimage, log, attempts (route, sender_idx)
+    graph                     the gossip channel_db: channels, policies, node features (path finding input)
     close channel_id          cooperative close; the closing txid
     force_close channel_id    broadcast our commitment; its txid
     tx txid                   a wallet transaction (hex), its mined status, outputs (is_mine)
@@ -230,7 +231,37 @@ class Harness:
             'payment_hash': lnaddr.paymenthash.hex(),
             'preimage': preimage.hex() if preimage else None,
             'log': [[str(x) for x in entry.formatted_tuple()] for entry in log],
+            # Each HTLC attempt in full: the route Electrum's path finder built and, for a failure,
+            # the index of the node that sent the error (decoded from the return onion) and its code.
+            'attempts': [{
+                'success': entry.success,
+                'amount_msat': entry.amount_msat,
+                'sender_idx': entry.sender_idx,
+                'failure': entry.failure_msg.code_name() if entry.failure_msg else None,
+                'route': [{'start': e.start_node.hex(), 'end': e.end_node.hex(), 'scid': str(e.short_channel_id),
+                           'fee_base_msat': e.fee_base_msat, 'fee_proportional_millionths': e.fee_proportional_millionths,
+                           'cltv_expiry_delta': e.cltv_expiry_delta, 'tlv': e.has_feature_varonion()}
+                          for e in (entry.route or [])],
+            } for entry in log],
         }
+
+    async def cmd_graph(self):
+        """What gossip put in Electrum's channel_db (its path finder's graph)."""
+        db = self.network.channel_db
+        await db.data_loaded.wait()
+        chans = []
+        for scid in db.get_channel_ids():
+            ci = db.get_channel_info(scid)
+            pols = {}
+            for node in (ci.node1_id, ci.node2_id):
+                pol = db.get_policy_for_node(scid, node)
+                if pol:
+                    pols[node.hex()] = {'fee_base_msat': pol.fee_base_msat, 'fee_proportional_millionths': pol.fee_proportional_millionths,
+                                        'cltv_expiry_delta': pol.cltv_expiry_delta, 'htlc_maximum_msat': pol.htlc_maximum_msat,
+                                        'disabled': bool(pol.is_disabled())}
+            chans.append({'scid': str(scid), 'node1': ci.node1_id.hex(), 'node2': ci.node2_id.hex(), 'policies': pols})
+        nodes = {nid.hex(): {'features': hex(int(ni.features)), 'alias': ni.alias} for nid, ni in db._nodes.items()}
+        return {'channels': chans, 'nodes': nodes}
 
     async def cmd_close(self, channel_id):
         txid = await self.ln.close_channel(bytes.fromhex(channel_id))

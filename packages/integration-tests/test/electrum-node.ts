@@ -13,15 +13,16 @@
  */
 import type { LogRecord, OutPoint } from '@ln/chain-interfaces';
 import type { ChannelEvent, ChannelManager, UserConfigOverrides } from '@ln/channel';
-import { bytesToHex, nobleSymmetric, sha256, signatureToDer } from '@ln/crypto';
+import { bytesToHex, nobleSymmetric, sha256, sha256d, signatureToDer } from '@ln/crypto';
 import { loadNativeSecp256k1 } from '@ln/crypto/node';
-import { decodeInvoice, encodeInvoice, type Invoice } from '@ln/invoice';
+import { decodeInvoice, encodeInvoice, type Invoice, type RouteHintHop } from '@ln/invoice';
 import type { MonitorUserEvent } from '@ln/monitor';
 import { PeerManager, type PeerEvent } from '@ln/noise-peer';
 import { connect, listen } from '@ln/noise-peer/node';
+import { findRoute, RoutingGraph, type Route } from '@ln/router';
 import { ScriptedFeeEstimator, type MemoryChain } from '@ln/test-kit';
 import { p2pkh, p2wpkh, segwitV0Sighash, serializeTx, SIGHASH_ALL, txidOf, type KeysManager, type Transaction } from '@ln/transactions';
-import { Features } from '@ln/wire';
+import { encodeMessage, Features, makeMessage } from '@ln/wire';
 import { HarnessNode, type RestartReport } from '../src/index.js';
 
 export const secp = loadNativeSecp256k1();
@@ -162,12 +163,13 @@ export class OurNode {
    * A BOLT 11 invoice for `amountMsat` (regtest), from `createInboundPayment`, signed by our
    * node key through `KeysManager.signInvoice`.
    */
-  createInvoice(amountMsat: bigint, description: string, minFinalCltvExpiryDelta = 18): { invoice: string; paymentHash: Uint8Array; paymentSecret: Uint8Array } {
+  createInvoice(amountMsat: bigint, description: string, minFinalCltvExpiryDelta = 18, routeHints: readonly (readonly RouteHintHop[])[] = []): { invoice: string; paymentHash: Uint8Array; paymentSecret: Uint8Array } {
     const expirySeconds = 3600;
     const { paymentHash, paymentSecret } = this.cm.createInboundPayment(amountMsat, expirySeconds, minFinalCltvExpiryDelta);
     const invoice = encodeInvoice(
       {
         network: 'regtest', amountMsat, timestamp: Math.floor(Date.now() / 1000), paymentHash, paymentSecret, description, expirySeconds, minFinalCltvExpiryDelta,
+        ...(routeHints.length ? { routeHints } : {}),
         features: Features.empty().withRequired('var_onion_optin').withRequired('payment_secret').withOptional('basic_mpp'),
       },
       (hash) => this.keys.signInvoice(hash),
@@ -204,6 +206,59 @@ export class OurNode {
     );
     this.step();
     return { invoice, paymentId };
+  }
+
+  /**
+   * BOLT 11 route hints to us (BOLT 11 `r`): one per usable channel, the counterparty's
+   * forwarding policy as its `channel_update` told us (`counterpartyForwardingInfo`).
+   */
+  routeHintsToUs(): RouteHintHop[][] {
+    return this.cm.listUsableChannels().flatMap((c) => {
+      const f = c.counterpartyForwardingInfo;
+      if (!f || c.shortChannelId === undefined) return [];
+      return [[{ pubkey: c.counterpartyNodeId, shortChannelId: c.shortChannelId, feeBaseMsat: f.feeBaseMsat, feeProportionalMillionths: f.feeProportionalMillionths, cltvExpiryDelta: f.cltvExpiryDelta }]];
+    });
+  }
+
+  /**
+   * Our BOLT 7 `node_announcement` (features, no address), signed with the node key and sent
+   * to every connected peer: what a composed node (`@ln/node`'s `LightningNode`) announces once
+   * it has a public channel. Gossip we generate goes to every peer (BOLT 7 "Rebroadcasting").
+   */
+  announceNode(alias: string): void {
+    const aliasBytes = new Uint8Array(32);
+    aliasBytes.set(new TextEncoder().encode(alias).subarray(0, 32));
+    const unsigned = makeMessage('node_announcement', {
+      signature: new Uint8Array(64), features: this.cm.providedNodeFeatures().toBytes(), timestamp: Math.floor(Date.now() / 1000), nodeId: this.nodeId,
+      rgbColor: Uint8Array.of(0x33, 0x66, 0x99), alias: aliasBytes, addresses: new Uint8Array(0),
+    });
+    const msg = { ...unsigned, signature: this.keys.signGossipMessage(sha256d(encodeMessage(unsigned).subarray(2 + 64))) };
+    for (const id of this.pm.getPeerNodeIds()) this.pm.sendToPeer(id, msg);
+  }
+
+  /**
+   * Routes a payment of a BOLT 11 invoice with `@ln/router`: our gossip graph, our usable
+   * channels as first hops and the invoice's route hints (what the composition layer does).
+   * `finalCltvExpiryDelta` overrides the invoice's (to see the payee refuse it).
+   */
+  routeFor(bolt11: string, finalCltvExpiryDelta?: number): { invoice: Invoice; route: Route } {
+    const invoice = decodeInvoice(bolt11, { secp });
+    if (invoice.amountMsat === undefined) throw new Error('invoice without an amount');
+    const firstHops = this.cm.listUsableChannels().flatMap((c) => (c.shortChannelId === undefined ? [] : [{ shortChannelId: c.shortChannelId, counterparty: c.counterpartyNodeId, outboundCapacityMsat: c.nextOutboundHtlcLimitMsat, htlcMinimumMsat: c.nextOutboundHtlcMinimumMsat }]));
+    const route = findRoute(RoutingGraph.fromView(this.node.graph), {
+      payer: this.nodeId, payee: invoice.payeeNodeId, amountMsat: invoice.amountMsat, finalCltvExpiryDelta: finalCltvExpiryDelta ?? invoice.minFinalCltvExpiryDelta,
+      currentBlockHeight: this.cm.currentBestBlock().height, firstHops, routeHints: invoice.routeHints, payeeFeatures: invoice.features.toBytes(),
+    });
+    return { invoice, route };
+  }
+
+  /** Sends along a route from {@link routeFor}; `PaymentSent` or `PaymentFailed` follows. */
+  payRoute(invoice: Invoice, route: Route): Uint8Array {
+    const paymentId = sha256(Uint8Array.from([...invoice.paymentHash, ...new TextEncoder().encode(`route ${route.totalCltvExpiryDelta}`)]));
+    const hops = route.hops.map((h) => ({ nodeId: h.nodeId, shortChannelId: h.shortChannelId, amountMsat: h.amountMsat, cltvExpiry: h.cltvExpiry }));
+    this.cm.sendPayment([{ hops }], invoice.paymentHash, { paymentSecret: invoice.paymentSecret, totalMsat: invoice.amountMsat!, ...(invoice.paymentMetadata ? { paymentMetadata: invoice.paymentMetadata } : {}) }, paymentId);
+    this.step();
+    return paymentId;
   }
 
   /** Faucet coins to our wallet key (mine a block to confirm them). */

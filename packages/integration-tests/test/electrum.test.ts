@@ -28,6 +28,7 @@ import { Features } from '@ln/wire';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { INTEROP_MAX_DUST_EXPOSURE_MSAT, hexToU8, mine, spenderOf, startWorld, stopWorld, until, type World } from './electrum-chain.js';
+import { registerMultiHop } from './electrum-multihop.js';
 
 let w: World | undefined;
 const world = (): World => {
@@ -65,6 +66,7 @@ step('Electrum (python3-electrum) starts against our chain: headers, SPV-verifie
 });
 
 test.after(async () => {
+  await multiHop?.stop();
   await stopWorld(w);
   for (const [n, ms] of timings) console.log(`  ${(ms / 1000).toFixed(1).padStart(5)} s  ${n}`);
 });
@@ -370,6 +372,9 @@ step('our node restarts from its store (manager and both monitors read back): we
   await payElectrum([{ chan: chan1, sat: 33_000n }], 'after the restart');
   await electrumPays(33_000n, 'after the restart, to us');
 });
+
+// Multi-hop (carol behind us, both directions, a forwarded failure each way): electrum-multihop.ts.
+const multiHop = registerMultiHop({ step, world });
 
 /** The fee both sides agreed in `closing_signed` (the last one each way carries it). */
 function agreedClosingFee(W: World, chan: string): bigint {

@@ -1,0 +1,273 @@
+/**
+ * Multi-hop payments against Electrum (issue 7): a third in-process node, carol, behind our
+ * node (bob), so that every HTLC crosses bob — Electrum → bob → carol and carol → bob →
+ * Electrum — and bob forwards (BOLT 4 "Forwarding", fee and CLTV delta from its config).
+ * Registered by electrum.test.ts into its ordered scenario, while both Electrum channels are
+ * open.
+ *
+ * Electrum 4.3.4 (gossip mode) routes with its channel_db, and a route through bob needs
+ * there (lnrouter.py, lnonion.py, channel_db.py):
+ *  - bob's node features, from a `node_announcement`: without them the hop payload for bob is
+ *    built in the legacy (pre-TLV) format (`calc_hops_data_for_payment`: `is_tlv_payload` from
+ *    `route[0].node_features`), which BOLT 4 no longer allows and we refuse. Electrum ignores a
+ *    `node_announcement` of a node without a public channel in its channel_db, and its own
+ *    channels are never announced: so bob–carol is a *public* channel (announcement_signatures
+ *    at 6 confirmations), and bob sends its channel_announcement, channel_update and
+ *    node_announcement (gossip it generated, BOLT 7: to every peer);
+ *  - both directions' policies of a public edge, or the edge in an invoice route hint
+ *    (`_edge_cost`). Electrum's wallet peer never sends `gossip_timestamp_filter`, so bob may
+ *    not relay carol's channel_update (BOLT 7); carol's invoice carries the route hint
+ *    bob→carol, from bob's channel_update as carol received it.
+ * Carol routes her payments to Electrum with @ln/router over her channel and the route hint
+ * of Electrum's invoice (bob's channel_update as Electrum received it, for a private channel).
+ */
+import { bytesToHex, sha256 } from '@ln/crypto';
+import type { Invoice } from '@ln/invoice';
+import type { Route } from '@ln/router';
+import { DEFAULT_USER_CONFIG } from '@ln/channel';
+import { txidToHex } from '@ln/chain-interfaces';
+import * as assert from 'uvu/assert';
+import { hexToU8, mine, until, type World } from './electrum-chain.js';
+import { OurNode } from './electrum-node.js';
+
+const C_FUND_SAT = 500_000n;
+const C_PUSH_SAT = 200_000n;
+/** Bob's forwarding policy (the defaults: bob's config overrides none of them). */
+const BOB = DEFAULT_USER_CONFIG.channelConfig;
+const bobFee = (outMsat: bigint) => BigInt(BOB.forwardingFeeBaseMsat) + (outMsat * BigInt(BOB.forwardingFeeProportionalMillionths)) / 1_000_000n;
+/** A short channel id as Electrum prints it. */
+const fmtScid = (s: bigint) => `${s >> 40n}x${(s >> 16n) & 0xffffffn}x${s & 0xffffn}`;
+const json = (v: unknown) => JSON.stringify(v, (_k, x) => (typeof x === 'bigint' ? String(x) : x instanceof Uint8Array ? bytesToHex(x) : x));
+
+export interface MultiHopContext {
+  step(name: string, fn: () => Promise<void>): void;
+  world(): World;
+}
+
+/** The balances of the three nodes: Electrum's total (its open channels), bob's per channel, carol's total; bob's fees so far. */
+interface Balances {
+  electrum: bigint;
+  bob: Map<string, bigint>;
+  carol: bigint;
+  fees: bigint;
+}
+
+export function registerMultiHop({ step, world }: MultiHopContext): { stop(): Promise<void> } {
+  let carol: OurNode | undefined;
+  let chanBC = '';
+  let scidBC = 0n;
+  const C = (): OurNode => {
+    if (!carol) throw new Error('carol did not start');
+    return carol;
+  };
+
+  async function balances(W: World): Promise<Balances> {
+    const list = await W.electrum.call('channels');
+    return {
+      electrum: list.filter((c: any) => c.state === 'OPEN').reduce((a: bigint, c: any) => a + BigInt(c.local_msat), 0n),
+      bob: new Map(W.ours.cm.listChannels().map((c) => [bytesToHex(c.channelId), c.balanceMsat])),
+      carol: C().cm.listChannels().reduce((a, c) => a + c.balanceMsat, 0n),
+      fees: W.ours.eventsOf('PaymentForwarded').reduce((a, e) => a + (e.feeEarnedMsat ?? 0n), 0n),
+    };
+  }
+  const sum = (m: Map<string, bigint>) => [...m.values()].reduce((a, b) => a + b, 0n);
+
+  /** Waits until every HTLC is off every commitment of the three nodes (Electrum's balances settle last). */
+  async function settled(W: World, expect: (b: Balances) => boolean, what: string): Promise<Balances> {
+    let b = await balances(W);
+    for (let i = 0; i < 200 && !expect(b); i++) {
+      await new Promise((r) => setTimeout(r, 50));
+      b = await balances(W);
+    }
+    assert.ok(expect(b), `${what}: ${json({ electrum: b.electrum, bob: [...b.bob], carol: b.carol, fees: b.fees })}`);
+    return b;
+  }
+
+  step('carol, a third in-process node, dials us; we fund a public channel to her (500,000 sat, push 200,000 sat): ready after 3 blocks, announced at 6; our channel_announcement, channel_update and node_announcement reach Electrum\'s channel_db', async () => {
+    const W = world();
+    const { ours, electrum, electrumId } = W;
+    carol = new OurNode(W.chain, 'interop-carol');
+    await carol.start();
+    await carol.connect(ours.nodeIdHex, W.ourPort);
+    await until(() => ours.pm.getPeerNodeIds().some((id) => bytesToHex(id) === C().nodeIdHex), 10_000, 'carol as our peer', W);
+    const temp = bytesToHex(ours.cm.createChannel(C().nodeId, C_FUND_SAT, C_PUSH_SAT * 1000n, 11n, { announce: true }));
+    ours.step();
+    const pending = () => ours.eventsOf('ChannelPending').find((e) => bytesToHex(e.formerTemporaryChannelId) === temp);
+    await until(() => pending() !== undefined, 15_000, 'ChannelPending for the channel to carol', W);
+    chanBC = bytesToHex(pending()!.channelId);
+    const fundingTxid = txidToHex(pending()!.fundingTxo.txid);
+    await until(() => W.chain.mempoolTxids().some((t) => txidToHex(t) === fundingTxid), 5_000, 'the funding tx to carol in the mempool', W);
+    await mine(W, 6);
+    await until(() => ours.cm.listUsableChannels().some((c) => bytesToHex(c.channelId) === chanBC) && C().cm.listUsableChannels().length === 1, 10_000, 'the channel usable on both sides', W);
+    const d = ours.cm.listChannels().find((c) => bytesToHex(c.channelId) === chanBC)!;
+    scidBC = d.shortChannelId!;
+    assert.is(d.balanceMsat, (C_FUND_SAT - C_PUSH_SAT) * 1000n);
+    assert.is(C().cm.listChannels()[0]!.balanceMsat, C_PUSH_SAT * 1000n, 'carol holds the push');
+    // announcement_signatures both ways, then the channel_announcement to every peer (Electrum too).
+    const toElectrum = (type: string) => ours.peerEvents.some((x) => x.type === 'message' && x.direction === 'out' && x.msg.type === type && bytesToHex(x.nodeId) === electrumId);
+    await until(() => C().cm.listChannels()[0]!.isAnnounced && ours.cm.listChannels().find((c) => bytesToHex(c.channelId) === chanBC)!.isAnnounced, 10_000, 'the channel announced on both sides', W);
+    await until(() => toElectrum('channel_announcement') && toElectrum('channel_update'), 10_000, 'our channel_announcement and channel_update sent to Electrum', W);
+    ours.announceNode('ln-ts bob');
+    ours.step();
+    // Electrum processes gossip in batches every 5 s (lnpeer.process_gossip).
+    const bob = ours.nodeIdHex;
+    let g: any;
+    const end = Date.now() + 20_000;
+    for (;;) {
+      g = await electrum.call('graph');
+      const ch = g.channels.find((c: any) => c.scid === fmtScid(scidBC));
+      if (ch && ch.policies[bob] && g.nodes[bob]) break;
+      if (Date.now() > end) throw new Error(`Electrum's channel_db lacks bob-carol, bob's policy or bob's node: ${json(g)}\n${electrum.logTail(3000)}`);
+      await new Promise((r) => setTimeout(r, 250));
+    }
+    const ch = g.channels.find((c: any) => c.scid === fmtScid(scidBC));
+    assert.equal(new Set([ch.node1, ch.node2]), new Set([bob, C().nodeIdHex]), 'the announced channel joins bob and carol');
+    assert.equal(ch.policies[bob], { fee_base_msat: BOB.forwardingFeeBaseMsat, fee_proportional_millionths: BOB.forwardingFeeProportionalMillionths, cltv_expiry_delta: BOB.cltvExpiryDelta, htlc_maximum_msat: ch.policies[bob].htlc_maximum_msat, disabled: false }, 'bob\'s policy as bob\'s channel_update says');
+    assert.ok((BigInt(g.nodes[bob].features) >> 8n) & 3n, 'Electrum knows bob reads TLV payloads (var_onion_optin)');
+    assert.is(ch.policies[C().nodeIdHex], undefined, 'carol\'s channel_update was not relayed to Electrum (it never sent gossip_timestamp_filter; BOLT 7)');
+  });
+
+  /** Electrum pays an invoice of carol's (with a route hint bob→carol); returns Electrum's answer. */
+  async function electrumPaysCarol(amountSat: bigint, memo: string) {
+    const W = world();
+    const hints = C().routeHintsToUs();
+    assert.is(hints.length, 1);
+    assert.equal({ ...hints[0]![0]!, pubkey: bytesToHex(hints[0]![0]!.pubkey) }, { pubkey: W.ours.nodeIdHex, shortChannelId: scidBC, feeBaseMsat: BOB.forwardingFeeBaseMsat, feeProportionalMillionths: BOB.forwardingFeeProportionalMillionths, cltvExpiryDelta: BOB.cltvExpiryDelta }, 'the hint is bob\'s channel_update as carol got it');
+    const inv = C().createInvoice(amountSat * 1000n, memo, 18, hints);
+    const r = await W.electrum.call('pay', { invoice: inv.invoice, timeout: 60 });
+    return { ...inv, r };
+  }
+
+  /** Checks Electrum's route of an attempt: Electrum → bob (one of its channels) → carol over bob–carol, TLV payloads. */
+  function assertRouteViaBob(W: World, attempt: any): void {
+    assert.is(attempt.route.length, 2, `a two-hop route: ${json(attempt.route)}`);
+    assert.is(attempt.route[0].start, W.electrumId);
+    assert.is(attempt.route[0].end, W.ours.nodeIdHex, 'first hop: Electrum → bob');
+    assert.is(attempt.route[1].end, C().nodeIdHex, 'second hop: bob → carol');
+    assert.is(attempt.route[1].scid, fmtScid(scidBC), 'over the bob–carol channel');
+    assert.is(attempt.route[0].tlv, true, 'bob gets a TLV hop payload (its node_announcement told Electrum var_onion_optin)');
+    assert.is(attempt.route[1].fee_base_msat, BOB.forwardingFeeBaseMsat);
+    assert.is(attempt.route[1].cltv_expiry_delta, BOB.cltvExpiryDelta);
+  }
+
+  step('Electrum pays carol\'s BOLT 11 invoice (15,000 sat) through us: its path finder routes Electrum → bob → carol, we forward (PaymentForwarded, our fee 1,000 msat + 100 ppm), carol claims; balances move on all three nodes, Electrum pays our fee', async () => {
+    const W = world();
+    // Electrum can send ~19,000 and ~33,000 sat on its channels by now.
+    const amountSat = 15_000n;
+    const before = await balances(W);
+    const fwdBefore = W.ours.eventsOf('PaymentForwarded').length;
+    const { paymentHash, r } = await electrumPaysCarol(amountSat, 'Electrum pays carol through ln-ts');
+    assert.ok(r.success, `Electrum's payment succeeded: ${json(r.attempts)}\n${W.electrum.logTail(3000)}\n${W.ours.logTail()}`);
+    assert.is(bytesToHex(sha256(hexToU8(r.preimage))), bytesToHex(paymentHash), 'Electrum got carol\'s preimage');
+    const ok = r.attempts.filter((a: any) => a.success);
+    assert.ok(ok.length >= 1);
+    for (const a of ok) assertRouteViaBob(W, a);
+    await until(() => C().eventsOf('PaymentClaimed').some((e) => bytesToHex(e.paymentHash) === bytesToHex(paymentHash)), 10_000, 'PaymentClaimed at carol', W);
+    assert.is(C().eventsOf('PaymentClaimed').find((e) => bytesToHex(e.paymentHash) === bytesToHex(paymentHash))!.amountMsat, amountSat * 1000n);
+    await until(() => W.ours.eventsOf('PaymentForwarded').length - fwdBefore === ok.length, 10_000, 'PaymentForwarded at bob for each part', W);
+    const fwd = W.ours.eventsOf('PaymentForwarded').slice(fwdBefore);
+    for (const f of fwd) {
+      assert.is(bytesToHex(f.nextChannelId!), chanBC, 'forwarded to carol');
+      assert.is(f.feeEarnedMsat, bobFee(f.outboundAmountForwardedMsat!), 'our fee, as our channel_update announced it');
+    }
+    assert.is(fwd.reduce((a, f) => a + f.outboundAmountForwardedMsat!, 0n), amountSat * 1000n, 'bob forwarded the invoice amount');
+    const fee = fwd.reduce((a, f) => a + f.feeEarnedMsat!, 0n);
+    const after = await settled(W, (b) => b.electrum === before.electrum - amountSat * 1000n - fee && b.carol === before.carol + amountSat * 1000n && sum(b.bob) === sum(before.bob) + fee, 'balances settle');
+    assert.is(after.bob.get(chanBC), before.bob.get(chanBC)! - amountSat * 1000n, 'bob\'s channel to carol down by the amount');
+    assert.is(after.fees - before.fees, fee);
+    console.log(`  Electrum → bob → carol: ${amountSat} sat, bob's fee ${fee} msat over ${ok.length} part(s)`);
+  });
+
+  /** Carol pays an invoice of Electrum's, routed by @ln/router; returns the invoice, the route and the payment id. */
+  async function carolPaysElectrum(amountSat: bigint, memo: string, finalCltvExpiryDelta?: number): Promise<{ invoice: Invoice; route: Route; id: string; hash: string }> {
+    const W = world();
+    const inv = await W.electrum.call('add_invoice', { amount_sat: Number(amountSat), memo });
+    const { invoice, route } = C().routeFor(inv.invoice, finalCltvExpiryDelta);
+    assert.is(bytesToHex(invoice.payeeNodeId), W.electrumId);
+    // Electrum's route hints: its private channels with bob, bob's policy from the channel_update bob sent it.
+    assert.ok(invoice.routeHints.length >= 1, 'Electrum\'s invoice has route hints');
+    for (const h of invoice.routeHints) {
+      assert.is(h.length, 1);
+      assert.is(bytesToHex(h[0]!.pubkey), W.ours.nodeIdHex, 'each hint starts at bob');
+      assert.equal([h[0]!.feeBaseMsat, h[0]!.feeProportionalMillionths, h[0]!.cltvExpiryDelta], [BOB.forwardingFeeBaseMsat, BOB.forwardingFeeProportionalMillionths, BOB.cltvExpiryDelta], 'bob\'s channel_update reached Electrum (lnworker.calc_routing_hints_for_invoice)');
+    }
+    assert.is(route.hops.length, 2, `carol → bob → Electrum: ${json(route.hops)}`);
+    assert.is(bytesToHex(route.hops[0]!.nodeId), W.ours.nodeIdHex);
+    assert.is(route.hops[0]!.shortChannelId, scidBC);
+    assert.is(bytesToHex(route.hops[1]!.nodeId), W.electrumId);
+    assert.ok(invoice.routeHints.some((h) => h[0]!.shortChannelId === route.hops[1]!.shortChannelId), 'the last hop is a hinted channel');
+    assert.is(route.hops[0]!.feeMsat, bobFee(amountSat * 1000n));
+    const id = bytesToHex(C().payRoute(invoice, route));
+    return { invoice, route, id, hash: inv.payment_hash };
+  }
+
+  step('carol pays Electrum\'s BOLT 11 invoice (40,000 sat) through us: @ln/router finds carol → bob → Electrum from Electrum\'s route hint, we forward, Electrum releases the preimage; balances move on all three nodes, carol pays our fee', async () => {
+    const W = world();
+    const amountSat = 40_000n;
+    const before = await balances(W);
+    const fwdBefore = W.ours.eventsOf('PaymentForwarded').length;
+    const { route, id, hash } = await carolPaysElectrum(amountSat, 'carol pays Electrum through ln-ts');
+    await until(() => C().eventsOf('PaymentSent').some((e) => bytesToHex(e.paymentId) === id) || C().eventsOf('PaymentFailed').some((e) => bytesToHex(e.paymentId) === id), 20_000, 'PaymentSent at carol', W);
+    assert.equal(C().eventsOf('PaymentPathFailed').filter((e) => bytesToHex(e.paymentId) === id).map((e) => ({ hop: e.errorHopIndex, failure: e.failure })), [], 'no path failed');
+    const sent = C().eventsOf('PaymentSent').find((e) => bytesToHex(e.paymentId) === id)!;
+    assert.is(bytesToHex(sha256(sent.paymentPreimage)), hash);
+    const fee = bobFee(amountSat * 1000n);
+    assert.is(sent.feePaidMsat, fee, 'carol paid bob\'s fee');
+    assert.is((await W.electrum.call('wait_paid', { payment_hash: hash, timeout: 20 })).status, 'Paid');
+    await until(() => W.ours.eventsOf('PaymentForwarded').length === fwdBefore + 1, 10_000, 'PaymentForwarded at bob', W);
+    const f = W.ours.eventsOf('PaymentForwarded')[fwdBefore]!;
+    assert.is(bytesToHex(f.prevChannelId), chanBC, 'from carol');
+    assert.is(f.feeEarnedMsat, fee);
+    assert.is(f.outboundAmountForwardedMsat, amountSat * 1000n);
+    const out = W.ours.cm.listChannels().find((c) => c.shortChannelId === route.hops[1]!.shortChannelId)!;
+    assert.is(bytesToHex(f.nextChannelId!), bytesToHex(out.channelId), 'to Electrum, over the hinted channel');
+    const after = await settled(W, (b) => b.electrum === before.electrum + amountSat * 1000n && b.carol === before.carol - amountSat * 1000n - fee && sum(b.bob) === sum(before.bob) + fee, 'balances settle');
+    assert.is(after.bob.get(chanBC), before.bob.get(chanBC)! + amountSat * 1000n + fee, 'bob\'s channel to carol up by amount + fee');
+    assert.is(after.bob.get(bytesToHex(out.channelId)), before.bob.get(bytesToHex(out.channelId))! - amountSat * 1000n, 'bob\'s channel to Electrum down by the amount');
+  });
+
+  step('Electrum pays carol\'s invoice and carol refuses it (failHtlcBackwards): we relay her failure back, Electrum decodes incorrect_or_unknown_payment_details from hop 2 (the destination) of its two-hop route; nothing moves', async () => {
+    const W = world();
+    const before = await balances(W);
+    const fwdBefore = W.ours.eventsOf('PaymentForwarded').length;
+    const amountSat = 10_000n;
+    const hints = C().routeHintsToUs();
+    const inv = C().createInvoice(amountSat * 1000n, 'carol refuses', 18, hints);
+    C().refuse.add(bytesToHex(inv.paymentHash));
+    const r = await W.electrum.call('pay', { invoice: inv.invoice, timeout: 60 });
+    assert.is(r.success, false, 'Electrum\'s payment failed');
+    const last = r.attempts[r.attempts.length - 1];
+    assertRouteViaBob(W, last);
+    assert.is(last.sender_idx, 1, 'the error came from route index 1: carol (decoded through bob\'s wrapping)');
+    assert.is(last.failure, 'INCORRECT_OR_UNKNOWN_PAYMENT_DETAILS');
+    assert.equal(r.log[r.log.length - 1], ['2', 'Destination node', 'INCORRECT_OR_UNKNOWN_PAYMENT_DETAILS']);
+    assert.is(C().eventsOf('PaymentClaimed').filter((e) => bytesToHex(e.paymentHash) === bytesToHex(inv.paymentHash)).length, 0);
+    assert.is(W.ours.eventsOf('PaymentForwarded').length, fwdBefore, 'no forward succeeded');
+    await settled(W, (b) => b.electrum === before.electrum && b.carol === before.carol && sum(b.bob) === sum(before.bob), 'balances back where they were');
+  });
+
+  step('carol pays Electrum\'s invoice with a final cltv_expiry Electrum refuses (tip + 100 < tip + 144): we forward it, Electrum fails it, we relay the failure; carol decodes incorrect_or_unknown_payment_details from hop 1 (Electrum); nothing moves', async () => {
+    const W = world();
+    const before = await balances(W);
+    const amountSat = 25_000n;
+    const { id, hash } = await carolPaysElectrum(amountSat, 'too soon, via bob', 100);
+    await until(() => C().eventsOf('PaymentFailed').some((e) => bytesToHex(e.paymentId) === id), 20_000, 'PaymentFailed at carol', W);
+    assert.is(C().eventsOf('PaymentSent').filter((e) => bytesToHex(e.paymentId) === id).length, 0);
+    const failed = C().eventsOf('PaymentPathFailed').filter((e) => bytesToHex(e.paymentId) === id);
+    assert.is(failed.length, 1);
+    const f = failed[0]!;
+    assert.is(f.errorHopIndex, 1, 'hop 1 of carol → bob → Electrum: Electrum');
+    assert.is(f.failingNodeId && bytesToHex(f.failingNodeId), W.electrumId);
+    assert.is(f.failure?.name, 'incorrect_or_unknown_payment_details');
+    assert.is(f.failure?.data.htlcMsat, amountSat * 1000n, 'Electrum reports the amount it received');
+    assert.is(f.paymentFailedPermanently, true);
+    assert.is(await W.electrum.call('invoice_status', { payment_hash: hash }), 'Unpaid');
+    await settled(W, (b) => b.electrum === before.electrum && b.carol === before.carol && sum(b.bob) === sum(before.bob), 'balances back where they were');
+  });
+
+  return {
+    async stop() {
+      await carol?.stop();
+    },
+  };
+}
