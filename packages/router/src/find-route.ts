@@ -345,6 +345,14 @@ export class Router {
 
   /** Which search answered the last {@link Router.findRoute}: the plain Dijkstra, or the constrained label search too (`labels-truncated` when it ran out of room). */
   lastSearch: 'dijkstra' | 'labels' | 'labels-truncated' = 'dijkstra';
+  /**
+   * Whether the last {@link Router.findRoute}'s first search turned a channel away because it
+   * could not carry the amount (htlc_maximum, capacity, liquidity other parts took). Only then
+   * can parts of the amount be cheaper than the whole: a path's fees are affine in the amount
+   * with a non-negative base, so without such limits the cheapest path for the whole costs no
+   * more than any split (used by {@link findMultiPathRoute}).
+   */
+  lastCapacityLimited = false;
   private labelSearch?: LabelSearch;
 
   /**
@@ -370,6 +378,7 @@ export class Router {
     const anyExcludedChannel = excludedChannels.size > 0;
     const anyExtra = extraIn.size > 0;
     const unroutable = g.unroutableCount > 0 ? g.nodeUnroutable : undefined;
+    let capacityLimited = false;
     heap.clear();
     amt[payee] = amount;
     cost[payee] = 0;
@@ -411,7 +420,10 @@ export class Router {
       const v = heap.pop();
       if (done[v] === gen || key > cost[v]!) continue;
       done[v] = gen;
-      if (v === payer) return { found: true, cost: cost[v]!, fee: amt[v]! - amount, cltv: cltv[v]!, hops: hops[v]! };
+      if (v === payer) {
+        this.lastCapacityLimited = capacityLimited;
+        return { found: true, cost: cost[v]!, fee: amt[v]! - amount, cltv: cltv[v]!, hops: hops[v]! };
+      }
       if (hops[v]! >= maxLen) continue;
       const a = amt[v]!;
       if (v < nodeCount) {
@@ -421,7 +433,11 @@ export class Router {
           if (done[u] === gen) continue;
           if (u === payer && !useGraphFirstHops) continue;
           const taken = usedStamp[e] === ug ? usedEdge[e]! : 0;
-          if (a < edgeHtlcMin[e]! || a > edgeMaxMsat[e]! - taken) continue;
+          if (a < edgeHtlcMin[e]!) continue;
+          if (a > edgeMaxMsat[e]! - taken) {
+            capacityLimited = true;
+            continue;
+          }
           if (anyExcludedChannel && excludedChannels.has(edgeScid[e]!)) continue;
           // The scorer sees what this part adds to what other parts already send over the channel.
           const penalty = scorer && u !== payer ? scorer.channelPenaltyMsat(edgeScid[e]!, edgeDir[e]! as 0 | 1, a + taken, edgeMaxMsat[e]!) : 0;
@@ -430,11 +446,16 @@ export class Router {
       }
       if (anyExtra) {
         for (const x of extraIn.get(v) ?? []) {
-          if (done[x.from] === gen || a < x.min || a > x.max - x.used || excludedChannels.has(x.scid)) continue;
+          if (done[x.from] === gen || a < x.min || excludedChannels.has(x.scid)) continue;
+          if (a > x.max - x.used) {
+            capacityLimited = true;
+            continue;
+          }
           relax(x.from, v, -(x.id + 1), a, x.base, x.ppm, x.cltv, x.first, 0);
         }
       }
     }
+    this.lastCapacityLimited = capacityLimited;
     return { found: false, cost: Infinity, fee: Infinity, cltv: 0, hops: 0 };
   }
 

@@ -1,8 +1,8 @@
 /**
  * Multi-path payments (BOLT 4 "Basic Multi-Part Payments"): when no single path can carry the
- * amount — or, with a scorer, when one path is unlikely to succeed — the amount is split into
- * parts, each sized by the widest path still open and routed over the liquidity the earlier
- * parts left. The parts sum exactly to the amount.
+ * amount, when two parts cost less in fees, or, with a scorer, when one path is unlikely to
+ * succeed, the amount is split into parts, each routed over the liquidity the earlier parts
+ * left. The parts sum exactly to the amount.
  */
 import { RouteError, usedLiquidityKey, type Route, type RouteParams, type Router } from './find-route.js';
 import type { Score } from './scorer.js';
@@ -18,6 +18,12 @@ export interface MultiPathOptions {
    * probability is below this (default 0.5) and splitting in two raises it.
    */
   readonly minSuccessProbability?: number;
+  /**
+   * When one path carries the amount but a channel too small for all of it was turned away, try
+   * two parts and keep them when their fees are lower (and, with a probability-reporting scorer,
+   * their joint success probability not lower). Default true.
+   */
+  readonly splitWhenCheaper?: boolean;
 }
 
 /** Several routes that together pay `totalAmountMsat` (each part's final hop carries `total_msat` = the whole amount). */
@@ -127,29 +133,65 @@ function split(router: Router, p: RouteParams, maxParts: number, minPart: bigint
   return parts;
 }
 
-/** Two parts of half the amount each (the second over what the first left), or undefined. */
-function halves(router: Router, p: RouteParams, minPart: bigint): Route[] | undefined {
-  const a = (p.amountMsat + 1n) / 2n;
+/** Two parts, `first` msat and the rest (the second over what the first left), or undefined. */
+function twoParts(router: Router, p: RouteParams, first: bigint | Route, minPart: bigint): Route[] | undefined {
+  const a = typeof first === 'bigint' ? first : first.hops[first.hops.length - 1]!.amountMsat;
   const b = p.amountMsat - a;
-  if (b < minPart) return undefined;
+  if (b < minPart || a < minPart) return undefined;
   try {
     const used = new Map<bigint, number>();
-    const first = router.findRoute({ ...p, amountMsat: a });
-    take(used, p, first);
-    const budget = p.maxFeeMsat === undefined ? undefined : p.maxFeeMsat - first.totalFeeMsat;
+    const one = typeof first === 'bigint' ? router.findRoute({ ...p, amountMsat: a }) : first;
+    take(used, p, one);
+    const budget = p.maxFeeMsat === undefined ? undefined : p.maxFeeMsat - one.totalFeeMsat;
     if (budget !== undefined && budget < 0n) return undefined;
-    return [first, router.findRoute({ ...p, amountMsat: b, usedLiquidityMsat: used, maxFeeMsat: budget })];
+    return [one, router.findRoute({ ...p, amountMsat: b, usedLiquidityMsat: used, maxFeeMsat: budget })];
   } catch (e) {
     if (!isNoRoute(e)) throw e;
     return undefined;
   }
 }
 
+const feesOf = (rs: readonly Route[]) => rs.reduce((a, r) => a + r.totalFeeMsat, 0n);
+const probabilityOf = (scorer: Score | undefined, rs: readonly Route[]) => rs.reduce((a, r) => a * (routeProbability(scorer, r) ?? 1), 1);
+
+/**
+ * A two-part split cheaper in fees than the single path, if one is found. Only tried when the
+ * single path's search turned a channel away for capacity ({@link Router.lastCapacityLimited}):
+ * otherwise no split is cheaper. The first part is half the amount over its cheapest path; when
+ * that path could carry more (its narrowest hop scaled by what the hops carry), as much as it
+ * can (1% left for fees) goes over it instead; the rest takes the cheapest path left.
+ */
+function cheaperSplit(router: Router, p: RouteParams, single: Route, minPart: bigint): Route[] | undefined {
+  const half = (p.amountMsat + 1n) / 2n;
+  let firstHalf: Route;
+  try {
+    firstHalf = router.findRoute({ ...p, amountMsat: half });
+  } catch (e) {
+    if (!isNoRoute(e)) throw e;
+    return undefined;
+  }
+  // The same channels as the single path: halves only pay its base fees twice.
+  if (firstHalf.hops.length === single.hops.length && firstHalf.hops.every((h, i) => h.shortChannelId === single.hops[i]!.shortChannelId)) return undefined;
+  let best: Route[] | undefined;
+  const consider = (rs: Route[] | undefined) => {
+    if (rs && feesOf(rs) < (best ? feesOf(best) : feesOf([single]))) best = rs;
+  };
+  const room = Math.min(...firstHalf.hops.map((h) => Number(h.capacityMsat) / Number(h.amountMsat)));
+  const fill = BigInt(Math.floor(Number(half) * Math.min(room, 1e6) * 0.99));
+  if (fill > half) {
+    const a = fill < p.amountMsat - minPart ? fill : p.amountMsat - minPart;
+    if (a > half) consider(twoParts(router, p, a, minPart));
+  }
+  if (!best) consider(twoParts(router, p, firstHalf, minPart));
+  return best;
+}
+
 /**
  * Routes `p.amountMsat` over one or more paths; throws `RouteError('no_route')` when no set of
  * at most `maxParts` paths is found. Cost: an amount beyond what the payee can receive or the
- * payer send is refused without a search; one that fits is one search; a split costs about
- * two searches a part (the widest path, then the cheapest path for the part).
+ * payer send is refused without a search; one that fits is one search, plus two or three when
+ * a channel too small for it was turned away (the cheaper split); a split costs about two
+ * searches a part (the widest path, then the cheapest path for the part).
  */
 export function findMultiPathRoute(router: Router, p: RouteParams, opts: MultiPathOptions = {}): MultiPathRoute {
   if (p.amountMsat <= 0n) throw new RouteError('invalid_params', 'amount must be positive');
@@ -174,11 +216,17 @@ export function findMultiPathRoute(router: Router, p: RouteParams, opts: MultiPa
     if (!isNoRoute(e)) throw e;
   }
   if (single) {
+    if (maxParts < 2) return wrap([single]);
     const prob = routeProbability(p.scorer, single);
-    if (prob === undefined || prob >= (opts.minSuccessProbability ?? 0.5) || maxParts < 2) return wrap([single]);
+    // Cheaper in fees (never less likely to succeed, with a probability-reporting scorer).
+    if (opts.splitWhenCheaper !== false && router.lastCapacityLimited) {
+      const cheaper = cheaperSplit(router, p, single, minPart);
+      if (cheaper && (prob === undefined || probabilityOf(p.scorer, cheaper) >= prob)) return wrap(cheaper);
+    }
+    if (prob === undefined || prob >= (opts.minSuccessProbability ?? 0.5)) return wrap([single]);
     // Unlikely as one part: two halves, kept if together they are likelier.
-    const two = halves(router, p, minPart);
-    if (two && two.reduce((a, r) => a * (routeProbability(p.scorer, r) ?? 1), 1) > prob) return wrap(two);
+    const two = twoParts(router, p, (p.amountMsat + 1n) / 2n, minPart);
+    if (two && probabilityOf(p.scorer, two) > prob) return wrap(two);
     return wrap([single]);
   }
   const parts = maxParts >= 2 ? split(router, p, maxParts, minPart) : undefined;

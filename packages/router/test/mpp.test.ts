@@ -109,4 +109,35 @@ test('used liquidity of a first hop and of the graph channel with the next scid 
   assert.ok(firstHopTotal <= 80_000_000n, 'the first hop carries no more than its outbound capacity');
 });
 
+test('splitting when it is cheaper: a cheap channel too small for the whole amount carries what it can, the dear one the rest', () => {
+  const P = (ppm: number): DirectionPolicy => ({ feeBaseMsat: 0, feeProportionalMillionths: ppm, cltvExpiryDelta: 10, htlcMinimumMsat: 0n, htlcMaximumMsat: 10_000_000_000_000n });
+  const one = (a: string, b: string, capacitySat: bigint, ppm: number): ChannelView => {
+    const [n1, n2, p1, p2] = a < b ? [a, b, P(ppm), undefined] : [b, a, undefined, P(ppm)];
+    return { scid: scid++, node1: id(n1), node2: id(n2), capacitySat, policies: [p1, p2] };
+  };
+  // A-T: 100 ppm but only 60,000 sat; B-T: 5,000 ppm, 1M sat.
+  const chs = [one('S', 'A', 1_000_000n, 0), one('A', 'T', 60_000n, 100), one('S', 'B', 1_000_000n, 0), one('B', 'T', 1_000_000n, 5000)];
+  const router = routerOf(chs);
+  const p = { payer: id('S'), payee: id('T'), amountMsat: 100_000_000n };
+  const single = router.findRoute(p);
+  assert.is(single.hops[0]!.nodeId[32], 'B'.charCodeAt(0));
+  assert.is(single.totalFeeMsat, 500_000n, 'one path: all over B at 5,000 ppm');
+  assert.ok(router.lastCapacityLimited, 'A-T was turned away for capacity');
+  const m = findMultiPathRoute(router, p);
+  assert.is(m.paths.length, 2);
+  assert.is(sum(m), 100_000_000n);
+  // Half (50M) goes over A, which could carry 1.2x that: 59.4M (1% left) over A, 40.6M over B.
+  assert.equal(m.paths.map((r) => r.hops[1]!.amountMsat), [59_400_000n, 40_600_000n]);
+  assert.equal(m.paths.map((r) => r.hops[0]!.nodeId[32]), ['A'.charCodeAt(0), 'B'.charCodeAt(0)]);
+  assert.is(m.totalFeeMsat, 5_940n + 203_000n, 'cheaper than 500,000 for the single path');
+  assert.is(findMultiPathRoute(router, p, { splitWhenCheaper: false }).paths.length, 1, 'off: the single path');
+  assert.is(findMultiPathRoute(router, { ...p, amountMsat: 50_000_000n }).paths.length, 1, 'when A-T carries it all, one path');
+  // No channel too small: fees are affine in the amount, a split is never cheaper, none is tried.
+  const wide = routerOf([one('S', 'A', 1_000_000n, 0), one('A', 'T', 1_000_000n, 100), one('S', 'B', 1_000_000n, 0), one('B', 'T', 1_000_000n, 5000)]);
+  const w = findMultiPathRoute(wide, p);
+  assert.is(w.paths.length, 1);
+  assert.is(w.totalFeeMsat, 10_000n);
+  assert.ok(!wide.lastCapacityLimited);
+});
+
 test.run();
