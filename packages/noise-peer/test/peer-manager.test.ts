@@ -2,8 +2,9 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import fc from 'fast-check';
 import type { LogRecord } from '@ln/chain-interfaces';
-import { Features, IgnoringMessageHandler, LightningError, chainHashOf, encodeMessage, makeMessage, type ChannelMessageHandler, type Init, type MessageSendEvent, type RoutingMessageHandler } from '@ln/wire';
+import { Features, IgnoringMessageHandler, LightningError, MESSAGES, chainHashOf, encodeMessage, makeMessage, type ChannelMessageHandler, type Init, type MessageSendEvent, type RoutingMessageHandler } from '@ln/wire';
 import { NoiseError, PeerManager, staticKeyFromSecret, type PeerEvent, type SocketDescriptor } from '@ln/noise-peer';
+import { arbDamagedMessageBytes, arbValidMessageBytes } from './helpers/wire-arb.js';
 import { Wire, count, crypto, entropy, joinQueued, pair, recordingChannelHandler, secp } from './helpers/memory.js';
 
 test('handshake and init exchange: both handlers see the other node connected', () => {
@@ -368,24 +369,39 @@ test('gossip relay: a routing handler with shouldRelayTo (P2PGossipSync applies 
   assert.is(count(events.a, 'in', 'channel_update') + cEvents.filter((e) => e.type === 'message' && e.direction === 'in' && e.msg.type === 'channel_update').length, 3, 'our own reached a and c');
 });
 
-const FUZZ_RUNS = Number(process.env.FUZZ_RUNS ?? 60);
-const KNOWN_TYPES = [1, 16, 17, 18, 19, 32, 33, 34, 35, 36, 38, 39, 40, 41, 42, 65, 72, 128, 130, 131, 132, 133, 134, 135, 136, 256, 257, 258, 261, 262, 263, 264, 265, 513];
+const FUZZ_RUNS = Number(process.env.FUZZ_RUNS ?? 120);
+/** Every message type the wire registry declares (BOLT 1, 2, 7). */
+const KNOWN_TYPES = MESSAGES.map((d) => d.typeNumber);
+/** Why the manager may drop a fuzzed peer: a typed decode or transport error, or a protocol rule. Never `error: …` (an untyped throw). */
+const TYPED = /^(DecodeError|NoiseError): |^unknown required \(even\) message type \d+$|^we refuse$|^a second init$|^first message was \w+, not init$/;
 
-test('fuzz: random bytes at any stage of a new connection, and random payloads of every known type inside valid frames, never throw out of readEvent: the message is handled or the peer disconnected', () => {
+test('fuzz: random bytes at any stage of a new connection, and random, valid and damaged payloads of every known type inside valid frames, never throw out of readEvent: the message is handled or the peer disconnected for a typed reason', () => {
+  assert.is(KNOWN_TYPES.length, 50, 'the registry declares 50 message types');
   fc.assert(
     fc.property(
       fc.array(fc.uint8Array({ maxLength: 120 }), { maxLength: 6 }),
-      fc.array(fc.tuple(fc.oneof(fc.constantFrom(...KNOWN_TYPES), fc.integer({ min: 0, max: 65535 })), fc.uint8Array({ maxLength: 300 })), { minLength: 1, maxLength: 8 }),
+      fc.array(
+        fc.oneof(
+          fc.tuple(fc.oneof(fc.constantFrom(...KNOWN_TYPES), fc.integer({ min: 0, max: 65535 })), fc.uint8Array({ maxLength: 300 })),
+          fc.oneof(arbValidMessageBytes, arbDamagedMessageBytes).map((m) => [(m[0]! << 8) | m[1]!, m.subarray(2)] as [number, Uint8Array]),
+        ),
+        { minLength: 1, maxLength: 8 },
+      ),
       (chunks, msgs) => {
-        const pm = new PeerManager({ crypto, nodeKey: staticKeyFromSecret(secp, new Uint8Array(32).fill(0x61)), entropy, channelHandler: recordingChannelHandler(), routingHandler: new IgnoringMessageHandler() });
+        const reasons: string[] = [];
+        const onEvent = (e: PeerEvent) => void (e.type === 'disconnected' && e.byUs && reasons.push(e.reason));
+        const pm = new PeerManager({ crypto, nodeKey: staticKeyFromSecret(secp, new Uint8Array(32).fill(0x61)), entropy, channelHandler: recordingChannelHandler(), routingHandler: new IgnoringMessageHandler(), onEvent });
         let closed = false;
         const d: SocketDescriptor = { sendData: (x) => x.length, disconnectSocket: () => (closed = true) };
         pm.newInboundConnection(d);
         for (const c of chunks) if (!closed) pm.readEvent(d, c);
-        const { a, b, wire } = pair();
+        for (const r of reasons) assert.ok(/^NoiseError: /.test(r), `handshake bytes: ${r}`);
+        const { a, b, wire, events } = pair();
         for (const [typeNumber, payload] of msgs) a.sendToPeer(b.nodeId, { type: 'unknown', typeNumber, required: typeNumber % 2 === 0, payload });
         wire.pump(a, b);
-        assert.ok(b.getPeerNodeIds().length === 1 || /DecodeError|unknown required|we refuse|init|error/.test(b.lastDisconnectReason ?? ''), b.lastDisconnectReason);
+        const ours = events.b.filter((e) => e.type === 'disconnected' && e.byUs).map((e) => (e as { reason: string }).reason);
+        if (b.getPeerNodeIds().length === 0) assert.is(ours.length, 1, 'disconnected by b, for a reason');
+        for (const r of ours) assert.ok(TYPED.test(r), `not a typed reason: ${r}`);
       },
     ),
     { numRuns: FUZZ_RUNS, seed: 13 },
