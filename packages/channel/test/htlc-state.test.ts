@@ -221,7 +221,7 @@ test('dust exposure: HTLCs beyond max_dust_htlc_exposure_msat are failed once co
   assert.is(take(h, b, 'PaymentClaimable').length, 2);
   const pf = take(h, a, 'PaymentPathFailed');
   assert.is(pf.length, 1);
-  assert.is(pf[0]!.failure?.name, 'temporary_channel_failure');
+  assert.is(pf[0]!.failure?.name, 'temporary_node_failure', 'bob is the final node: BOLT 4 forbids it temporary_channel_failure');
   assert.is(a.cm.listChannels().length, 1, 'the channel stays open');
   // Sending side: alice's own bound.
   const { h: h2, a: a2, ca: ca2 } = pair({ channelConfig: { maxDustHtlcExposureMsat: 500_000n } });

@@ -6,7 +6,7 @@
  * state.
  */
 import { equalBytes } from '@ln/crypto';
-import { makeMessage, type ChannelReestablish } from '@ln/wire';
+import { makeMessage, type ChannelReestablish, type KnownMessage } from '@ln/wire';
 import { ChannelError } from '../errors.js';
 import type { Channel } from './channel.js';
 import { secretIndex } from './commitment.js';
@@ -94,20 +94,24 @@ function resendCommitment(ch: Channel): void {
   const s = ch.s;
   const n = s.counterpartyLatestCtn;
   const channelId = s.channelId;
+  // In the order they were first sent (BOLT 2: the receiver's checks depend on it, e.g. an add
+  // affordable only thanks to a fulfill sent before it).
+  const updates: [number, KnownMessage][] = [];
   for (const h of s.htlcs) {
     if (h.outbound && h.addRemote === n) {
-      ch.send(makeMessage('update_add_htlc', { channelId, id: h.id, amountMsat: h.amountMsat, paymentHash: h.paymentHash, cltvExpiry: h.cltvExpiry, onionRoutingPacket: h.onion }));
+      updates.push([h.addSeq ?? 0, makeMessage('update_add_htlc', { channelId, id: h.id, amountMsat: h.amountMsat, paymentHash: h.paymentHash, cltvExpiry: h.cltvExpiry, onionRoutingPacket: h.onion })]);
     }
-  }
-  for (const h of s.htlcs) {
     if (!h.outbound && h.removal && h.removeRemote === n) {
       const r = h.removal;
-      if (r.kind === 'fulfill') ch.send(makeMessage('update_fulfill_htlc', { channelId, id: h.id, paymentPreimage: r.preimage }));
-      else if (r.kind === 'fail') ch.send(makeMessage('update_fail_htlc', { channelId, id: h.id, reason: r.reason }));
-      else ch.send(makeMessage('update_fail_malformed_htlc', { channelId, id: h.id, sha256OfOnion: r.sha256OfOnion, failureCode: r.failureCode }));
+      const seq = h.removeSeq ?? 0;
+      if (r.kind === 'fulfill') updates.push([seq, makeMessage('update_fulfill_htlc', { channelId, id: h.id, paymentPreimage: r.preimage })]);
+      else if (r.kind === 'fail') updates.push([seq, makeMessage('update_fail_htlc', { channelId, id: h.id, reason: r.reason })]);
+      else updates.push([seq, makeMessage('update_fail_malformed_htlc', { channelId, id: h.id, sha256OfOnion: r.sha256OfOnion, failureCode: r.failureCode })]);
     }
   }
-  for (const f of s.feeUpdates) if (f.remote === n && s.isOutbound) ch.send(makeMessage('update_fee', { channelId, feeratePerKw: f.feeratePerKw }));
+  for (const f of s.feeUpdates) if (f.remote === n && s.isOutbound) updates.push([f.seq ?? 0, makeMessage('update_fee', { channelId, feeratePerKw: f.feeratePerKw })]);
+  updates.sort((x, y) => x[0] - y[0]);
+  for (const [, m] of updates) ch.send(m);
   const info = ch.counterpartyCommitment(n, s.counterpartyNextPoint!);
   const { signature, htlcSignatures } = ch.signCounterparty(info);
   ch.send(makeMessage('commitment_signed', { channelId, signature, htlcSignature: htlcSignatures }));

@@ -72,6 +72,9 @@ export interface HtlcRecord {
   meta?: Uint8Array;
   /** The payments layer was told this HTLC is irrevocably committed (inbound) or irrevocably failed (outbound). */
   notified?: boolean;
+  /** Our add / our removal: its position among the updates we sent (retransmitted in that order). */
+  addSeq?: number;
+  removeSeq?: number;
   /** Inbound: a reason to fail it as soon as it is committed (BOLT 2 dust exposure: "SHOULD fail this HTLC once it's committed"). */
   failOnLock?: string;
 }
@@ -79,6 +82,8 @@ export interface HtlcRecord {
 /** A feerate change (`update_fee`) and the commitments it applies from. */
 export interface FeeUpdate {
   readonly feeratePerKw: number;
+  /** Its position among the updates we sent (ours only). */
+  seq?: number;
   local?: bigint;
   remote?: bigint;
 }
@@ -177,6 +182,8 @@ export interface ChannelState {
   feeUpdates: FeeUpdate[];
   nextOutboundHtlcId: bigint;
   nextInboundHtlcId: bigint;
+  /** Counter of the updates we send, so a retransmission keeps their original order (BOLT 2). */
+  updateSeq?: number;
   /** Our updates waiting for a `revoke_and_ack` (the holding cell). */
   holdingCell: HoldingCellUpdate[];
 

@@ -8,7 +8,8 @@ import { equalBytes, sha256 } from '@ln/crypto';
 import { makeMessage } from '@ln/wire';
 import { ChannelError } from '../errors.js';
 import type { Channel } from './channel.js';
-import { commitmentBalances, pruneSettled, secretIndex } from './commitment.js';
+import { isHtlcTrimmed } from '@ln/transactions';
+import { commitmentBalances, commitmentFeerate, pruneSettled, secretIndex } from './commitment.js';
 import { maybeStartNegotiation, sendShutdown } from './closing.js';
 import { dustExposureExceeded, funderFeeMsat, inFlight, outboundAddProblem } from './limits.js';
 import type { HoldingCellUpdate, HtlcRecord } from './state.js';
@@ -102,6 +103,11 @@ function inboundLive(ch: Channel, htlcId: bigint): HtlcRecord {
   if (!h || h.removal || ch.s.holdingCell.some((u) => u.type !== 'add' && u.type !== 'fee' && u.htlcId === htlcId)) {
     throw ChannelError.ignore(`no live inbound HTLC ${htlcId}`);
   }
+  // BOLT 2: an HTLC is removed only once its addition is irrevocably committed on both sides.
+  const s = ch.s;
+  if (!(h.addLocal !== undefined && h.addLocal <= s.holderCtn && h.addRemote !== undefined && h.addRemote <= s.counterpartyOldestCtn)) {
+    throw ChannelError.ignore(`inbound HTLC ${htlcId} is not irrevocably committed yet`);
+  }
   return h;
 }
 
@@ -115,10 +121,11 @@ function applyLocalUpdate(ch: Channel, u: HoldingCellUpdate): void {
   const s = ch.s;
   const at = nextRemote(ch);
   const channelId = s.channelId;
+  const seq = (s.updateSeq = (s.updateSeq ?? 0) + 1);
   switch (u.type) {
     case 'add': {
       const id = s.nextOutboundHtlcId++;
-      s.htlcs.push({ id, outbound: true, amountMsat: u.amountMsat, paymentHash: u.paymentHash, cltvExpiry: u.cltvExpiry, onion: u.onion, addRemote: at, ...(u.meta ? { meta: u.meta } : {}) });
+      s.htlcs.push({ id, outbound: true, amountMsat: u.amountMsat, paymentHash: u.paymentHash, cltvExpiry: u.cltvExpiry, onion: u.onion, addRemote: at, addSeq: seq, ...(u.meta ? { meta: u.meta } : {}) });
       ch.send(makeMessage('update_add_htlc', { channelId, id, amountMsat: u.amountMsat, paymentHash: u.paymentHash, cltvExpiry: u.cltvExpiry, onionRoutingPacket: u.onion }));
       return;
     }
@@ -138,10 +145,11 @@ function applyLocalUpdate(ch: Channel, u: HoldingCellUpdate): void {
         ch.send(makeMessage('update_fail_malformed_htlc', { channelId, id: u.htlcId, sha256OfOnion: u.sha256OfOnion, failureCode: u.failureCode }));
       }
       h.removeRemote = at;
+      h.removeSeq = seq;
       return;
     }
     case 'fee':
-      s.feeUpdates.push({ feeratePerKw: u.feeratePerKw, remote: at });
+      s.feeUpdates.push({ feeratePerKw: u.feeratePerKw, remote: at, seq });
       ch.send(makeMessage('update_fee', { channelId, feeratePerKw: u.feeratePerKw }));
       return;
   }
@@ -210,7 +218,9 @@ export function onUpdateAddHtlc(ch: Channel, m: { id: bigint; amountMsat: bigint
   // Their balance on our next commitment must cover the HTLC, their reserve and (if funder) the fee.
   const { toRemoteMsat } = commitmentBalances(s, 'local', nextLocal(ch));
   let left = toRemoteMsat - m.amountMsat;
-  if (!s.isOutbound) left -= funderFeeMsat(ch, 'local', 1);
+  // The new HTLC adds an output (and weight) only if it is not trimmed on our commitment.
+  const trimmed = isHtlcTrimmed(false, m.amountMsat, s.ourParams.dustLimitSat, commitmentFeerate(s, 'local', nextLocal(ch)), s.anchors);
+  if (!s.isOutbound) left -= funderFeeMsat(ch, 'local', trimmed ? 0 : 1);
   if (left < s.ourParams.channelReserveSat * 1000n) throw ChannelError.close(`the peer cannot afford this HTLC while keeping its channel reserve and the fee (${left} msat left)`);
   const dustSide = dustExposureExceeded(ch, m.amountMsat, false);
   s.nextInboundHtlcId++;
@@ -318,6 +328,7 @@ export function lastRevokeMessage(ch: Channel) {
 export function onRevokeAndAck(ch: Channel, secret: Uint8Array, nextPoint: Uint8Array): void {
   const s = ch.s;
   if (!awaitingRevoke(ch)) throw ChannelError.close('revoke_and_ack without a pending commitment_signed');
+  if (!ch.ctx.secp.isValidSecretKey(secret)) throw ChannelError.close('revoke_and_ack: per_commitment_secret is not a valid secret key');
   const point = ch.ctx.secp.publicKeyCreate(secret);
   if (!equalBytes(point, s.counterpartyCurrentPoint!)) throw ChannelError.close('revoke_and_ack: per_commitment_secret does not match the per-commitment point');
   const idx = secretIndex(s.counterpartyOldestCtn);
@@ -376,10 +387,15 @@ export function forgetUncommitted(ch: Channel): void {
   const nr = nextRemote(ch);
   const nl = nextLocal(ch);
   const requeue: HoldingCellUpdate[] = [];
+  const seqOf = new Map<HoldingCellUpdate, number>();
+  const push = (u: HoldingCellUpdate, seq: number | undefined) => {
+    requeue.push(u);
+    seqOf.set(u, seq ?? 0);
+  };
   const keep: HtlcRecord[] = [];
   for (const h of s.htlcs) {
     if (h.outbound && h.addRemote === nr) {
-      requeue.push({ type: 'add', amountMsat: h.amountMsat, paymentHash: h.paymentHash, cltvExpiry: h.cltvExpiry, onion: h.onion, ...(h.meta ? { meta: h.meta } : {}) });
+      push({ type: 'add', amountMsat: h.amountMsat, paymentHash: h.paymentHash, cltvExpiry: h.cltvExpiry, onion: h.onion, ...(h.meta ? { meta: h.meta } : {}) }, h.addSeq);
       continue;
     }
     if (!h.outbound && h.addLocal === nl && h.addRemote === undefined) {
@@ -388,7 +404,8 @@ export function forgetUncommitted(ch: Channel): void {
     }
     if (!h.outbound && h.removal && h.removeRemote === nr) {
       const r = h.removal;
-      requeue.push(r.kind === 'fulfill' ? { type: 'fulfill', htlcId: h.id, preimage: r.preimage } : r.kind === 'fail' ? { type: 'fail', htlcId: h.id, reason: r.reason } : { type: 'malformed', htlcId: h.id, sha256OfOnion: r.sha256OfOnion, failureCode: r.failureCode });
+      push(r.kind === 'fulfill' ? { type: 'fulfill', htlcId: h.id, preimage: r.preimage } : r.kind === 'fail' ? { type: 'fail', htlcId: h.id, reason: r.reason } : { type: 'malformed', htlcId: h.id, sha256OfOnion: r.sha256OfOnion, failureCode: r.failureCode }, h.removeSeq);
+      delete h.removeSeq;
       delete h.removal;
       delete h.removeRemote;
     }
@@ -404,10 +421,12 @@ export function forgetUncommitted(ch: Channel): void {
   s.htlcs = keep;
   s.feeUpdates = s.feeUpdates.filter((f) => {
     if (f.remote === nr && f.local === undefined && s.isOutbound) {
-      requeue.push({ type: 'fee', feeratePerKw: f.feeratePerKw });
+      push({ type: 'fee', feeratePerKw: f.feeratePerKw }, f.seq);
       return false;
     }
     return !(f.local === nl && f.remote === undefined && !s.isOutbound);
   });
+  // In the order they were first sent.
+  requeue.sort((x, y) => seqOf.get(x)! - seqOf.get(y)!);
   s.holdingCell = [...requeue, ...s.holdingCell];
 }

@@ -87,6 +87,8 @@ export class InboundHtlcs {
   inbound = new Map<string, InboundPaymentRecord>();
   claimable = new Map<string, ClaimableSet>();
   forwards: PendingForward[] = [];
+  /** HMACs of the onions we accepted, with the HTLC's expiry (BOLT 4: a replayed onion is refused); pruned once expired. */
+  seenOnions = new Map<string, number>();
 
   constructor(private readonly host: PaymentsHost) {}
 
@@ -119,6 +121,9 @@ export class InboundHtlcs {
 
   /** An inbound HTLC is irrevocably committed: peel, then forward, receive or fail it. */
   lockedIn(ch: Channel, h: HtlcRecord): void {
+    // BOLT 2: a path_key we cannot use (blinded routes are not supported) is answered with
+    // update_fail_malformed_htlc invalid_onion_blinding, without peeling.
+    if (h.failOnLock === 'blinded_path') return this.fail(ch.channelId, h.id, { malformed: BADONION | PERM | 24 }, { type: 'InvalidOnion' });
     let ss: Uint8Array | undefined;
     const ecdh = (pk: Uint8Array) => (ss = this.host.ctx.nodeSigner.ecdh(pk));
     let peeled;
@@ -134,8 +139,12 @@ export class InboundHtlcs {
       return this.fail(ch.channelId, h.id, failureMsg('invalid_onion_payload', { type: 0n, offset: 0 }), dest);
     }
     h.meta = encodeMeta({ ss: peeled.sharedSecret });
-    if (h.failOnLock === 'blinded_path') return this.fail(ch.channelId, h.id, failureMsg('invalid_onion_blinding', { sha256OfOnion: sha256(h.onion) }), { type: 'InvalidOnion' });
-    if (h.failOnLock) return this.fail(ch.channelId, h.id, failureMsg('temporary_channel_failure'), { type: 'FailedPayment', paymentHash: h.paymentHash });
+    // BOLT 4 "Onion Decryption": the same packet (same HMAC) must not be accepted twice.
+    const mac = hex(peeled.hmac);
+    if (this.seenOnions.has(mac)) return this.fail(ch.channelId, h.id, failureMsg('temporary_node_failure'), { type: 'InvalidOnion' });
+    this.seenOnions.set(mac, h.cltvExpiry);
+    // Dust exposure: a forwarder says temporary_channel_failure; a final node may not (BOLT 4), it says temporary_node_failure.
+    if (h.failOnLock) return this.fail(ch.channelId, h.id, failureMsg(peeled.nextPacket ? 'temporary_channel_failure' : 'temporary_node_failure'), { type: 'FailedPayment', paymentHash: h.paymentHash });
     let payload;
     try {
       payload = decodeHopPayload(peeled.payload, !peeled.nextPacket);
@@ -168,19 +177,29 @@ export class InboundHtlcs {
     if (h.amountMsat < p.amtToForward + fee) return fail(failureMsg('fee_insufficient', { htlcMsat: h.amountMsat }), dest);
     if (h.cltvExpiry < p.outgoingCltvValue + cfg.cltvExpiryDelta) return fail(failureMsg('incorrect_cltv_expiry', { cltvExpiry: p.outgoingCltvValue }), dest);
     if (p.outgoingCltvValue <= this.height + MIN_FORWARD_EXPIRY_BLOCKS) return fail(failureMsg('expiry_too_soon'), dest);
-    if (p.outgoingCltvValue > this.height + MAX_CLTV_EXPIRY_DELTA) return fail(failureMsg('expiry_too_far'), dest);
     if (next.s.closing || !next.s.channelReadyReceived || !next.s.channelReadySent) return fail(failureMsg('channel_disabled', { disabledFlags: 0 }), dest);
-    const wasEmpty = this.forwards.length === 0;
+    if (p.outgoingCltvValue > this.height + MAX_CLTV_EXPIRY_DELTA || h.cltvExpiry > this.height + MAX_CLTV_EXPIRY_DELTA + cfg.cltvExpiryDelta) {
+      return fail(failureMsg('expiry_too_far'), dest);
+    }
     this.forwards.push({
       prevChannelId: ch.channelId, prevHtlcId: h.id, incomingMsat: h.amountMsat, paymentHash: h.paymentHash, nextScid: p.shortChannelId,
       amtToForward: p.amtToForward, outgoingCltv: p.outgoingCltvValue, onion: nextPacket,
     });
-    if (wasEmpty) this.host.ctx.event({ type: 'PendingHTLCsForwardable' });
+    this.announceForwards();
     return true;
   }
 
+  /** Raises `PendingHTLCsForwardable` unless one is already outstanding (not yet followed by `processPendingHtlcForwards`). */
+  announceForwards(): void {
+    if (this.announced) return;
+    this.announced = true;
+    this.host.ctx.event({ type: 'PendingHTLCsForwardable' });
+  }
+  private announced = false;
+
   /** `processPendingHtlcForwards`: offers every queued forward on its outgoing channel, or fails it back. */
   processForwards(): void {
+    this.announced = false;
     const queue = this.forwards;
     this.forwards = [];
     for (const f of queue) {
@@ -247,9 +266,19 @@ export class InboundHtlcs {
       purpose = { type: 'InvoicePayment', paymentSecret: rec.paymentSecret, ...(rec.preimage ? { paymentPreimage: rec.preimage } : {}) };
     }
     if (h.cltvExpiry < height + minDelta) return details();
+    // An unreasonably far expiry (BOLT 2 SHOULD fail; a final node may not say expiry_too_far).
+    if (h.cltvExpiry > height + MAX_CLTV_EXPIRY_DELTA) return details();
     const key = hex(h.paymentHash);
     let set = this.claimable.get(key);
-    if (set && (set.complete || set.totalMsat !== p.totalMsat || set.purpose.type !== purpose.type)) return details();
+    if (set && (set.complete || set.purpose.type !== purpose.type)) return details();
+    if (set && set.totalMsat !== p.totalMsat) {
+      // BOLT 4: SHOULD fail the entire HTLC set if total_msat is not the same for all HTLCs.
+      details();
+      this.failSet(set, (x) => failureMsg('incorrect_or_unknown_payment_details', { htlcMsat: x.amountMsat, height }));
+      return;
+    }
+    // Keysend parts need a payment secret to be joined into one set (checked above for secret-less ones).
+    if (set && purpose.type === 'SpontaneousPayment' && !p.paymentSecret) return details();
     if (!set) {
       set = { paymentHash: h.paymentHash, purpose, totalMsat: p.totalMsat, parts: [], ticks: 0, complete: false, ...(p.paymentMetadata ? { paymentMetadata: p.paymentMetadata } : {}) };
       this.claimable.set(key, set);
@@ -280,7 +309,7 @@ export class InboundHtlcs {
 
   /** A channel finished reestablishing: forwards that waited for its peer can go now. */
   channelReconnected(ch: Channel): void {
-    if (this.forwards.some((f) => f.nextScid === ch.s.shortChannelId)) this.host.ctx.event({ type: 'PendingHTLCsForwardable' });
+    if (this.forwards.some((f) => f.nextScid === ch.s.shortChannelId)) this.announceForwards();
   }
 
   /** Timer tick: incomplete HTLC sets time out with `mpp_timeout`; expired invoices are forgotten; forwards waiting for a peer age. */
@@ -290,7 +319,7 @@ export class InboundHtlcs {
       f.ticks = (f.ticks ?? 0) + 1;
       if (f.ticks >= FORWARD_WAIT_TICKS) aged = true;
     }
-    if (aged) this.host.ctx.event({ type: 'PendingHTLCsForwardable' });
+    if (aged) this.announceForwards();
     for (const set of [...this.claimable.values()]) {
       if (!set.complete && ++set.ticks >= MPP_TIMEOUT_TICKS) this.failSet(set, () => failureMsg('mpp_timeout'));
     }
@@ -300,6 +329,7 @@ export class InboundHtlcs {
 
   /** New tip: HTLCs to us that nobody claimed fail back before their expiry gets close (BOLT 2 "fulfillment deadline"). */
   blockConnected(height: number): void {
+    for (const [k, expiry] of this.seenOnions) if (expiry < height) this.seenOnions.delete(k);
     for (const set of [...this.claimable.values()]) {
       if (set.parts.some((x) => x.cltvExpiry <= height + HTLC_FAIL_BACK_BUFFER)) {
         this.failSet(set, (x) => failureMsg('incorrect_or_unknown_payment_details', { htlcMsat: x.amountMsat, height }));

@@ -200,12 +200,13 @@ export class Payments implements HtlcHooks {
       claimable: [...this.in.claimable.values()] as unknown as StateValue,
       forwards: this.in.forwards as unknown as StateValue,
       onChain: [...this.onChain.values()] as unknown as StateValue,
+      seenOnions: [...this.in.seenOnions].map(([k, v]) => [k, v]) as unknown as StateValue,
     };
   }
 
   /** After a restart: what still waits for the user is announced again (forwards to process, payments to claim). */
   restored(): void {
-    if (this.in.forwards.length) this.host.ctx.event({ type: 'PendingHTLCsForwardable' });
+    if (this.in.forwards.length) this.in.announceForwards();
     for (const set of this.in.claimable.values()) if (set.complete) this.in.announceClaimable(set);
   }
 
@@ -213,7 +214,9 @@ export class Payments implements HtlcHooks {
   fromState(v: StateValue): void {
     const st = v as unknown as {
       outbound: OutboundPayment[]; inbound: InboundPaymentRecord[]; claimable: ClaimableSet[]; forwards: PendingForward[]; onChain: OnChainHtlc[];
+      seenOnions?: [string, number][];
     };
+    for (const [k, v] of st.seenOnions ?? []) this.in.seenOnions.set(k, v);
     for (const p of st.outbound ?? []) this.out.payments.set(hex(p.paymentId), p);
     for (const r of st.inbound ?? []) this.in.inbound.set(hex(r.paymentHash), r);
     for (const c of st.claimable ?? []) this.in.claimable.set(hex(c.paymentHash), c);
