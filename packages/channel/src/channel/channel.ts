@@ -82,7 +82,12 @@ export class Channel {
     else if (status === 'UnrecoverableError') throw ChannelError.close(`the monitor could not persist update ${updateId}`);
   }
 
-  /** Hands a monitor update to the `Watch` (persist before stepping forward). */
+  /**
+   * Hands a monitor update to the `Watch` (persist before stepping forward). A `Completed`
+   * answer or event for update N is taken to cover every earlier update of the channel as well
+   * (`@ln/monitor`'s `ChainMonitor` completes them in order); a `Watch` that persists updates out
+   * of order must report `Completed` for N only once all earlier ones are durable.
+   */
   updateMonitor(steps: ChannelMonitorUpdateStep[]): void {
     const wasPending = this.monitorPending;
     const updateId = ++this.s.latestMonitorUpdateId;
