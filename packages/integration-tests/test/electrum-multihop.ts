@@ -5,19 +5,23 @@
  * Registered by electrum.test.ts into its ordered scenario, while both Electrum channels are
  * open.
  *
- * Electrum 4.3.4 (gossip mode) routes with its channel_db, and a route through bob needs
- * there (lnrouter.py, lnonion.py, channel_db.py):
- *  - bob's node features, from a `node_announcement`: without them the hop payload for bob is
- *    built in the legacy (pre-TLV) format (`calc_hops_data_for_payment`: `is_tlv_payload` from
- *    `route[0].node_features`), which BOLT 4 no longer allows and we refuse. Electrum ignores a
- *    `node_announcement` of a node without a public channel in its channel_db, and its own
- *    channels are never announced: so bob–carol is a *public* channel (announcement_signatures
- *    at 6 confirmations), and bob sends its channel_announcement, channel_update and
- *    node_announcement (gossip it generated, BOLT 7: to every peer);
- *  - both directions' policies of a public edge, or the edge in an invoice route hint
- *    (`_edge_cost`). Electrum's wallet peer never sends `gossip_timestamp_filter`, so bob may
- *    not relay carol's channel_update (BOLT 7); carol's invoice carries the route hint
- *    bob→carol, from bob's channel_update as carol received it.
+ * Electrum 4.3.4 (gossip mode) routes with its channel_db plus the invoice's route hints
+ * (lnworker.create_route_for_payment, lnrouter.py). What a route to carol through bob needs
+ * there, found here:
+ *  - the edge bob→carol with a policy, and a policy for *both* directions unless the edge is
+ *    in a route hint (`_edge_cost`). Electrum's wallet peer never sends
+ *    `gossip_timestamp_filter` (lnpeer.request_gossip is never called), so bob may not relay
+ *    carol's channel_update to it (BOLT 7): from gossip alone Electrum finds no path to carol
+ *    (a step checks it). Carol's invoice carries the route hint bob→carol, built from bob's
+ *    channel_update as carol received it;
+ *  - bob's node features are *not* needed from gossip: Electrum adds the `init` features of
+ *    its direct peer to the first edge (lnpeer.pay, `route[0].node_features |= self.features`),
+ *    so bob's hop payload is TLV (`calc_hops_data_for_payment`) with or without a
+ *    node_announcement (checked: a payment before our node_announcement went through).
+ * The bob–carol channel is public (announcement_signatures at 6 confirmations) so that the
+ * gossip we generate is checked against Electrum too: its channel_db verifies and stores our
+ * channel_announcement, our channel_update (bob's policy, which then takes precedence over the
+ * hint's values) and our node_announcement.
  * Carol routes her payments to Electrum with @ln/router over her channel and the route hint
  * of Electrum's invoice (bob's channel_update as Electrum received it, for a private channel).
  */
@@ -44,11 +48,12 @@ export interface MultiHopContext {
   world(): World;
 }
 
-/** The balances of the three nodes: Electrum's total (its open channels), bob's per channel, carol's total; bob's fees so far. */
+/** The balances of the nodes: Electrum's total (its open channels), bob's per channel, carol's and dave's totals; bob's fees so far. */
 interface Balances {
   electrum: bigint;
   bob: Map<string, bigint>;
   carol: bigint;
+  dave: bigint;
   fees: bigint;
 }
 
@@ -60,13 +65,18 @@ export function registerMultiHop({ step, world }: MultiHopContext): { stop(): Pr
     if (!carol) throw new Error('carol did not start');
     return carol;
   };
+  let dave: OurNode | undefined;
+  let chanBD = '';
+  let scidBD = 0n;
+  const total = (n: OurNode | undefined) => (n ? n.cm.listChannels().reduce((a, c) => a + c.balanceMsat, 0n) : 0n);
 
   async function balances(W: World): Promise<Balances> {
     const list = await W.electrum.call('channels');
     return {
       electrum: list.filter((c: any) => c.state === 'OPEN').reduce((a: bigint, c: any) => a + BigInt(c.local_msat), 0n),
       bob: new Map(W.ours.cm.listChannels().map((c) => [bytesToHex(c.channelId), c.balanceMsat])),
-      carol: C().cm.listChannels().reduce((a, c) => a + c.balanceMsat, 0n),
+      carol: total(carol),
+      dave: total(dave),
       fees: W.ours.eventsOf('PaymentForwarded').reduce((a, e) => a + (e.feeEarnedMsat ?? 0n), 0n),
     };
   }
@@ -79,30 +89,122 @@ export function registerMultiHop({ step, world }: MultiHopContext): { stop(): Pr
       await new Promise((r) => setTimeout(r, 50));
       b = await balances(W);
     }
-    assert.ok(expect(b), `${what}: ${json({ electrum: b.electrum, bob: [...b.bob], carol: b.carol, fees: b.fees })}`);
+    assert.ok(expect(b), `${what}: ${json({ electrum: b.electrum, bob: [...b.bob], carol: b.carol, dave: b.dave, fees: b.fees })}`);
     return b;
   }
 
-  step('carol, a third in-process node, dials us; we fund a public channel to her (500,000 sat, push 200,000 sat): ready after 3 blocks, announced at 6; our channel_announcement, channel_update and node_announcement reach Electrum\'s channel_db', async () => {
+  /** `node` starts and dials us; we fund a channel to it; returns the channel once `blocks` are mined and it is usable on both sides. */
+  async function openToNew(W: World, node: OurNode, sat: bigint, pushSat: bigint, announce: boolean, blocks: number): Promise<{ chan: string; scid: bigint }> {
+    const { ours } = W;
+    await node.start();
+    await node.connect(ours.nodeIdHex, W.ourPort);
+    await until(() => ours.pm.getPeerNodeIds().some((id) => bytesToHex(id) === node.nodeIdHex), 10_000, `${node.node.name} as our peer`, W);
+    const temp = bytesToHex(ours.cm.createChannel(node.nodeId, sat, pushSat * 1000n, announce ? 11n : 12n, { announce }));
+    ours.step();
+    const pending = () => ours.eventsOf('ChannelPending').find((e) => bytesToHex(e.formerTemporaryChannelId) === temp);
+    await until(() => pending() !== undefined, 15_000, `ChannelPending for the channel to ${node.node.name}`, W);
+    const chan = bytesToHex(pending()!.channelId);
+    const fundingTxid = txidToHex(pending()!.fundingTxo.txid);
+    await until(() => W.chain.mempoolTxids().some((t) => txidToHex(t) === fundingTxid), 5_000, 'the funding tx in the mempool', W);
+    await mine(W, blocks);
+    await until(() => ours.cm.listUsableChannels().some((c) => bytesToHex(c.channelId) === chan) && node.cm.listUsableChannels().length === 1, 10_000, 'the channel usable on both sides', W);
+    const d = ours.cm.listChannels().find((c) => bytesToHex(c.channelId) === chan)!;
+    assert.is(d.balanceMsat, (sat - pushSat) * 1000n);
+    assert.is(node.cm.listChannels()[0]!.balanceMsat, pushSat * 1000n);
+    return { chan, scid: d.shortChannelId! };
+  }
+
+  /** Electrum pays an invoice of `payee`'s carrying its route hint (bob→payee, bob's channel_update as the payee got it). */
+  async function electrumPaysVia(payee: OurNode, scid: bigint, amountSat: bigint, memo: string, refuse = false) {
+    const W = world();
+    const hints = payee.routeHintsToUs();
+    assert.is(hints.length, 1);
+    assert.equal({ ...hints[0]![0]!, pubkey: bytesToHex(hints[0]![0]!.pubkey) }, { pubkey: W.ours.nodeIdHex, shortChannelId: scid, feeBaseMsat: BOB.forwardingFeeBaseMsat, feeProportionalMillionths: BOB.forwardingFeeProportionalMillionths, cltvExpiryDelta: BOB.cltvExpiryDelta }, 'the hint is bob\'s channel_update as the payee got it');
+    const inv = payee.createInvoice(amountSat * 1000n, memo, 18, hints);
+    if (refuse) payee.refuse.add(bytesToHex(inv.paymentHash));
+    const r = await W.electrum.call('pay', { invoice: inv.invoice, timeout: 60 });
+    return { ...inv, r };
+  }
+
+  /** Checks Electrum's route of an attempt: Electrum → bob (one of its channels) → payee over `scid`, a TLV payload for bob. */
+  function assertRouteVia(W: World, attempt: any, payee: OurNode, scid: bigint): void {
+    assert.is(attempt.route.length, 2, `a two-hop route: ${json(attempt.route)}`);
+    assert.is(attempt.route[0].start, W.electrumId);
+    assert.is(attempt.route[0].end, W.ours.nodeIdHex, 'first hop: Electrum → bob');
+    assert.is(attempt.route[1].end, payee.nodeIdHex, 'second hop: bob → the payee');
+    assert.is(attempt.route[1].scid, fmtScid(scid), 'over bob\'s channel to the payee');
+    assert.is(attempt.route[0].tlv, true, 'bob gets a TLV hop payload');
+    assert.is(attempt.route[1].fee_base_msat, BOB.forwardingFeeBaseMsat);
+    assert.is(attempt.route[1].fee_proportional_millionths, BOB.forwardingFeeProportionalMillionths);
+    assert.is(attempt.route[1].cltv_expiry_delta, BOB.cltvExpiryDelta);
+  }
+
+  /** Electrum pays `payee` `amountSat` through bob: the payee claims, bob forwards for its fee, balances move on every node. */
+  async function electrumPaysThroughBob(payee: OurNode, chan: string, scid: bigint, amountSat: bigint, memo: string): Promise<bigint> {
+    const W = world();
+    const before = await balances(W);
+    const fwdBefore = W.ours.eventsOf('PaymentForwarded').length;
+    const { paymentHash, r } = await electrumPaysVia(payee, scid, amountSat, memo);
+    assert.ok(r.success, `Electrum's payment succeeded: ${json(r.attempts)}\n${W.electrum.logTail(3000)}\n${W.ours.logTail()}`);
+    assert.is(bytesToHex(sha256(hexToU8(r.preimage))), bytesToHex(paymentHash), 'Electrum got the payee\'s preimage');
+    const ok = r.attempts.filter((a: any) => a.success);
+    assert.ok(ok.length >= 1);
+    for (const a of ok) assertRouteVia(W, a, payee, scid);
+    await until(() => payee.eventsOf('PaymentClaimed').some((e) => bytesToHex(e.paymentHash) === bytesToHex(paymentHash)), 10_000, 'PaymentClaimed at the payee', W);
+    assert.is(payee.eventsOf('PaymentClaimed').find((e) => bytesToHex(e.paymentHash) === bytesToHex(paymentHash))!.amountMsat, amountSat * 1000n);
+    await until(() => W.ours.eventsOf('PaymentForwarded').length - fwdBefore === ok.length, 10_000, 'PaymentForwarded at bob for each part', W);
+    const fwd = W.ours.eventsOf('PaymentForwarded').slice(fwdBefore);
+    for (const f of fwd) {
+      assert.is(bytesToHex(f.nextChannelId!), chan, 'forwarded to the payee');
+      assert.is(f.feeEarnedMsat, bobFee(f.outboundAmountForwardedMsat!), 'our fee, as our channel_update announced it');
+    }
+    assert.is(fwd.reduce((a, f) => a + f.outboundAmountForwardedMsat!, 0n), amountSat * 1000n, 'bob forwarded the invoice amount');
+    const fee = fwd.reduce((a, f) => a + f.feeEarnedMsat!, 0n);
+    const payeeOf = (b: Balances) => (payee === carol ? b.carol : b.dave);
+    const after = await settled(W, (b) => b.electrum === before.electrum - amountSat * 1000n - fee && payeeOf(b) === payeeOf(before) + amountSat * 1000n && sum(b.bob) === sum(before.bob) + fee, 'balances settle');
+    assert.is(after.bob.get(chan), before.bob.get(chan)! - amountSat * 1000n, 'bob\'s channel to the payee down by the amount');
+    assert.is(after.fees - before.fees, fee);
+    console.log(`  Electrum → bob → ${payee.node.name}: ${amountSat} sat, bob's fee ${fee} msat over ${ok.length} part(s)`);
+    return fee;
+  }
+
+  step('dave, another in-process node, gets a private channel from us (200,000 sat), ready after 3 blocks; Electrum pays dave\'s invoice (8,000 sat) through us with only its route hint (Electrum\'s channel_db knows nothing of bob yet: bob\'s payload is TLV from its init features); we forward, dave claims, balances move on every node', async () => {
+    const W = world();
+    dave = new OurNode(W.chain, 'interop-dave');
+    ({ chan: chanBD, scid: scidBD } = await openToNew(W, dave, 200_000n, 0n, false, 3));
+    const g = await W.electrum.call('graph');
+    assert.is(g.nodes[W.ours.nodeIdHex], undefined, 'Electrum has no node_announcement of bob');
+    assert.equal(g.channels, [], 'and no public channel');
+    await electrumPaysThroughBob(dave, chanBD, scidBD, 8_000n, 'Electrum pays dave through ln-ts');
+  });
+
+  step('dave\'s invoice with a stale route hint (fee_base_msat 0, below bob\'s 1,000 msat): we fail Electrum\'s HTLC with fee_insufficient, Electrum decodes it from route index 0 (bob, the forwarder) and blames the bob–dave channel; nothing moves', async () => {
+    const W = world();
+    const D = dave!;
+    const before = await balances(W);
+    const fwdBefore = W.ours.eventsOf('PaymentForwarded').length;
+    const stale = D.routeHintsToUs().map((h) => h.map((x) => ({ ...x, feeBaseMsat: 0 })));
+    const inv = D.createInvoice(8_000_000n, 'stale hint', 18, stale);
+    const r = await W.electrum.call('pay', { invoice: inv.invoice, timeout: 60 });
+    assert.is(r.success, false, 'Electrum\'s payment failed');
+    assert.is(r.attempts.length, 1, `one HTLC (then Electrum blacklists the channel and finds no other path): ${json(r.attempts)}`);
+    const a = r.attempts[0];
+    assert.is(a.route.length, 2);
+    assert.is(a.route[1].scid, fmtScid(scidBD));
+    assert.is(a.route[1].fee_base_msat, 0, 'Electrum routed with the stale hint');
+    assert.is(a.sender_idx, 0, 'the error came from route index 0: bob (decoded from our return onion)');
+    assert.is(a.failure, 'FEE_INSUFFICIENT');
+    assert.equal(r.log[0], ['2', fmtScid(scidBD), 'FEE_INSUFFICIENT'], 'Electrum names the channel after the failing hop');
+    assert.is(W.ours.eventsOf('PaymentForwarded').length, fwdBefore);
+    assert.is(D.eventsOf('PaymentClaimable').filter((e) => bytesToHex(e.paymentHash) === bytesToHex(inv.paymentHash)).length, 0, 'dave never saw it');
+    await settled(W, (b) => b.electrum === before.electrum && b.dave === before.dave && sum(b.bob) === sum(before.bob), 'balances back where they were');
+  });
+
+  step('carol, another in-process node, dials us; we fund a public channel to her (500,000 sat, push 200,000 sat): ready after 3 blocks, announced at 6; our channel_announcement, channel_update and node_announcement reach Electrum\'s channel_db (signatures verified); without a route hint Electrum finds no path to carol', async () => {
     const W = world();
     const { ours, electrum, electrumId } = W;
     carol = new OurNode(W.chain, 'interop-carol');
-    await carol.start();
-    await carol.connect(ours.nodeIdHex, W.ourPort);
-    await until(() => ours.pm.getPeerNodeIds().some((id) => bytesToHex(id) === C().nodeIdHex), 10_000, 'carol as our peer', W);
-    const temp = bytesToHex(ours.cm.createChannel(C().nodeId, C_FUND_SAT, C_PUSH_SAT * 1000n, 11n, { announce: true }));
-    ours.step();
-    const pending = () => ours.eventsOf('ChannelPending').find((e) => bytesToHex(e.formerTemporaryChannelId) === temp);
-    await until(() => pending() !== undefined, 15_000, 'ChannelPending for the channel to carol', W);
-    chanBC = bytesToHex(pending()!.channelId);
-    const fundingTxid = txidToHex(pending()!.fundingTxo.txid);
-    await until(() => W.chain.mempoolTxids().some((t) => txidToHex(t) === fundingTxid), 5_000, 'the funding tx to carol in the mempool', W);
-    await mine(W, 6);
-    await until(() => ours.cm.listUsableChannels().some((c) => bytesToHex(c.channelId) === chanBC) && C().cm.listUsableChannels().length === 1, 10_000, 'the channel usable on both sides', W);
-    const d = ours.cm.listChannels().find((c) => bytesToHex(c.channelId) === chanBC)!;
-    scidBC = d.shortChannelId!;
-    assert.is(d.balanceMsat, (C_FUND_SAT - C_PUSH_SAT) * 1000n);
-    assert.is(C().cm.listChannels()[0]!.balanceMsat, C_PUSH_SAT * 1000n, 'carol holds the push');
+    ({ chan: chanBC, scid: scidBC } = await openToNew(W, carol, C_FUND_SAT, C_PUSH_SAT, true, 6));
     // announcement_signatures both ways, then the channel_announcement to every peer (Electrum too).
     const toElectrum = (type: string) => ours.peerEvents.some((x) => x.type === 'message' && x.direction === 'out' && x.msg.type === type && bytesToHex(x.nodeId) === electrumId);
     await until(() => C().cm.listChannels()[0]!.isAnnounced && ours.cm.listChannels().find((c) => bytesToHex(c.channelId) === chanBC)!.isAnnounced, 10_000, 'the channel announced on both sides', W);
@@ -125,57 +227,17 @@ export function registerMultiHop({ step, world }: MultiHopContext): { stop(): Pr
     assert.equal(ch.policies[bob], { fee_base_msat: BOB.forwardingFeeBaseMsat, fee_proportional_millionths: BOB.forwardingFeeProportionalMillionths, cltv_expiry_delta: BOB.cltvExpiryDelta, htlc_maximum_msat: ch.policies[bob].htlc_maximum_msat, disabled: false }, 'bob\'s policy as bob\'s channel_update says');
     assert.ok((BigInt(g.nodes[bob].features) >> 8n) & 3n, 'Electrum knows bob reads TLV payloads (var_onion_optin)');
     assert.is(ch.policies[C().nodeIdHex], undefined, 'carol\'s channel_update was not relayed to Electrum (it never sent gossip_timestamp_filter; BOLT 7)');
+    // So gossip alone gives Electrum no route to carol (no HTLC is sent: nothing to blacklist).
+    const noHint = C().createInvoice(5_000_000n, 'no route hint');
+    const r = await electrum.call('pay', { invoice: noHint.invoice, timeout: 30 });
+    assert.is(r.success, false);
+    assert.equal(r.attempts, [], 'no HTLC was attempted');
+    assert.ok(/NoPathFound/.test(electrum.logTail(20_000).split('pay_invoice starting session for RHASH=' + bytesToHex(noHint.paymentHash))[1] ?? ''), 'Electrum\'s path finder found no path');
   });
 
-  /** Electrum pays an invoice of carol's (with a route hint bob→carol); returns Electrum's answer. */
-  async function electrumPaysCarol(amountSat: bigint, memo: string) {
-    const W = world();
-    const hints = C().routeHintsToUs();
-    assert.is(hints.length, 1);
-    assert.equal({ ...hints[0]![0]!, pubkey: bytesToHex(hints[0]![0]!.pubkey) }, { pubkey: W.ours.nodeIdHex, shortChannelId: scidBC, feeBaseMsat: BOB.forwardingFeeBaseMsat, feeProportionalMillionths: BOB.forwardingFeeProportionalMillionths, cltvExpiryDelta: BOB.cltvExpiryDelta }, 'the hint is bob\'s channel_update as carol got it');
-    const inv = C().createInvoice(amountSat * 1000n, memo, 18, hints);
-    const r = await W.electrum.call('pay', { invoice: inv.invoice, timeout: 60 });
-    return { ...inv, r };
-  }
-
-  /** Checks Electrum's route of an attempt: Electrum → bob (one of its channels) → carol over bob–carol, TLV payloads. */
-  function assertRouteViaBob(W: World, attempt: any): void {
-    assert.is(attempt.route.length, 2, `a two-hop route: ${json(attempt.route)}`);
-    assert.is(attempt.route[0].start, W.electrumId);
-    assert.is(attempt.route[0].end, W.ours.nodeIdHex, 'first hop: Electrum → bob');
-    assert.is(attempt.route[1].end, C().nodeIdHex, 'second hop: bob → carol');
-    assert.is(attempt.route[1].scid, fmtScid(scidBC), 'over the bob–carol channel');
-    assert.is(attempt.route[0].tlv, true, 'bob gets a TLV hop payload (its node_announcement told Electrum var_onion_optin)');
-    assert.is(attempt.route[1].fee_base_msat, BOB.forwardingFeeBaseMsat);
-    assert.is(attempt.route[1].cltv_expiry_delta, BOB.cltvExpiryDelta);
-  }
-
-  step('Electrum pays carol\'s BOLT 11 invoice (15,000 sat) through us: its path finder routes Electrum → bob → carol, we forward (PaymentForwarded, our fee 1,000 msat + 100 ppm), carol claims; balances move on all three nodes, Electrum pays our fee', async () => {
-    const W = world();
+  step('Electrum pays carol\'s BOLT 11 invoice (15,000 sat) through us: its path finder routes Electrum → bob → carol (the route hint, bob\'s policy from gossip), we forward (PaymentForwarded, our fee 1,000 msat + 100 ppm), carol claims; balances move on every node, Electrum pays our fee', async () => {
     // Electrum can send ~19,000 and ~33,000 sat on its channels by now.
-    const amountSat = 15_000n;
-    const before = await balances(W);
-    const fwdBefore = W.ours.eventsOf('PaymentForwarded').length;
-    const { paymentHash, r } = await electrumPaysCarol(amountSat, 'Electrum pays carol through ln-ts');
-    assert.ok(r.success, `Electrum's payment succeeded: ${json(r.attempts)}\n${W.electrum.logTail(3000)}\n${W.ours.logTail()}`);
-    assert.is(bytesToHex(sha256(hexToU8(r.preimage))), bytesToHex(paymentHash), 'Electrum got carol\'s preimage');
-    const ok = r.attempts.filter((a: any) => a.success);
-    assert.ok(ok.length >= 1);
-    for (const a of ok) assertRouteViaBob(W, a);
-    await until(() => C().eventsOf('PaymentClaimed').some((e) => bytesToHex(e.paymentHash) === bytesToHex(paymentHash)), 10_000, 'PaymentClaimed at carol', W);
-    assert.is(C().eventsOf('PaymentClaimed').find((e) => bytesToHex(e.paymentHash) === bytesToHex(paymentHash))!.amountMsat, amountSat * 1000n);
-    await until(() => W.ours.eventsOf('PaymentForwarded').length - fwdBefore === ok.length, 10_000, 'PaymentForwarded at bob for each part', W);
-    const fwd = W.ours.eventsOf('PaymentForwarded').slice(fwdBefore);
-    for (const f of fwd) {
-      assert.is(bytesToHex(f.nextChannelId!), chanBC, 'forwarded to carol');
-      assert.is(f.feeEarnedMsat, bobFee(f.outboundAmountForwardedMsat!), 'our fee, as our channel_update announced it');
-    }
-    assert.is(fwd.reduce((a, f) => a + f.outboundAmountForwardedMsat!, 0n), amountSat * 1000n, 'bob forwarded the invoice amount');
-    const fee = fwd.reduce((a, f) => a + f.feeEarnedMsat!, 0n);
-    const after = await settled(W, (b) => b.electrum === before.electrum - amountSat * 1000n - fee && b.carol === before.carol + amountSat * 1000n && sum(b.bob) === sum(before.bob) + fee, 'balances settle');
-    assert.is(after.bob.get(chanBC), before.bob.get(chanBC)! - amountSat * 1000n, 'bob\'s channel to carol down by the amount');
-    assert.is(after.fees - before.fees, fee);
-    console.log(`  Electrum → bob → carol: ${amountSat} sat, bob's fee ${fee} msat over ${ok.length} part(s)`);
+    await electrumPaysThroughBob(C(), chanBC, scidBC, 15_000n, 'Electrum pays carol through ln-ts');
   });
 
   /** Carol pays an invoice of Electrum's, routed by @ln/router; returns the invoice, the route and the payment id. */
@@ -230,14 +292,11 @@ export function registerMultiHop({ step, world }: MultiHopContext): { stop(): Pr
     const W = world();
     const before = await balances(W);
     const fwdBefore = W.ours.eventsOf('PaymentForwarded').length;
-    const amountSat = 10_000n;
-    const hints = C().routeHintsToUs();
-    const inv = C().createInvoice(amountSat * 1000n, 'carol refuses', 18, hints);
-    C().refuse.add(bytesToHex(inv.paymentHash));
-    const r = await W.electrum.call('pay', { invoice: inv.invoice, timeout: 60 });
+    const { r, paymentHash } = await electrumPaysVia(C(), scidBC, 10_000n, 'carol refuses', true);
+    const inv = { paymentHash };
     assert.is(r.success, false, 'Electrum\'s payment failed');
     const last = r.attempts[r.attempts.length - 1];
-    assertRouteViaBob(W, last);
+    assertRouteVia(W, last, C(), scidBC);
     assert.is(last.sender_idx, 1, 'the error came from route index 1: carol (decoded through bob\'s wrapping)');
     assert.is(last.failure, 'INCORRECT_OR_UNKNOWN_PAYMENT_DETAILS');
     assert.equal(r.log[r.log.length - 1], ['2', 'Destination node', 'INCORRECT_OR_UNKNOWN_PAYMENT_DETAILS']);
@@ -268,6 +327,7 @@ export function registerMultiHop({ step, world }: MultiHopContext): { stop(): Pr
   return {
     async stop() {
       await carol?.stop();
+      await dave?.stop();
     },
   };
 }
