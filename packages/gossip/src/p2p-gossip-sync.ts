@@ -25,7 +25,8 @@ import { GossipRejection, type RejectionCode } from './errors.js';
 import { fundingScriptPubkey } from './funding.js';
 import { STALE_CHANNEL_SECONDS, type NetworkGraph } from './network-graph.js';
 import { PeerGossipState, type PeerLimits } from './peer-state.js';
-import { QueryInitiator, answerChannelRange, answerShortChannelIds, sameChain } from './query-sync.js';
+import { FixedAnswer, RangeAnswer, ShortIdsAnswer } from './query-answer.js';
+import { QueryInitiator, sameChain } from './query-sync.js';
 import { channelAnnouncementBytesAt, channelUpdateBytesAt } from './stored-messages.js';
 import { InlineVerifier, runCheck, type SignatureCheck, type SignatureVerifier } from './verifier.js';
 import { defaultSecp256k1, sha256d } from '@ln/crypto';
@@ -138,6 +139,8 @@ export class P2PGossipSync implements RoutingMessageHandler {
   private tick = 0;
   private current?: Entry;
   private readonly diagnose = defaultSecp256k1();
+  /** Channels whose funding is spent: never listed in replies or backfill (BOLT 7). */
+  private readonly isSpent = (scid: bigint): boolean => this.chainWatcher.isSpent(scid);
 
   constructor(private readonly config: P2PGossipSyncConfig) {
     this.graph = config.graph;
@@ -543,15 +546,21 @@ export class P2PGossipSync implements RoutingMessageHandler {
     return Features.empty().withOptional('gossip_queries_ex');
   }
 
-  /** BOLT 7 `query_channel_range` (responder). */
+  /**
+   * BOLT 7 `query_channel_range` (responder): the replies are made lazily as the peer's
+   * connection drains. A second query before our replies to the previous one were all
+   * released is refused with a warning and a disconnect (BOLT 7 "MAY send a `warning`. MAY
+   * close the connection"), so a flood of queries costs no memory.
+   */
   handleQueryChannelRange(theirNodeId: Uint8Array, msg: QueryChannelRange): void {
     const p = this.peerOf(theirNodeId);
+    if (p.rangeAnswer) throw secondQuery('query_channel_range', 'reply_channel_range');
     if (!sameChain(msg.chainHash, this.graph.chainHash)) {
-      p.send(makeMessage('reply_channel_range', { chainHash: msg.chainHash, firstBlocknum: msg.firstBlocknum, numberOfBlocks: Math.max(1, msg.numberOfBlocks), syncComplete: 0, encodedShortIds: new Uint8Array(0), tlvs: {} }));
+      p.rangeAnswer = new FixedAnswer([makeMessage('reply_channel_range', { chainHash: msg.chainHash, firstBlocknum: msg.firstBlocknum, numberOfBlocks: Math.max(1, msg.numberOfBlocks), syncComplete: 0, encodedShortIds: new Uint8Array(0), tlvs: {} })]);
       return;
     }
     if (msg.numberOfBlocks === 0) throw new LightningError('query_channel_range with number_of_blocks 0', { type: 'SendWarningMessage', msg: warning('query_channel_range: number_of_blocks must be at least 1') });
-    for (const r of answerChannelRange(this.graph, msg)) p.send(r);
+    p.rangeAnswer = new RangeAnswer(this.graph, msg, this.isSpent);
   }
 
   /** BOLT 7 `reply_channel_range` (initiator): collects what to ask, then starts `query_short_channel_ids`. */
@@ -562,14 +571,19 @@ export class P2PGossipSync implements RoutingMessageHandler {
     if (done) this.sendNextQuery(p);
   }
 
-  /** BOLT 7 `query_short_channel_ids` (responder); replies are paced through the peer's outbox. */
+  /**
+   * BOLT 7 `query_short_channel_ids` (responder): the replies are made lazily as the peer's
+   * connection drains; a second query before our `reply_short_channel_ids_end` was released
+   * is refused with a warning and a disconnect.
+   */
   handleQueryShortChannelIds(theirNodeId: Uint8Array, msg: QueryShortChannelIds): void {
     const p = this.peerOf(theirNodeId);
+    if (p.idsAnswer) throw secondQuery('query_short_channel_ids', 'reply_short_channel_ids_end');
     if (!sameChain(msg.chainHash, this.graph.chainHash)) {
-      p.send(makeMessage('reply_short_channel_ids_end', { chainHash: msg.chainHash, fullInformation: 0 }));
+      p.idsAnswer = new FixedAnswer([makeMessage('reply_short_channel_ids_end', { chainHash: msg.chainHash, fullInformation: 0 })]);
       return;
     }
-    for (const m of wrapDecode(() => answerShortChannelIds(this.graph, msg, true))) p.send(m);
+    p.idsAnswer = wrapDecode(() => new ShortIdsAnswer(msg, true, this.isSpent));
   }
 
   /** BOLT 7 `reply_short_channel_ids_end` (initiator): asks for the next batch. */
@@ -667,14 +681,21 @@ export class P2PGossipSync implements RoutingMessageHandler {
 
   /**
    * Queued messages to send: replies and backfill (at most `maxMessagesPerDrain` per peer per
-   * call, so a `PeerManager` never drops them), relays of gossip accepted after an async
-   * check, and error actions. Also sends the batched signature checks on their way.
+   * call, made lazily), relays of gossip accepted after an async check, and error actions.
+   * Also sends the batched signature checks on their way.
+   *
+   * `hasRoom` (additive, as a `PeerManager` passes it): when given, a peer's replies and
+   * backfill are released only while it says the peer's connection has room, so they stay
+   * here, unmade, instead of in a send buffer.
    */
-  getAndClearPendingMsgEvents(): MessageSendEvent[] {
+  getAndClearPendingMsgEvents(hasRoom?: (nodeId: Uint8Array) => boolean): MessageSendEvent[] {
     this.flushBatch();
     const out = this.events;
     this.events = [];
-    for (const p of this.peers.values()) for (const msg of p.release(this.graph)) out.push({ type: 'SendMessage', nodeId: p.nodeId, msg });
+    for (const p of this.peers.values()) {
+      if (!p.hasPending || (hasRoom && !hasRoom(p.nodeId))) continue;
+      for (const msg of p.release(this.graph, this.isSpent)) out.push({ type: 'SendMessage', nodeId: p.nodeId, msg });
+    }
     return out;
   }
 
@@ -718,6 +739,11 @@ function compare(a: Uint8Array, b: Uint8Array): number {
 
 function warning(text: string) {
   return makeMessage('warning', { channelId: new Uint8Array(32), data: new TextEncoder().encode(text) });
+}
+
+function secondQuery(query: string, reply: string): LightningError {
+  const text = `${query} received before our last ${reply} to the previous one was sent`;
+  return new LightningError(text, { type: 'DisconnectPeerWithWarning', msg: warning(text) });
 }
 
 function wrapDecode<T>(f: () => T): T {

@@ -5,8 +5,9 @@
  * limit never drops them).
  */
 import type { KnownMessage } from '@ln/wire';
-import { decodeMessage } from '@ln/wire';
+import { decodeMessage, LightningError, makeMessage } from '@ln/wire';
 import type { NetworkGraph } from './network-graph.js';
+import type { QueryAnswer, SkipChannel } from './query-answer.js';
 import type { QueryInitiator } from './query-sync.js';
 import { channelAnnouncementBytesAt, channelUpdateBytesAt } from './stored-messages.js';
 
@@ -18,10 +19,14 @@ export interface PeerLimits {
   readonly gossipPerTick: number;
   /** Messages released to one peer per event drain (default 500). */
   readonly maxMessagesPerDrain: number;
+  /** Messages the outbox (our own messages to the peer, not lazily made replies) holds at most before the peer is disconnected (default 1,000). */
+  readonly maxOutbox: number;
 }
 
 /** Defaults of {@link PeerLimits}. */
-export const DEFAULT_PEER_GOSSIP_LIMITS: PeerLimits = { gossipBurst: 100_000, gossipPerTick: 10_000, maxMessagesPerDrain: 500 };
+export const DEFAULT_PEER_GOSSIP_LIMITS: PeerLimits = { gossipBurst: 100_000, gossipPerTick: 10_000, maxMessagesPerDrain: 500, maxOutbox: 1000 };
+
+
 
 interface Backfill {
   readonly first: number;
@@ -38,6 +43,10 @@ export class PeerGossipState {
   private outbox: KnownMessage[] = [];
   private outHead = 0;
   private backfill?: Backfill;
+  /** The reply in progress to the peer's `query_channel_range` (BOLT 7: one at a time). */
+  rangeAnswer?: QueryAnswer;
+  /** The reply in progress to the peer's `query_short_channel_ids` (BOLT 7: one at a time). */
+  idsAnswer?: QueryAnswer;
   /** The peer's filter, `[first, end)`; `undefined` until it sends `gossip_timestamp_filter`. */
   filter?: { first: number; end: number };
 
@@ -63,8 +72,18 @@ export class PeerGossipState {
     this.tokens = Math.min(this.limits.gossipBurst, this.tokens + this.limits.gossipPerTick);
   }
 
+  /** Queues one of our messages; above `maxOutbox` throws a `LightningError` that disconnects the peer. */
   send(msg: KnownMessage): void {
+    if (this.outbox.length - this.outHead >= this.limits.maxOutbox) {
+      const text = `gossip outbox to this peer holds ${this.limits.maxOutbox} messages`;
+      throw new LightningError(text, { type: 'DisconnectPeerWithWarning', msg: makeMessage('warning', { channelId: new Uint8Array(32), data: new TextEncoder().encode(text) }) });
+    }
     this.outbox.push(msg);
+  }
+
+  /** Messages waiting in the outbox (lazily made replies and backfill not counted: they are made when released). */
+  get outboxLength(): number {
+    return this.outbox.length - this.outHead;
   }
 
   /** Replaces the filter and restarts the backfill of stored gossip in its range. */
@@ -74,31 +93,38 @@ export class PeerGossipState {
     this.backfill = end > first ? { first, end, scids: graph.sortedScids(), i: 0, node: 0 } : undefined;
   }
 
-  /** Up to `maxMessagesPerDrain` messages: the outbox first, then more backfill. */
-  release(graph: NetworkGraph): KnownMessage[] {
+  /**
+   * Up to `maxMessagesPerDrain` messages (a few more when one channel's messages straddle
+   * the limit): the outbox first, then the replies in progress, then more backfill. Channels
+   * `skip` names (funding spent) are left out of the backfill.
+   */
+  release(graph: NetworkGraph, skip: SkipChannel = () => false): KnownMessage[] {
     const max = this.limits.maxMessagesPerDrain;
     const out: KnownMessage[] = [];
-    while (out.length < max) {
-      if (this.outHead < this.outbox.length) {
-        out.push(this.outbox[this.outHead++]!);
-        continue;
-      }
-      if (!this.backfill || !this.fillFromBackfill(graph, this.backfill)) break;
-    }
+    while (out.length < max && this.outHead < this.outbox.length) out.push(this.outbox[this.outHead++]!);
     if (this.outHead === this.outbox.length) {
       this.outbox = [];
       this.outHead = 0;
     }
+    if (this.rangeAnswer && out.length < max && this.rangeAnswer.fill(graph, out, max)) this.rangeAnswer = undefined;
+    if (this.idsAnswer && out.length < max && this.idsAnswer.fill(graph, out, max)) this.idsAnswer = undefined;
+    while (out.length < max && this.backfill && this.fillFromBackfill(graph, this.backfill, out, skip));
     return out;
   }
 
+  /** Whether anything waits to be released. */
+  get hasPending(): boolean {
+    return this.outHead < this.outbox.length || !!this.rangeAnswer || !!this.idsAnswer || !!this.backfill;
+  }
+
   /** Adds the next channel's (or node's) messages in the filter's range to the outbox; false when the backfill is finished. */
-  private fillFromBackfill(graph: NetworkGraph, b: Backfill): boolean {
+  private fillFromBackfill(graph: NetworkGraph, b: Backfill, out: KnownMessage[], skip: SkipChannel): boolean {
     const inRange = (t: number) => t >= b.first && t < b.end;
     const c = graph.cols;
     while (b.i < b.scids.length) {
-      const r = graph.channelRow(b.scids[b.i++]!);
-      if (r < 0) continue;
+      const scid = b.scids[b.i++]!;
+      const r = graph.channelRow(scid);
+      if (r < 0 || skip(scid)) continue;
       const t1 = c.updTs[2 * r]!;
       const t2 = c.updTs[2 * r + 1]!;
       const u1 = t1 !== 0 && inRange(t1);
@@ -107,10 +133,10 @@ export class PeerGossipState {
       const ann = channelAnnouncementBytesAt(graph, r);
       if (!ann) continue;
       // BOLT 7: the announcement takes an update's timestamp and goes before its updates.
-      this.outbox.push(decodeMessage(ann) as KnownMessage);
+      out.push(decodeMessage(ann) as KnownMessage);
       for (const [ok, d] of [[u1, 2 * r], [u2, 2 * r + 1]] as const) {
         const u = ok ? channelUpdateBytesAt(graph, d) : undefined;
-        if (u) this.outbox.push(decodeMessage(u) as KnownMessage);
+        if (u) out.push(decodeMessage(u) as KnownMessage);
       }
       return true;
     }
@@ -118,7 +144,7 @@ export class PeerGossipState {
       const n = b.node++;
       const raw = c.nodeAnn[n];
       if (raw && c.nodeAnnTs[n] && inRange(c.nodeAnnTs[n]!)) {
-        this.outbox.push(decodeMessage(raw) as KnownMessage);
+        out.push(decodeMessage(raw) as KnownMessage);
         return true;
       }
     }

@@ -2,29 +2,26 @@
  * BOLT 7 gossip queries ("Query Messages"): the initiator side (`query_channel_range` →
  * `reply_channel_range`s → batches of `query_short_channel_ids`, each ended by
  * `reply_short_channel_ids_end`) as an explicit state machine driven by incoming messages —
- * no recursion and no promise chains, however many channels — and the responder side as
- * plain functions from the graph to reply messages.
+ * no recursion and no promise chains, however many channels. The responder side is in
+ * `query-answer.ts` (lazy cursors); `answerChannelRange` / `answerShortChannelIds` here make
+ * a whole answer at once.
  */
 import {
-  decodeMessage, decodeQueryFlags, decodeShortChannelIds, decodeTimestamps, encodeQueryFlags, encodeShortChannelIds, encodeTimestamps,
+  decodeShortChannelIds, decodeTimestamps, encodeQueryFlags, encodeShortChannelIds,
   makeMessage, QUERY_FLAG, type ChannelUpdateTimestamps, type KnownMessage, type QueryChannelRange, type QueryShortChannelIds,
   type ReplyChannelRange,
 } from '@ln/wire';
-import { bytesEqual, scidBlock, toHex } from './bytes.js';
+import { bytesEqual } from './bytes.js';
+import { ALL_QUERY_FLAGS, drainAnswer, QUERY_OPTION, RangeAnswer, ShortIdsAnswer } from './query-answer.js';
+
+export { QUERY_OPTION, REPLY_CHUNK_PLAIN, REPLY_CHUNK_WITH_EXTRAS, RangeQueryError } from './query-answer.js';
 import type { NetworkGraph } from './network-graph.js';
-import { channelAnnouncementBytesAt, channelUpdateBytesAt, checksumAt } from './stored-messages.js';
+import { checksumAt } from './stored-messages.js';
 
-/** `query_option` bits of `query_channel_range` (BOLT 7). */
-export const QUERY_OPTION = { TIMESTAMPS: 1n, CHECKSUMS: 2n } as const;
-
-/** Short channel ids per `reply_channel_range`: stays far below the 65,535-byte message limit with timestamps and checksums (24 bytes an id). */
-export const REPLY_CHUNK_WITH_EXTRAS = 2000;
-/** Short channel ids per `reply_channel_range` without extras (8 bytes an id). */
-export const REPLY_CHUNK_PLAIN = 7000;
 /** Short channel ids per `query_short_channel_ids` we send (BOLT 7 bounds it by the message size: at most 8,190). */
 export const DEFAULT_QUERY_BATCH = 1000;
 
-const ALL_FLAGS = QUERY_FLAG.CHANNEL_ANNOUNCEMENT | QUERY_FLAG.CHANNEL_UPDATE_NODE_1 | QUERY_FLAG.CHANNEL_UPDATE_NODE_2 | QUERY_FLAG.NODE_ANNOUNCEMENT_NODE_1 | QUERY_FLAG.NODE_ANNOUNCEMENT_NODE_2;
+const ALL_FLAGS = ALL_QUERY_FLAGS;
 
 /** Short channel ids an initiator keeps to ask for at most: a peer cannot grow our memory without bound with endless replies (mainnet has ~50,000 channels). */
 export const MAX_WANTED_IDS = 500_000;
@@ -147,90 +144,19 @@ export class QueryInitiator {
 }
 
 /**
- * Answers `query_channel_range` (BOLT 7): every channel in the block range, ascending, split
- * over as many `reply_channel_range`s as needed; the first starts at the query's
- * `first_blocknum`, each next one at or after the previous, the last reaches the query's end
- * and alone has `sync_complete` set. Timestamps and checksums when asked for.
+ * Answers `query_channel_range` (BOLT 7) all at once: see {@link RangeAnswer}, which a sync
+ * uses to make the same replies lazily. `chunk` overrides the ids per reply.
  */
-export function answerChannelRange(graph: NetworkGraph, q: QueryChannelRange): ReplyChannelRange[] {
-  const end = Math.min(q.firstBlocknum + q.numberOfBlocks, 0xffffffff);
-  const opts = q.tlvs.queryOption ?? 0n;
-  const wantTs = (opts & QUERY_OPTION.TIMESTAMPS) !== 0n;
-  const wantSums = (opts & QUERY_OPTION.CHECKSUMS) !== 0n;
-  const ids = graph.scidsInBlockRange(q.firstBlocknum, end - q.firstBlocknum).filter((s) => graph.isSigned(graph.channelRow(s)));
-  const chunk = wantTs || wantSums ? REPLY_CHUNK_WITH_EXTRAS : REPLY_CHUNK_PLAIN;
-  const out: ReplyChannelRange[] = [];
-  let first = q.firstBlocknum;
-  for (let i = 0; i === 0 || i < ids.length; i += chunk) {
-    const part = ids.slice(i, i + chunk);
-    const last = i + chunk >= ids.length;
-    const stop = last ? end : scidBlock(part[part.length - 1]!) + 1;
-    const tlvs: ReplyChannelRange['tlvs'] = {};
-    if (wantTs) tlvs.timestampsTlv = encodeTimestamps(part.map((s) => {
-      const [timestamp1, timestamp2] = graph.updateTimestamps(s);
-      return { timestamp1, timestamp2 };
-    }));
-    if (wantSums) tlvs.checksumsTlv = part.map((s) => {
-      const r = graph.channelRow(s);
-      return { checksumNodeId1: checksumAt(graph, 2 * r), checksumNodeId2: checksumAt(graph, 2 * r + 1) };
-    });
-    out.push(makeMessage('reply_channel_range', {
-      chainHash: q.chainHash,
-      firstBlocknum: first,
-      numberOfBlocks: Math.max(1, stop - first),
-      syncComplete: last ? 1 : 0,
-      encodedShortIds: encodeShortChannelIds(part),
-      tlvs,
-    }));
-    if (last) break;
-    first = scidBlock(part[part.length - 1]!);
-  }
-  return out;
+export function answerChannelRange(graph: NetworkGraph, q: QueryChannelRange, chunk?: number): ReplyChannelRange[] {
+  return drainAnswer(graph, new RangeAnswer(graph, q, undefined, chunk)) as ReplyChannelRange[];
 }
 
 /**
- * Answers `query_short_channel_ids` (BOLT 7): for each known id, the announcement, the
- * latest update of each end and the ends' node announcements — or exactly what the query
- * flags ask for — with each node announcement at most once, then
- * `reply_short_channel_ids_end`. Throws `DecodeError` on a malformed query (the caller warns).
+ * Answers `query_short_channel_ids` (BOLT 7) all at once: see {@link ShortIdsAnswer}, which a
+ * sync uses to make the same replies lazily. Throws `DecodeError` on a malformed query.
  */
 export function answerShortChannelIds(graph: NetworkGraph, q: QueryShortChannelIds, fullInformation: boolean): KnownMessage[] {
-  const ids = decodeShortChannelIds(q.encodedShortIds);
-  const flags = q.tlvs.queryFlags ? decodeQueryFlags(q.tlvs.queryFlags.encodingType, q.tlvs.queryFlags.encodedQueryFlags) : undefined;
-  if (flags && flags.length !== ids.length) throw new RangeQueryError(`query_flags has ${flags.length} flags for ${ids.length} short channel ids`);
-  const out: KnownMessage[] = [];
-  const sentNodes = new Set<string>();
-  const c = graph.cols;
-  const addNode = (n: number) => {
-    const raw = c.nodeAnn[n];
-    if (!raw || c.nodeAnnTs[n] === 0) return;
-    const key = toHex(graph.nodeIdAt(n));
-    if (sentNodes.has(key)) return;
-    sentNodes.add(key);
-    out.push(decodeMessage(raw) as KnownMessage);
-  };
-  for (let i = 0; i < ids.length; i++) {
-    const r = graph.channelRow(ids[i]!);
-    if (r < 0) continue;
-    const f = flags ? flags[i]! : ALL_FLAGS;
-    const ann = channelAnnouncementBytesAt(graph, r);
-    if (!ann) continue;
-    if (f & QUERY_FLAG.CHANNEL_ANNOUNCEMENT) out.push(decodeMessage(ann) as KnownMessage);
-    for (let dir = 0; dir < 2; dir++) {
-      if (!(f & (dir === 0 ? QUERY_FLAG.CHANNEL_UPDATE_NODE_1 : QUERY_FLAG.CHANNEL_UPDATE_NODE_2))) continue;
-      const u = channelUpdateBytesAt(graph, 2 * r + dir);
-      if (u) out.push(decodeMessage(u) as KnownMessage);
-    }
-    if (f & QUERY_FLAG.NODE_ANNOUNCEMENT_NODE_1) addNode(c.node1[r]!);
-    if (f & QUERY_FLAG.NODE_ANNOUNCEMENT_NODE_2) addNode(c.node2[r]!);
-  }
-  out.push(makeMessage('reply_short_channel_ids_end', { chainHash: q.chainHash, fullInformation: fullInformation ? 1 : 0 }));
-  return out;
-}
-
-/** A query that breaks BOLT 7's rules (e.g. a flag count that does not match the id count). */
-export class RangeQueryError extends Error {
-  override readonly name = 'RangeQueryError';
+  return drainAnswer(graph, new ShortIdsAnswer(q, fullInformation));
 }
 
 /** Whether `a` is the chain `b`. */
