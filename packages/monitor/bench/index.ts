@@ -138,10 +138,12 @@ const secret = pair.b.signer.releaseCommitmentSecret(INITIAL_COMMITMENT_INDEX - 
 const signMs = timeIt(() => {
   justice.inputs.forEach((inp, i) => bitcoinSignature(signer.signJusticeInput(justice, i, inp.witness[inp.witness.length - 1]!, cheatTx.outputs[inp.prevout.vout]!.valueSat, secret), SIGHASH_ALL));
 }, 15);
+const deriveMs = timeIt(() => void pair.a.km.deriveChannelSigner(pair.channelValueSat, pair.a.keysId), 15);
 console.log(`\nceilings (same run, same ${TXS_PER_BLOCK}-transaction block):`);
 console.log(`  spent-outpoint scan alone (our floor)  ${scanMs.toFixed(2)} ms  (${((TXS_PER_BLOCK / scanMs) * 1000).toFixed(0)} tx/s)`);
 console.log(`  full parse + txid of every tx          ${hashMs.toFixed(2)} ms  (${((TXS_PER_BLOCK / hashMs) * 1000).toFixed(0)} tx/s)`);
 console.log(`  justice signatures alone (${justice.inputs.length} inputs)      ${signMs.toFixed(2)} ms`);
+console.log(`  deriving the channel signer (a fresh monitor does it at its first claim)  ${deriveMs.toFixed(2)} ms`);
 for (const r of rows) {
   console.log(`  ${String(r.n).padStart(4)} monitors: none ours = ${(r.none / scanMs).toFixed(2)}× the scan floor (${((TXS_PER_BLOCK / r.none) * 1000).toFixed(0)} tx/s); one ours − none ours = ${(r.ours - r.none).toFixed(2)} ms, ${((r.ours - r.none) / signMs).toFixed(1)}× the justice signatures`);
 }
