@@ -18,7 +18,7 @@ test('the README main command (npm run demo → ln-node demo) passes every check
   assert.match(r.out, 'all checks passed');
   assert.not.match(r.out, 'FAIL');
   for (let p = 1; p <= 10; p++) assert.match(r.out, `phase ${p}:`);
-  for (const what of ['(3 hops)', 'route hint', 'parts of', 'first path failed', 'cooperative close', 'force close', 'revoked commitment ended in carol', '= faucet']) assert.match(r.out, what);
+  for (const what of ['(3 hops)', 'route hint', 'parts of', 'received exactly by its payee', 'delivered over', 'fee share', 'nothing before', 'revoked commitment ended in carol', '= faucet']) assert.match(r.out, what);
   assert.ok(r.seconds < 120, `took ${r.seconds} s`);
 });
 

@@ -22,6 +22,8 @@ export type NodeEvent =
   | {
       readonly type: 'PaymentAttemptFailed'; readonly paymentId: string; readonly paymentHash: string; readonly shortChannelId?: string;
       readonly failure?: string; readonly permanent: boolean; readonly willRetry: boolean;
+      /** The short channel ids (`BxTxO`) of the path that failed, first hop first. */
+      readonly path: readonly string[];
     }
   | { readonly type: 'PaymentFailed'; readonly paymentId: string; readonly paymentHash: string; readonly reason: string; readonly attempts: number }
   /** We were paid (and claimed the payment). */

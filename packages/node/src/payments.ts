@@ -40,6 +40,8 @@ export interface PaymentRecord {
   parts: number;
   /** Hop counts of the paths that delivered the payment. */
   pathHops?: number[];
+  /** The short channel ids (`BxTxO`, first hop first) of the paths that delivered the payment. */
+  pathScids?: string[][];
   /** Rebuilt from the channel layer's events (its record had not reached the store): the amount is the sum of the delivered parts. */
   recovered?: boolean;
   readonly createdAt: number;
@@ -88,6 +90,8 @@ export interface PaymentResult {
   readonly parts: number;
   /** Hop counts of the paths that delivered it (one per part). */
   readonly pathHops: readonly number[];
+  /** The short channel ids (`BxTxO`, first hop first) of the paths that delivered it. */
+  readonly pathScids: readonly (readonly string[])[];
   readonly failureReason?: string;
   readonly failureCode?: PaymentFailureCode;
 }
@@ -418,6 +422,7 @@ export class NodePayments {
         if (r) {
           if (r.recovered) r.amountMsat += e.path.hops[e.path.hops.length - 1]!.amountMsat;
           r.pathHops = [...(r.pathHops ?? []), e.path.hops.length];
+          r.pathScids = [...(r.pathScids ?? []), e.path.hops.map((h) => scidText(h.shortChannelId))];
           r.parts = r.pathHops.length;
           this.save(r);
         }
@@ -518,6 +523,7 @@ export class NodePayments {
     this.h.emit({
       type: 'PaymentAttemptFailed', paymentId: o.record.paymentId, paymentHash: o.record.paymentHash, permanent: e.paymentFailedPermanently, willRetry,
       ...(e.shortChannelId !== undefined ? { shortChannelId: scidText(e.shortChannelId) } : {}), ...(failure ? { failure } : {}),
+      path: e.path.hops.map((h) => scidText(h.shortChannelId)),
     });
     if (!willRetry && !o.abandoned) {
       o.abandoned = true;
@@ -558,7 +564,7 @@ export class NodePayments {
     }
     this.save(r);
     const result: PaymentResult = {
-      paymentId: r.paymentId, paymentHash: r.paymentHash, status, amountMsat: r.amountMsat, feeMsat: r.feeMsat, attempts: r.attempts, parts: r.parts, pathHops: r.pathHops ?? [],
+      paymentId: r.paymentId, paymentHash: r.paymentHash, status, amountMsat: r.amountMsat, feeMsat: r.feeMsat, attempts: r.attempts, parts: r.parts, pathHops: r.pathHops ?? [], pathScids: r.pathScids ?? [],
       ...(r.preimage ? { preimage: r.preimage } : {}), ...(r.failureReason ? { failureReason: r.failureReason } : {}), ...(r.failureCode ? { failureCode: r.failureCode } : {}),
     };
     if (status === 'succeeded') {

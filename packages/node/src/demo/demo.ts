@@ -24,7 +24,8 @@ import { LightningNode } from '../lightning-node.js';
 import type { PaymentResult } from '../payments.js';
 import { broadcastStaleCommitmentForTests, snapshotMonitorForTests } from '../test-hooks.js';
 import { DemoLedger } from './demo-ledger.js';
-import { allPayTo, commitmentFeeSat, finalOutputsOf, minedFeesSat } from './ledger.js';
+import { allPayTo, commitmentFeeSat, feeOfSat, finalOutputsOf, minedFeesSat, outpointFromDisplay, paidTo, spenderOf } from './ledger.js';
+import { checkCooperativeClose, checkForceCloseSweep, checkRandomPayments, checkRetry } from './checks.js';
 import { Reporter, sat } from './report.js';
 
 /** Options of {@link runDemo}. */
@@ -144,16 +145,17 @@ export async function runDemo(opts: DemoOptions = {}): Promise<boolean> {
     const k = await bob.keysend(alice.nodeId, 10_000_000n);
     ledger.paid('bob', 'alice', k);
     r.check(k.status === 'succeeded', `keysend bob -> alice: 10,000 sat (${describe(k)})`);
-    let extraOk = 0;
+    const random: { result: PaymentResult; payee: string }[] = [];
     for (let i = 0; i < (opts.payments ?? 6); i++) {
       const from = nodes[Number(rng() % BigInt(count))]!;
       let to = nodes[Number(rng() % BigInt(count))]!;
       if (to === from) to = nodes[(nodes.indexOf(from) + 1) % count]!;
       const amt = 1_000_000n + (rng() % 20_000n) * 1000n;
-      const res = await pay(from, to, amt, `random ${i}`);
-      if (res.status === 'succeeded') extraOk++;
+      random.push({ result: await pay(from, to, amt, `random ${i}`), payee: nameOf(to) });
     }
-    r.check(true, `${opts.payments ?? 6} random payments: ${extraOk} succeeded, ${(opts.payments ?? 6) - extraOk} failed after their retries (a failed payment moves nothing)`);
+    await until(() => quiet(nodes), 'no HTLC in flight');
+    const rp = checkRandomPayments(random, receivedByHash(events));
+    r.check(rp.ok, `${random.length} random payments: ${rp.detail}`);
 
     // ------------------------------------------------------------- 5. multi-part
     r.phase('multi-part', 'a payment no single path can carry, split into parts (BOLT 4 basic_mpp)');
@@ -171,8 +173,9 @@ export async function runDemo(opts: DemoOptions = {}): Promise<boolean> {
     r.check(d.status === 'succeeded', `bob empties bob -> carol with a keysend of ${sat(drain / 1000n)}`);
     const attemptsBefore = events[0]!.length;
     const rt = await pay(alice, carol, 100_000_000n, 'retried');
-    const failed = events[0]!.slice(attemptsBefore).filter((e) => e.type === 'PaymentAttemptFailed');
-    r.check(rt.status === 'succeeded' && failed.length >= 1 && rt.attempts >= 2, `alice -> carol 100,000 sat: first path failed (${failed.map((f) => f.type === 'PaymentAttemptFailed' ? `${f.failure} at ${f.shortChannelId}` : '').join(', ')}), ${describe(rt)}`);
+    const failed = events[0]!.slice(attemptsBefore).flatMap((e) => (e.type === 'PaymentAttemptFailed' && e.paymentId === rt.paymentId ? [e] : []));
+    const retry = checkRetry(failed, rt.pathScids);
+    r.check(rt.status === 'succeeded' && rt.attempts >= 2 && retry.ok, `alice -> carol 100,000 sat (${describe(rt)}): ${failed.map((f) => f.failure).join(', ')}; ${retry.detail}`);
     await until(() => quiet(nodes), 'no HTLC in flight');
     const mismatches = ledger.check(nodes.map((n) => [nameOf(n), lightningMsat(n)]));
     r.check(mismatches.length === 0, mismatches.length ? `ledger mismatch: ${mismatches.join('; ')}` : `every node's channel balance = start + received - sent - fees paid + fees earned, to the msat`);
@@ -180,24 +183,55 @@ export async function runDemo(opts: DemoOptions = {}): Promise<boolean> {
     // ------------------------------------------------------------- 7. cooperative close
     r.phase('cooperative close', 'alice and dave close their channel with a negotiated closing transaction');
     const walletsBefore = [alice, dave].map((n) => n.wallet.balance().confirmedSat);
+    const adBefore = [alice, dave].map((n) => n.listChannels().find((c) => c.channelId === adId)!);
     const closeA = alice.waitFor('ChannelClosed', (e) => e.channelId === adId);
     await alice.closeChannel(adId);
     await closeA;
     await mine(1);
     await until(() => dave.wallet.balance().confirmedSat > walletsBefore[1]! && alice.wallet.balance().confirmedSat > walletsBefore[0]!, 'closing outputs in both wallets');
-    r.check(true, `closing transaction mined: alice +${sat(alice.wallet.balance().confirmedSat - walletsBefore[0]!)}, dave +${sat(dave.wallet.balance().confirmedSat - walletsBefore[1]!)}`);
+    await until(() => [alice, dave].every((n) => n.wallet.bestBlock.height === chain.tipHeight), 'both wallets at the tip');
+    const adFunding = outpointFromDisplay(adBefore[0]!.fundingTxo!);
+    const closing = spenderOf(chain, adFunding.txid, adFunding.vout);
+    const coop = closing
+      ? checkCooperativeClose(adBefore[0]!.capacitySat, feeOfSat(chain, closing), [
+          { name: 'alice', balanceMsat: adBefore[0]!.balanceMsat, outputSat: paidTo(closing.tx, alice.walletScript()), walletGainSat: alice.wallet.balance().confirmedSat - walletsBefore[0]! },
+          { name: 'dave', balanceMsat: adBefore[1]!.balanceMsat, outputSat: paidTo(closing.tx, dave.walletScript()), walletGainSat: dave.wallet.balance().confirmedSat - walletsBefore[1]! },
+        ])
+      : { ok: false, detail: 'no mined transaction spends the funding output' };
+    r.check(coop.ok, `closing transaction mined: ${coop.detail}`);
 
     // ------------------------------------------------------------- 8. force close
     r.phase('force close', `bob force-closes the private channel; his to_local waits out to_self_delay (${TO_SELF_DELAY} blocks) and is swept`);
     const bobBefore = bob.wallet.balance().confirmedSat;
-    const bobLightning = bob.listChannels().find((c) => c.channelId === bdId)!.balanceMsat;
+    const bd = bob.listChannels().find((c) => c.channelId === bdId)!;
+    const bobLightning = bd.balanceMsat;
     await bob.closeChannel(bdId, { force: true });
     await mine(1);
-    r.check(bob.balances().claimableOnChainSat > 0n, `commitment mined; bob's monitor reports ${sat(bob.balances().claimableOnChainSat)} claimable later`);
-    for (let i = 0; i < TO_SELF_DELAY + 8; i++) await mine(1);
+    const bdFunding = outpointFromDisplay(bd.fundingTxo!);
+    const commitment = spenderOf(chain, bdFunding.txid, bdFunding.vout);
+    if (!commitment) throw new Error('bob\'s commitment was not mined');
+    await until(() => bob.balances().claimableOnChainSat > 0n, 'bob\'s monitor saw the commitment');
+    r.check(bob.balances().claimableOnChainSat > 0n, `commitment mined at height ${commitment.height}; bob's monitor reports ${sat(bob.balances().claimableOnChainSat)} claimable later`);
+    // BOLT 3: to_local is the P2WSH output (to_remote is P2WPKH; no HTLCs are in flight).
+    const toLocalVout = commitment.tx.outputs.findIndex((o) => o.scriptPubkey.length === 34 && o.scriptPubkey[0] === 0 && o.scriptPubkey[1] === 0x20);
+    const walletAt = new Map<number, bigint>();
+    let sweep = spenderOf(chain, commitment.txid, toLocalVout);
+    while (!sweep && chain.tipHeight < commitment.height + TO_SELF_DELAY + 8) {
+      await mine(1);
+      await until(() => bob.wallet.bestBlock.height === chain.tipHeight, 'bob\'s wallet at the tip');
+      sweep = spenderOf(chain, commitment.txid, toLocalVout);
+      if (!sweep) walletAt.set(chain.tipHeight, bob.wallet.balance().confirmedSat);
+    }
     await until(() => bob.balances().claimableOnChainSat === 0n && bob.balances().onChain.unconfirmedSat === 0n, 'bob swept everything');
     const gained = bob.wallet.balance().confirmedSat - bobBefore;
-    r.check(gained > 0n && gained <= bobLightning / 1000n, `bob's wallet +${sat(gained)} of his ${sat(bobLightning / 1000n)} (the commitment and sweep fees paid from it)`);
+    const fc = checkForceCloseSweep({
+      commitmentHeight: commitment.height, toSelfDelay: TO_SELF_DELAY, sweepHeight: sweep?.height, walletBefore: walletAt, walletAtStartSat: bobBefore,
+      balanceMsat: bobLightning, commitmentFeeSat: bd.isOutbound ? commitmentFeeSat(FEERATE) : 0n, toLocalSat: commitment.tx.outputs[toLocalVout]?.valueSat ?? 0n,
+      sweepFeeSat: sweep ? feeOfSat(chain, sweep) : 0n, walletGainSat: gained,
+    });
+    r.check(fc.ok, `bob's to_local: ${fc.detail}`);
+    // Mine past the delay the way the rest of the demo expects (dave's to_remote sweep, the wallets settled).
+    while (chain.tipHeight < commitment.height + TO_SELF_DELAY + 8) await mine(1);
 
     // ------------------------------------------------------------- 9. revoked commitment
     r.phase('justice', 'dave broadcasts his revoked commitment of dave-carol from before any payment; carol\'s monitor takes everything');
@@ -295,6 +329,13 @@ function lightningMsat(n: LightningNode): bigint {
 
 function outbound(n: LightningNode, channelId: string): bigint {
   return n.listChannels().find((c) => c.channelId === channelId)!.outboundCapacityMsat;
+}
+
+/** Every payment hash a node recorded receiving, with the amount (from the nodes' `PaymentReceived` events). */
+function receivedByHash(events: readonly (readonly NodeEvent[])[]): Map<string, bigint> {
+  const m = new Map<string, bigint>();
+  for (const e of events.flat()) if (e.type === 'PaymentReceived') m.set(e.paymentHash, (m.get(e.paymentHash) ?? 0n) + e.amountMsat);
+  return m;
 }
 
 function quiet(nodes: LightningNode[]): boolean {

@@ -96,3 +96,32 @@ export function allPayTo(outputs: readonly { script: Uint8Array }[], script: Uin
 export function commitmentFeeSat(feeratePerKw: number, untrimmedHtlcs = 0): bigint {
   return BigInt(Math.floor((feeratePerKw * (724 + 172 * untrimmedHtlcs)) / 1000));
 }
+
+/** A mined transaction by its txid (internal byte order hex, as `minedTransactions` gives it). */
+export function minedTx(chain: MemoryChain, txid: string): MinedTx | undefined {
+  return minedTransactions(chain).find((m) => m.txid === txid);
+}
+
+/** The mined transaction spending `txid:vout` (txid in internal byte order hex), if any. */
+export function spenderOf(chain: MemoryChain, txid: string, vout: number): MinedTx | undefined {
+  return minedTransactions(chain).find((m) => m.tx.inputs.some((i) => bytesToHex(i.prevout.txid) === txid && i.prevout.vout === vout));
+}
+
+/** `txid:vout` in display order (as `listChannels` shows `fundingTxo`) to internal-order txid and vout. */
+export function outpointFromDisplay(display: string): { txid: string; vout: number } {
+  const [hex, vout] = display.split(':') as [string, string];
+  return { txid: hex.match(/../g)!.reverse().join(''), vout: Number(vout) };
+}
+
+/** A mined transaction's fee: its inputs (looked up in earlier mined transactions) minus its outputs, in satoshis. */
+export function feeOfSat(chain: MemoryChain, m: MinedTx): bigint {
+  const all = minedTransactions(chain);
+  const value = (txid: string, vout: number) => all.find((x) => x.txid === txid)?.tx.outputs[vout]?.valueSat ?? 0n;
+  const inSum = m.tx.inputs.reduce((a, i) => a + value(bytesToHex(i.prevout.txid), i.prevout.vout), 0n);
+  return inSum - m.tx.outputs.reduce((a, o) => a + o.valueSat, 0n);
+}
+
+/** The value paid to `script` by a transaction's outputs, in satoshis. */
+export function paidTo(tx: Transaction, script: Uint8Array): bigint {
+  return tx.outputs.filter((o) => equalBytes(o.scriptPubkey, script)).reduce((a, o) => a + o.valueSat, 0n);
+}
