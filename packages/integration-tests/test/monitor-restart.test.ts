@@ -8,7 +8,6 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import type { Block, KVStore } from '@ln/chain-interfaces';
 import { bytesToHex } from '@ln/crypto';
 import { loadBestSecp256k1 } from '@ln/crypto/node';
 import { ANTI_REORG_DELAY } from '@ln/monitor';
@@ -17,6 +16,7 @@ import { KeysManager } from '@ln/transactions';
 import { MANAGER_KEY, MANAGER_NAMESPACE, Network, channelLedger, ownedBy, type CrashableStore } from '../src/index.js';
 
 // #region restart
+import type { Block, KVStore } from '@ln/chain-interfaces';
 import { ChannelManager, type ChannelManagerOptions } from '@ln/channel';
 import { ChainMonitor, KVStoreMonitorPersister, loadMonitorsForRestart, reconcileWithChannelManager, type MonitorContext } from '@ln/monitor';
 

@@ -74,7 +74,13 @@ export interface RestartReconciliation {
   readonly mismatches: readonly MonitorMismatch[];
   /** Channels closed from their monitor because the stored manager was older (`MonitorAhead`). */
   readonly forceClosed: readonly Uint8Array[];
-  /** Monitors whose channel the manager no longer has: keep them until `isFullyResolved()`. */
+  /**
+   * Monitors whose channel the manager no longer has (it closed it, or lost it): keep them
+   * running until `isFullyResolved()`. If the manager has no record of the channel at all (its
+   * copy predates the channel) and the funding output is unspent, the channel cannot run:
+   * close it with `ChainMonitor.forceCloseFromMonitor` (not done here: a channel the manager
+   * closed cooperatively may still wait for its closing transaction to confirm).
+   */
   readonly unknownToManager: readonly Uint8Array[];
 }
 
