@@ -1,9 +1,10 @@
 /**
- * Multi-hop payments against Electrum (issue 7): a third in-process node, carol, behind our
- * node (bob), so that every HTLC crosses bob — Electrum → bob → carol and carol → bob →
- * Electrum — and bob forwards (BOLT 4 "Forwarding", fee and CLTV delta from its config).
- * Registered by electrum.test.ts into its ordered scenario, while both Electrum channels are
- * open.
+ * Multi-hop payments against Electrum (issue 7): two more in-process nodes behind our node
+ * (bob), so that every HTLC crosses bob and bob forwards (BOLT 4 "Forwarding", fee and CLTV
+ * delta from its config): dave on a private channel (Electrum → bob → dave, with only a route
+ * hint; a stale hint fails at bob) and carol on a public one (Electrum → bob → carol and
+ * carol → bob → Electrum, a forwarded failure each way). Registered by electrum.test.ts into
+ * its ordered scenario, while both Electrum channels are open.
  *
  * Electrum 4.3.4 (gossip mode) routes with its channel_db plus the invoice's route hints
  * (lnworker.create_route_for_payment, lnrouter.py). What a route to carol through bob needs
@@ -17,7 +18,7 @@
  *  - bob's node features are *not* needed from gossip: Electrum adds the `init` features of
  *    its direct peer to the first edge (lnpeer.pay, `route[0].node_features |= self.features`),
  *    so bob's hop payload is TLV (`calc_hops_data_for_payment`) with or without a
- *    node_announcement (checked: a payment before our node_announcement went through).
+ *    node_announcement (the payment to dave runs before Electrum knows anything of bob).
  * The bob–carol channel is public (announcement_signatures at 6 confirmations) so that the
  * gossip we generate is checked against Electrum too: its channel_db verifies and stores our
  * channel_announcement, our channel_update (bob's policy, which then takes precedence over the

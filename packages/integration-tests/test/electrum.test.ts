@@ -13,9 +13,14 @@
  *  4. We fund a channel to Electrum (with a push); channel_ready both sides.
  *  5. BOLT 11 payments both ways (single HTLCs, a trimmed one, multi-part both ways), refused
  *     payments both ways (failure onions decoded), our node restarted from its store.
- *  6. Electrum closes its channel cooperatively; amounts checked on chain.
- *  7. We close ours cooperatively; amounts checked on chain.
- *  8. Force closes both ways on two more channels: to_remote outputs to the satoshi, to_local
+ *  6. Multi-hop through our node (test/electrum-multihop.ts): dave (private channel, route hint
+ *     only) and carol (public channel, our gossip in Electrum's channel_db) behind us; Electrum
+ *     pays both through us, carol pays Electrum through us (@ln/router over Electrum's route
+ *     hint), forwarded failures decoded with the failing hop (bob, carol, Electrum); balances
+ *     and our forwarding fee on every node.
+ *  7. Electrum closes its channel cooperatively; amounts checked on chain.
+ *  8. We close ours cooperatively; amounts checked on chain.
+ *  9. Force closes both ways on two more channels: to_remote outputs to the satoshi, to_local
  *     swept by each side after the other's to_self_delay.
  *
  * python3-electrum missing is a failure, not a skip (`.ci/run` installs it).
