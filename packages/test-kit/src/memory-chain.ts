@@ -320,7 +320,9 @@ export class MemoryChain implements UtxoLookup {
         for (const i of t.inputs) {
           const h = this.confirmedAt.get(hexKey(i.txid));
           if (h !== undefined) {
-            const parent = this.blocks[h]!.txs.find((p) => hexKey(p.txid) === hexKey(i.txid))!;
+            // The parent may sit in the block being disconnected (already popped): its outputs go with it below.
+            const parentBlock = h === b.height ? b : this.blocks[h]!;
+            const parent = parentBlock.txs.find((p) => hexKey(p.txid) === hexKey(i.txid))!;
             this.utxos.set(outPointToString(i), parent.outputs[i.vout]!);
           }
         }

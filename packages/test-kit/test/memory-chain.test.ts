@@ -132,6 +132,32 @@ test('reorg returns transactions to the mempool and re-mines them by default', (
   assert.is(chain.confirmations(f.outpoint.txid), 1);
 });
 
+test('reorg of a block holding a transaction and its child restores the UTXO set as before the block', () => {
+  const chain = new MemoryChain();
+  const { outpoint } = chain.fund(script(1), 50_000n);
+  chain.mine(1);
+  const parent = buildLegacyTx([{ outpoint, scriptSig: Uint8Array.of(0x51) }], [{ valueSat: 49_000n, scriptPubkey: script(2) }]);
+  const parentOut = { txid: parseTx(parent).txid, vout: 0 };
+  const child = buildLegacyTx([{ outpoint: parentOut, scriptSig: Uint8Array.of(0x51) }], [{ valueSat: 48_000n, scriptPubkey: script(3) }]);
+  const childOut = { txid: parseTx(child).txid, vout: 0 };
+  chain.broadcaster.broadcastTransactions([parent, child]);
+  chain.mine(1);
+  assert.is(chain.confirmations(parentOut.txid), 1);
+  assert.is(chain.confirmations(childOut.txid), 1);
+  assert.not.ok(chain.isUnspent(outpoint));
+  assert.not.ok(chain.isUnspent(parentOut));
+  assert.ok(chain.isUnspent(childOut));
+  chain.reorg(1, { newBlocks: 1, includeMempool: false });
+  assert.ok(chain.isUnspent(outpoint), 'the funding output is unspent again');
+  assert.not.ok(chain.isUnspent(parentOut), 'the parent is unconfirmed: its output is gone');
+  assert.not.ok(chain.isUnspent(childOut), 'the child is unconfirmed: its output is gone');
+  assert.is(chain.mempoolTxids().length, 2);
+  chain.mine(1);
+  assert.is(chain.confirmations(childOut.txid), 1);
+  assert.ok(chain.isUnspent(childOut));
+  assert.not.ok(chain.isUnspent(outpoint));
+});
+
 test('segwit transactions parse with the right txid (witness stripped)', () => {
   // BOLT 3 Appendix B funding transaction (segwit input) and its txid.
   const raw =
