@@ -26,7 +26,7 @@ import { fundingScriptPubkey } from './funding.js';
 import { STALE_CHANNEL_SECONDS, type NetworkGraph } from './network-graph.js';
 import { PeerGossipState, type PeerLimits } from './peer-state.js';
 import { FixedAnswer, RangeAnswer, ShortIdsAnswer } from './query-answer.js';
-import { QueryInitiator, sameChain } from './query-sync.js';
+import { DEFAULT_SYNC_TIMEOUT_TICKS, QueryInitiator, sameChain, type QueryPhase } from './query-sync.js';
 import { channelAnnouncementBytesAt, channelUpdateBytesAt } from './stored-messages.js';
 import { InlineVerifier, runCheck, type SignatureCheck, type SignatureVerifier } from './verifier.js';
 import { defaultSecp256k1, sha256d } from '@ln/crypto';
@@ -69,11 +69,13 @@ export interface SyncLimits {
   readonly heldUpdateTicks: number;
   /** Seconds into the future a timestamp may be (default one day). */
   readonly maxFutureSeconds: number;
-  /** Short channel ids per `query_short_channel_ids` we send (default 1,000). */
+  /** Short channel ids per `query_short_channel_ids` we send (default 1,000; clamped so the message fits 65,535 bytes, see `maxQueryBatch`). */
   readonly queryBatchSize: number;
+  /** Timer ticks without a reply from a peer after which our query sync with it is given up (default 3). */
+  readonly syncTimeoutTicks: number;
 }
 
-const DEFAULT_SYNC_LIMITS: SyncLimits = { queueHigh: 20_000, maxHeldUpdates: 4096, heldUpdateTicks: 2, maxFutureSeconds: 86_400, queryBatchSize: 1000 };
+const DEFAULT_SYNC_LIMITS: SyncLimits = { queueHigh: 20_000, maxHeldUpdates: 4096, heldUpdateTicks: 2, maxFutureSeconds: 86_400, queryBatchSize: 1000, syncTimeoutTicks: DEFAULT_SYNC_TIMEOUT_TICKS };
 
 const enum Kind {
   ChannelAnnouncement,
@@ -156,7 +158,7 @@ export class P2PGossipSync implements RoutingMessageHandler {
 
   /** BOLT 7 `channel_announcement`: chain, node order, four signatures, funding output. */
   handleChannelAnnouncement(theirNodeId: Uint8Array | undefined, msg: ChannelAnnouncement): boolean {
-    this.admit(theirNodeId, 'channel_announcement');
+    this.admit(theirNodeId, 'channel_announcement', msg.shortChannelId);
     if (!sameChain(msg.chainHash, this.graph.chainHash)) throw this.reject('wrong_chain', `channel_announcement ${msg.shortChannelId} is for chain ${toHex(msg.chainHash)}`);
     if (compare(msg.nodeId1, msg.nodeId2) >= 0) throw this.reject('node_order', `channel_announcement ${msg.shortChannelId}: node_id_1 is not less than node_id_2`);
     // Only the graph decides "already known": one still in the pipeline may yet be rejected (checked again when applied).
@@ -200,7 +202,7 @@ export class P2PGossipSync implements RoutingMessageHandler {
 
   /** BOLT 7 `channel_update`: signature by the end the direction bit names, newer timestamp, sane values. */
   handleChannelUpdate(theirNodeId: Uint8Array | undefined, msg: ChannelUpdate): boolean {
-    this.admit(theirNodeId, 'channel_update');
+    this.admit(theirNodeId, 'channel_update', msg.shortChannelId);
     if (!sameChain(msg.chainHash, this.graph.chainHash)) throw this.reject('wrong_chain', `channel_update ${msg.shortChannelId} is for chain ${toHex(msg.chainHash)}`);
     return this.enqueueUpdate(theirNodeId, msg);
   }
@@ -489,10 +491,10 @@ export class P2PGossipSync implements RoutingMessageHandler {
     return new GossipRejection(code, message, action);
   }
 
-  private admit(peer: Uint8Array | undefined, what: string): void {
+  private admit(peer: Uint8Array | undefined, what: string, scid?: bigint): void {
     if (!peer) return;
     const p = this.peers.get(toHex(peer));
-    if (p && !p.takeToken()) throw this.reject('rate_limited', `${what} from ${toHex(peer)} above the rate limit`);
+    if (p && !p.takeToken(scid)) throw this.reject('rate_limited', `${what} from ${toHex(peer)} above the rate limit`);
   }
 
   /** Waits until every message handed in so far is applied to the graph (flushes batched signature checks). */
@@ -517,7 +519,7 @@ export class P2PGossipSync implements RoutingMessageHandler {
     const f = Features.fromBits([...Features.fromBytes(init.features).setBits(), ...Features.fromBytes(init.globalfeatures).setBits()]);
     const queries = f.supports('gossip_queries');
     const extended = f.supports('gossip_queries_ex');
-    const p = new PeerGossipState(theirNodeId, queries, new QueryInitiator(extended, this.limits.queryBatchSize), this.peerLimits);
+    const p = new PeerGossipState(theirNodeId, queries, new QueryInitiator(extended, this.limits.queryBatchSize, undefined, this.limits.syncTimeoutTicks), this.peerLimits);
     this.peers.set(toHex(theirNodeId), p);
     const chainHash = this.graph.chainHash;
     const mode = this.config.initialSync ?? 'queries';
@@ -588,7 +590,10 @@ export class P2PGossipSync implements RoutingMessageHandler {
 
   /** BOLT 7 `reply_short_channel_ids_end` (initiator): asks for the next batch. */
   handleReplyShortChannelIdsEnd(theirNodeId: Uint8Array, _msg: ReplyShortChannelIdsEnd): void {
-    this.sendNextQuery(this.peerOf(theirNodeId));
+    const p = this.peerOf(theirNodeId);
+    if (p.query.phase !== 'ids') return;
+    p.query.onReplyEnd();
+    this.sendNextQuery(p);
   }
 
   /**
@@ -612,7 +617,7 @@ export class P2PGossipSync implements RoutingMessageHandler {
     const k = toHex(nodeId);
     let p = this.peers.get(k);
     if (!p) {
-      p = new PeerGossipState(nodeId, false, new QueryInitiator(false, this.limits.queryBatchSize), this.peerLimits);
+      p = new PeerGossipState(nodeId, false, new QueryInitiator(false, this.limits.queryBatchSize, undefined, this.limits.syncTimeoutTicks), this.peerLimits);
       this.peers.set(k, p);
     }
     return p;
@@ -638,7 +643,12 @@ export class P2PGossipSync implements RoutingMessageHandler {
   /** Whether our sync with `nodeId` finished (all replies received). */
   isSyncedWith(nodeId: Uint8Array): boolean {
     const p = this.peers.get(toHex(nodeId));
-    return !!p && !p.query.awaitingReplies;
+    return !!p && !p.query.awaitingReplies && p.query.phase !== 'timed_out';
+  }
+
+  /** Where our query sync with `nodeId` is (`timed_out` when the peer stopped answering for `syncTimeoutTicks` ticks). */
+  syncPhase(nodeId: Uint8Array): QueryPhase | undefined {
+    return this.peers.get(toHex(nodeId))?.query.phase;
   }
 
   getNextChannelAnnouncement(startingPoint: bigint): { announcement: ChannelAnnouncement; update1?: ChannelUpdate; update2?: ChannelUpdate } | undefined {
@@ -705,7 +715,10 @@ export class P2PGossipSync implements RoutingMessageHandler {
    */
   timerTickOccurred(): void {
     this.tick++;
-    for (const p of this.peers.values()) p.refill();
+    for (const p of this.peers.values()) {
+      p.refill();
+      if (p.query.onTick()) this.log.info(`gossip sync with ${toHex(p.nodeId)} timed out after ${p.query.timeoutTicks} ticks without a reply (${p.query.remaining} ids not received)`);
+    }
     for (const [scid, list] of this.held) {
       const keep = list.filter((h) => this.tick - h.tick < this.limits.heldUpdateTicks);
       this.heldCount -= list.length - keep.length;

@@ -60,9 +60,13 @@ export class PeerGossipState {
     this.tokens = this.limits.gossipBurst;
   }
 
-  /** Spends one unit of allowance; replies to our own queries are free. */
-  takeToken(): boolean {
-    if (this.query.awaitingReplies) return true;
+  /**
+   * Spends one unit of allowance. Only the answer to our query in flight is free (gossip
+   * about the queried ids, two node announcements an id): a peer that never finishes its
+   * replies gets no more than anyone else.
+   */
+  takeToken(scid?: bigint): boolean {
+    if (this.query.isExpectedReply(scid)) return true;
     if (this.tokens <= 0) return false;
     this.tokens--;
     return true;

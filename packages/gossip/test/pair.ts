@@ -1,12 +1,22 @@
-/** Two P2PGossipSyncs connected by hand: messages pass between them by draining events. */
-import { makeMessage, type Init, type KnownMessage } from '@ln/wire';
+/**
+ * Two P2PGossipSyncs connected by hand: messages pass between them by draining events, each
+ * through the @ln/wire codec (encoded, size-checked against BOLT 1's 65,535 bytes, decoded)
+ * as a transport would.
+ */
+import { decodeMessage, encodeMessage, makeMessage, type Init, type KnownMessage } from '@ln/wire';
 import type { P2PGossipSync } from '../src/index.js';
 
 function initOf(s: P2PGossipSync, id: Uint8Array): Init {
   return makeMessage('init', { globalfeatures: new Uint8Array(0), features: s.providedInitFeatures(id).toBytes() });
 }
 
-function deliver(to: P2PGossipSync, from: Uint8Array, msg: KnownMessage): void {
+/** BOLT 1: "The maximum size of a Lightning message is 65535 bytes" (type included). */
+const MAX_MESSAGE = 65_535;
+
+function deliver(to: P2PGossipSync, from: Uint8Array, sent: KnownMessage): void {
+  const bytes = encodeMessage(sent);
+  if (bytes.length > MAX_MESSAGE) throw new Error(`${sent.type} of ${bytes.length} bytes exceeds BOLT 1's ${MAX_MESSAGE}`);
+  const msg = decodeMessage(bytes) as KnownMessage;
   try {
     switch (msg.type) {
       case 'channel_announcement':

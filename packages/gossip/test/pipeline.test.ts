@@ -5,8 +5,8 @@ import { NetworkGraph, P2PGossipSync, TrustingVerifier } from '../src/index.js';
 import { AsyncTrustingVerifier, announce, asyncLookup, scidOf, upd } from './synthetic.js';
 
 for (const [name, verifier] of [['inline', undefined], ['async batched', new AsyncTrustingVerifier()]] as const) {
-  test(`5,000 held updates released after async lookups (${name} checks): every channel and update lands, no re-entrant pump`, async () => {
-    const N = 5000;
+  test(`4,200 held updates released after async lookups (${name} checks): every channel and update lands, no re-entrant pump`, async () => {
+    const N = 4200;
     const s = new P2PGossipSync({
       graph: new NetworkGraph(), verifier: verifier ?? new TrustingVerifier(), utxoLookup: asyncLookup,
       now: () => 1_700_000_100, limits: { maxHeldUpdates: N },

@@ -80,6 +80,23 @@ t('sync after partial overlap: both sides end with the union, newer updates win'
   assert.equal(graphDigest(a.graph), graphDigest(mkFull(now).graph));
 });
 
+t('sync when one side has every channel but lacks node_announcements: it asks for them (query flags 3/4) and ends identical', async () => {
+  const now = s.latestTimestamp + 60;
+  const a = mkFull(now);
+  const b = mk(now);
+  let dropped = 0;
+  for (const m of s.messages) {
+    if (decodeMessage(m).type === 'node_announcement' && dropped++ % 2 === 0) continue;
+    feed(b, m);
+  }
+  assert.is(b.graph.channelCount, 1500);
+  assert.is.not(graphDigest(a.graph).join(), graphDigest(b.graph).join());
+  const traffic = await connectAndSync(b, B, a, A);
+  assert.equal(graphDigest(b.graph), graphDigest(a.graph));
+  assert.is(traffic.channel_announcement ?? 0, 0);
+  assert.ok((traffic.node_announcement ?? 0) >= Math.floor(dropped / 2), `${traffic.node_announcement} node announcements for ${dropped / 2} missing`);
+});
+
 t('timestamp-filtered sync: the peer sends exactly the gossip in the filter range, then queries complete it', async () => {
   // With initialSync 'filter', B asks for everything from two weeks before its clock.
   const now = s.latestTimestamp - 3 * 86_400 + STALE_CHANNEL_SECONDS;
