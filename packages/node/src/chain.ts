@@ -5,9 +5,10 @@
  * of the demo and tests; several nodes may share one chain in one process).
  */
 import { equalBytes } from '@ln/crypto';
-import type { BestBlock, BroadcasterInterface, FeeEstimator, Filter, Listen, UtxoLookup } from '@ln/chain-interfaces';
+import type { BestBlock, BroadcasterInterface, FeeEstimator, Filter, Listen, UtxoLookup, UtxoResult } from '@ln/chain-interfaces';
 import type { MemoryChain } from '@ln/test-kit';
 import { FixedFeeEstimator } from '@ln/test-kit';
+import { parseTx, txidOf } from '@ln/transactions';
 
 /** A chain the node follows. */
 export interface NodeChainSource {
@@ -46,7 +47,16 @@ export function memoryChainSource(chain: MemoryChain, fees: FeeEstimator = new F
     chainHash: chain.chainHash,
     broadcaster: chain.broadcaster,
     feeEstimator: fees,
-    utxoLookup: chain,
+    // With the funding outpoint (MemoryChain's own lookup leaves it out), so gossip's close
+    // watcher can register it and forget the channel once it is spent (BOLT 7).
+    utxoLookup: {
+      getUtxo: (chainHash: Uint8Array, scid: bigint): UtxoResult => {
+        const r = chain.getUtxo(chainHash, scid);
+        if (!r.ok || r.outpoint) return r;
+        const raw = chain.getBlock(Number(scid >> 40n))?.transactions[Number((scid >> 16n) & 0xffffffn)];
+        return raw ? { ...r, outpoint: { txid: txidOf(parseTx(raw)), vout: Number(scid & 0xffffn) } } : r;
+      },
+    },
     filter: chain.filter,
     bestBlock: () => ({ blockHash: chain.tip.hash, height: chain.tipHeight }),
     now: () => chain.tip.time,

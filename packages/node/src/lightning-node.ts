@@ -36,7 +36,7 @@ import { DEFAULT_TIMERS, type LightningNodeOptions, type NodeInfo, type NodeTime
 import type { NodeEvent, NodeEventOf } from './events.js';
 import { PersistedOutbox } from './outbox.js';
 import { HeldWatch } from './held-watch.js';
-import { GRAPH_KEY, MANAGER_KEY, NotifyingStore, PEERS_NAMESPACE, readJson, SCORER_KEY, SEED_KEY, WALLET_KEY, writeJson } from './store.js';
+import { CLOSE_WATCH_KEY, GRAPH_KEY, MANAGER_KEY, NotifyingStore, PEERS_NAMESPACE, readJson, SCORER_KEY, SEED_KEY, WALLET_KEY, writeJson } from './store.js';
 import { OnChainWallet } from './wallet.js';
 import { channelView, describeClosure, type NodeChannel } from './views.js';
 import { NodeError } from './errors.js';
@@ -44,6 +44,7 @@ import { asListen, checkMonitorsAgainstManager, lowestTip } from './restart-chec
 import { NodePayments, type PaymentPolicy, type PaymentRecord, type PaymentResult } from './payments.js';
 import { nodeBalances, type NodeBalances } from './balances.js';
 import { RouterCache } from './router-cache.js';
+import { PersistedCloseWatch } from './close-watch.js';
 
 /** The composed node (see the module comment). */
 export class LightningNode {
@@ -82,6 +83,8 @@ export class LightningNode {
   payments!: NodePayments;
   /** The router over the gossip graph, rebuilt only when the graph changed. */
   routerCache!: RouterCache;
+  /** The gossip close watcher's registrations, kept across restarts. */
+  closeWatch!: PersistedCloseWatch;
   /** Restart findings: channels force-closed from their monitor because the stored manager was older. */
   staleChannelsForceClosed: string[] = [];
 
@@ -164,6 +167,11 @@ export class LightningNode {
       limits: { heldUpdateTicks: 10 },
       ...(chain.utxoLookup ? { utxoLookup: chain.utxoLookup } : {}), ...(chain.filter ? { chainFilter: chain.filter } : {}),
     });
+    // Funding outpoints of the restored graph's channels go back to the close watcher (BOLT 7: forget a channel 72 blocks after its funding is spent).
+    const watchBytes = await raw.read('', '', CLOSE_WATCH_KEY);
+    this.closeWatch = watchBytes ? PersistedCloseWatch.deserialize(watchBytes) : new PersistedCloseWatch();
+    this.closeWatch.attach(this.gossip.chainWatcher);
+    this.closeWatch.restore(this.gossip.chainWatcher, this.graph);
     const gossip = this.gossip;
     const graph = this.graph;
     this.routerCache = new RouterCache(graph, () => {
@@ -304,11 +312,19 @@ export class LightningNode {
       [asListen(this.chainMonitor), lowestTip(monitorTips) ?? tip],
       [asListen(this.cm), this.cm.currentBestBlock()],
       [asListen({ blockConnected: (b, h) => dirty(() => wallet.blockConnected(b, h)), blockDisconnected: (hd, h) => dirty(() => wallet.blockDisconnected(hd, h)) }), wallet.bestBlock as BestBlock],
-      [asListen(this.gossip.chainWatcher), tip],
+      // From its replay point: the spends it was counting down, and those made while we were down, are found again.
+      [this.closeWatch.listener(this.gossip.chainWatcher), this.closeWatch.replayPoint ?? tip],
       [asListen({ blockConnected: (_b, h) => this.onBlock(h), blockDisconnected: () => this.kick() }), tip],
     ];
     for (const [l, at] of parts) {
-      await chain.subscribe(l, at);
+      try {
+        await chain.subscribe(l, at);
+      } catch (e) {
+        // Only the close watcher's replay point may be gone (reorged out): it then starts at the tip.
+        if (at === tip || at !== this.closeWatch.replayPoint) throw e;
+        this.log.warn(`the gossip close watcher's replay point ${at.height} is not in the chain (${(e as Error).message}); starting it at the tip`);
+        await chain.subscribe(l, tip);
+      }
       this.chainListeners.push(l);
     }
   }
@@ -628,6 +644,7 @@ export class LightningNode {
   /** Writes the graph snapshot and the scorer. */
   async persistSnapshots(): Promise<void> {
     await this.store.write('', '', GRAPH_KEY, saveGraphSnapshot(this.graph));
+    await this.store.write('', '', CLOSE_WATCH_KEY, this.closeWatch.serialize());
     await this.store.write('', '', SCORER_KEY, this.scorer.serialize());
   }
 

@@ -9,6 +9,7 @@
  * | `monitors/<name>`, `monitor_updates/<name>/<id>` | monitors and their update deltas (`KVStoreMonitorPersister`) | after the manager that made the update, before the channel steps forward |
  * | `wallet` | the on-chain wallet's coins | after each block and spend |
  * | `network_graph` | `saveGraphSnapshot` of the gossip graph | periodically and at stop |
+ * | `gossip_close_watch` | the gossip close watcher's funding outpoints and its replay point (`close-watch.ts`) | with the graph snapshot |
  * | `scorer` | the `ProbabilisticScorer`'s learned liquidity | after payment outcomes, and at stop |
  * | `payments/<payment id>` | each payment's record (outbound and inbound) | on every change |
  * | `peers/<node id>` | the last address of each peer we have channels with | on connect |
@@ -19,6 +20,7 @@ export const SEED_KEY = 'seed';
 export const MANAGER_KEY = 'channel_manager';
 export const WALLET_KEY = 'wallet';
 export const GRAPH_KEY = 'network_graph';
+export const CLOSE_WATCH_KEY = 'gossip_close_watch';
 export const SCORER_KEY = 'scorer';
 export const PAYMENTS_NAMESPACE = 'payments';
 export const PEERS_NAMESPACE = 'peers';
