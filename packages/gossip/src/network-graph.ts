@@ -385,30 +385,25 @@ export class NetworkGraph implements ReadOnlyNetworkGraph {
   }
 
   /**
-   * Prunes stale entries (BOLT 7 "Recommendation on Pruning Stale Entries"): a direction whose
-   * latest `channel_update` is older than two weeks is forgotten; a channel with no direction
-   * left is removed, and so is a channel that never got an update within two weeks of being
-   * added. `nowSec` is the caller's time.
+   * Prunes stale channels (BOLT 7 "Recommendation on Pruning Stale Entries": "if the
+   * `timestamp` of the latest `channel_update` in either direction is older than two weeks
+   * (1209600 seconds): MAY prune the channel"): a channel goes when either direction's latest
+   * update is older than `staleAfterSec`, or when a direction never had one and the channel
+   * was added longer ago than that ("prunes channels even if one side continues to send
+   * fresh `channel_update`s but the other node has disappeared"). Nodes left without a channel
+   * go too. `nowSec` is the caller's time.
    */
-  removeStaleChannels(nowSec: number, staleAfterSec = STALE_CHANNEL_SECONDS): { channelsRemoved: number; directionsCleared: number } {
+  removeStaleChannels(nowSec: number, staleAfterSec = STALE_CHANNEL_SECONDS): { channelsRemoved: number } {
     const c = this.cols;
     const cutoff = nowSec - staleAfterSec;
     const remove: bigint[] = [];
-    let directionsCleared = 0;
     for (let r = 0; r < c.chanCount; r++) {
-      let cleared = false;
-      for (let s = 0; s < 2; s++) {
-        const t = c.updTs[2 * r + s]!;
-        if (t !== 0 && t < cutoff) {
-          c.clearDirection(2 * r + s);
-          directionsCleared++;
-          cleared = true;
-        }
-      }
-      if (c.updTs[2 * r] === 0 && c.updTs[2 * r + 1] === 0 && (cleared || c.addedAt[r]! < cutoff)) remove.push(joinU64(c.scidHi[r]!, c.scidLo[r]!));
+      const added = c.addedAt[r]!;
+      const stale = (t: number) => (t === 0 ? added < cutoff : t < cutoff);
+      if (stale(c.updTs[2 * r]!) || stale(c.updTs[2 * r + 1]!)) remove.push(joinU64(c.scidHi[r]!, c.scidLo[r]!));
     }
     for (const s of remove) this.removeChannel(s);
-    return { channelsRemoved: remove.length, directionsCleared };
+    return { channelsRemoved: remove.length };
   }
 
   /** Approximate bytes held by the graph (columns at their allocated size, indexes, announcements). */

@@ -61,28 +61,38 @@ t('satisfies the router view: disabled and missing directions are undefined', ()
   assert.is(seen[0]!.capacitySat, 1000n);
 });
 
-t('pruning: stale directions cleared, channels with none left removed (two weeks, caller time)', () => {
+t('pruning (BOLT 7): a channel goes when the latest update of either direction is older than two weeks, or a direction never had one two weeks after it was added', () => {
   const g = new NetworkGraph();
   const now = 2_000_000_000;
   const old = now - STALE_CHANNEL_SECONDS - 1;
+  const edge = now - STALE_CHANNEL_SECONDS; // exactly two weeks: not older
   const mkch = (scid: bigint, i: number, j: number, added: number) => {
     const [a, b] = pair(i, j);
     g.addChannel({ scid, node1: a!.nodeId, node2: b!.nodeId }, added);
   };
-  mkch(1n, 0, 1, now);
+  mkch(1n, 0, 1, old); // one side fresh, the other stale: pruned (the spec's rationale)
   g.updateDirection(1n, upd(old, 0));
   g.updateDirection(1n, upd(now - 10, 1));
-  mkch(2n, 1, 2, now);
+  mkch(2n, 1, 2, old); // both stale
   g.updateDirection(2n, upd(old, 0));
+  g.updateDirection(2n, upd(old - 5, 1));
   mkch(3n, 2, 3, old); // never updated, added long ago
-  mkch(4n, 3, 4, now - 10); // never updated, new
-  const r = g.removeStaleChannels(now);
-  assert.equal(r, { channelsRemoved: 2, directionsCleared: 2 });
-  assert.ok(g.channel(1n)!.directions[1]);
-  assert.is(g.channel(1n)!.directions[0], undefined);
-  assert.is(g.channel(2n), undefined);
-  assert.is(g.channel(3n), undefined);
-  assert.ok(g.channel(4n));
+  mkch(4n, 3, 4, now - 10); // never updated, new: kept
+  mkch(5n, 4, 5, old); // one fresh direction, the other never seen, added long ago: pruned
+  g.updateDirection(5n, upd(now - 10, 0));
+  mkch(6n, 5, 6, now - 10); // one fresh direction, the other never seen, new: kept
+  g.updateDirection(6n, upd(now - 10, 1));
+  mkch(7n, 6, 7, old); // both fresh (one exactly at two weeks): kept
+  g.updateDirection(7n, upd(edge, 0));
+  g.updateDirection(7n, upd(now, 1));
+  const nodesBefore = g.nodeCount;
+  assert.equal(g.removeStaleChannels(now), { channelsRemoved: 4 });
+  for (const s of [1n, 2n, 3n, 5n]) assert.is(g.channel(s), undefined, `channel ${s}`);
+  for (const s of [4n, 6n, 7n]) assert.ok(g.channel(s), `channel ${s}`);
+  assert.is(g.channel(7n)!.directions[0]!.lastUpdate, edge);
+  // Nodes 0 and 1 had only pruned channels (node 2 keeps none either: 2-3 and 1-2 went).
+  assert.is(g.nodeCount, nodesBefore - 3);
+  assert.not.ok(g.hasNode(pair(0, 1)[0]!.nodeId) && g.hasNode(pair(0, 1)[1]!.nodeId));
 });
 
 t('property: random adds, updates and removals match a naive model', () => {
