@@ -14,7 +14,7 @@ import type { ChannelState } from './channel/state.js';
 import { forgetUncommitted, sendUpdateFee } from './channel/updates.js';
 import { ApiError } from './errors.js';
 import type { ChannelEvent } from './events.js';
-import { ChannelManagerCore } from './manager-core.js';
+import { ChannelManagerChain } from './manager-chain.js';
 import type { ChannelManagerOptions, RestoreOptions } from './manager-types.js';
 import type { OutboundPayment } from './payments/outbound.js';
 import type { PaymentPath, RecipientOnionFields } from './payments/types.js';
@@ -26,7 +26,7 @@ export type { ChannelManagerOptions, ChannelDetails, RestoreOptions } from './ma
 const SERIAL_VERSION = 2;
 
 /** The seed's `ChannelManager`: channels, payments, forwarding, persistence. */
-export class ChannelManager extends ChannelManagerCore {
+export class ChannelManager extends ChannelManagerChain {
   // ================================================================ payments (BOLT 4)
 
   /**

@@ -9,7 +9,6 @@ import {
   type TransactionData, type Txid,
 } from '@ln/chain-interfaces';
 import { bytesToHex, defaultSecp256k1, defaultSymmetric, equalBytes, type Secp256k1 } from '@ln/crypto';
-import { parseTx, txidOf } from '@ln/transactions';
 import {
   Features, makeMessage, type AcceptChannel, type AcceptChannel2, type AnnouncementSignatures, type ChannelMessageHandler, type ChannelReady,
   type ChannelReestablish, type ChannelUpdate, type ClosingComplete, type ClosingSig, type ClosingSigned, type CommitmentSigned, type ErrorMessage,
@@ -20,16 +19,14 @@ import {
 } from '@ln/wire';
 import { Channel, channelIdFromOutpoint } from './channel/channel.js';
 import { onClosingComplete, onClosingSig, onClosingSigned, onShutdown, startShutdown } from './channel/closing.js';
-import { commitmentBalances } from './channel/commitment.js';
 import type { ChannelContext } from './channel/context.js';
 import { checkAcceptChannel, checkOpenChannel, paramsOf, proposedChannelType } from './channel/open.js';
 import { onChannelReestablish } from './channel/reestablish.js';
 import type { SideParams } from './channel/state.js';
 import {
-  forgetUncommitted, onCommitmentSigned, onRevokeAndAck, onUpdateAddHtlc, onUpdateFailHtlc, onUpdateFailMalformedHtlc, onUpdateFee,
+  onCommitmentSigned, onRevokeAndAck, onUpdateAddHtlc, onUpdateFailHtlc, onUpdateFailMalformedHtlc, onUpdateFee,
   onUpdateFulfillHtlc, maybeSendCommitment, releaseHoldingCell, resolveIrrevocable,
 } from './channel/updates.js';
-import { availableOutboundMsat } from './channel/limits.js';
 import { pruneSettled } from './channel/commitment.js';
 import { Payments } from './payments/payments.js';
 import type { PaymentsHost } from './payments/host.js';
@@ -40,10 +37,10 @@ import type { ChannelEvent, ClosureReason } from './events.js';
 const enc = new TextEncoder();
 
 import type { ChannelManagerOptions, ChannelDetails } from './manager-types.js';
-import { fundingOutputScript, maxBig, minBig, newState } from './manager-types.js';
+import { channelDetails, fundingOutputScript, maxBig, minBig, newState } from './manager-types.js';
 
 /** Everything of `ChannelManager` but the payment API and persistence (which extend it). */
-export class ChannelManagerCore implements ChannelMessageHandler, Listen, Confirm {
+export abstract class ChannelManagerCore implements ChannelMessageHandler, Listen, Confirm {
   readonly config: UserConfig;
   protected readonly secp: Secp256k1;
   protected readonly log: ModuleLogger;
@@ -235,7 +232,7 @@ export class ChannelManagerCore implements ChannelMessageHandler, Listen, Confir
 
   /** Every channel not yet closed. */
   listChannels(): ChannelDetails[] {
-    return this.channels.filter((c) => c.s.phase !== 'Closed').map((c) => this.details(c));
+    return this.channels.filter((c) => c.s.phase !== 'Closed').map((c) => channelDetails(c));
   }
 
   /** Channels that can carry a payment now. */
@@ -243,24 +240,6 @@ export class ChannelManagerCore implements ChannelMessageHandler, Listen, Confir
     return this.listChannels().filter((c) => c.isUsable);
   }
 
-  private details(c: Channel): ChannelDetails {
-    const s = c.s;
-    const funded = s.phase === 'Funded';
-    const bal = funded ? commitmentBalances(s, 'local', s.holderCtn) : { toLocalMsat: s.baseToLocalMsat, toRemoteMsat: s.baseToRemoteMsat };
-    const theirReserve = s.ourParams.channelReserveSat * 1000n;
-    return {
-      channelId: s.channelId, counterpartyNodeId: s.counterpartyNodeId, userChannelId: s.userChannelId, phase: s.phase, isOutbound: s.isOutbound,
-      isAnnounced: s.announce, isChannelReady: s.channelReadySent && s.channelReadyReceived, isUsable: c.isUsable, channelValueSat: s.channelValueSat,
-      ...(s.fundingOutpoint ? { fundingTxo: s.fundingOutpoint } : {}), ...(s.shortChannelId !== undefined ? { shortChannelId: s.shortChannelId } : {}),
-      confirmations: funded ? c.fundingDepth() : 0, balanceMsat: bal.toLocalMsat,
-      outboundCapacityMsat: c.isUsable ? availableOutboundMsat(c) : 0n,
-      nextOutboundHtlcLimitMsat: c.isUsable ? minBig(availableOutboundMsat(c), s.theirParams!.maxHtlcValueInFlightMsat) : 0n,
-      nextOutboundHtlcMinimumMsat: s.theirParams?.htlcMinimumMsat ?? 0n,
-      ...(s.counterpartyForwardingPolicy ? { counterpartyForwardingInfo: s.counterpartyForwardingPolicy } : {}),
-      inboundCapacityMsat: bal.toRemoteMsat > theirReserve ? bal.toRemoteMsat - theirReserve : 0n,
-      isClosing: !!s.closing,
-    };
-  }
 
   /** The channel object (for the payments layer and tests). */
   channel(channelId: Uint8Array): Channel | undefined {
@@ -319,11 +298,11 @@ export class ChannelManagerCore implements ChannelMessageHandler, Listen, Confir
 
   // ================================================================ errors and closing
 
-  private find(nodeId: Uint8Array, id: Uint8Array): Channel | undefined {
+  protected find(nodeId: Uint8Array, id: Uint8Array): Channel | undefined {
     return this.channels.find((c) => equalBytes(c.peer, nodeId) && (equalBytes(c.channelId, id) || equalBytes(c.s.temporaryChannelId, id)));
   }
 
-  private remove(ch: Channel): void {
+  protected remove(ch: Channel): void {
     this.channels = this.channels.filter((c) => c !== ch);
     if (ch.s.monitorCreated) {
       this.closedMonitors.set(bytesToHex(ch.channelId), { channelId: ch.channelId, latestMonitorUpdateId: ch.s.latestMonitorUpdateId });
@@ -331,7 +310,7 @@ export class ChannelManagerCore implements ChannelMessageHandler, Listen, Confir
     }
   }
 
-  private sendError(nodeId: Uint8Array, channelId: Uint8Array, message: string): void {
+  protected sendError(nodeId: Uint8Array, channelId: Uint8Array, message: string): void {
     this.msgEvents.push({ type: 'HandleError', nodeId, action: { type: 'SendErrorMessage', msg: makeMessage('error', { channelId, data: enc.encode(message) }) } });
   }
 
@@ -361,7 +340,7 @@ export class ChannelManagerCore implements ChannelMessageHandler, Listen, Confir
     }
   }
 
-  private react(ch: Channel, e: ChannelError): void {
+  protected react(ch: Channel, e: ChannelError): void {
     const id = ch.channelId;
     if (e.kind === 'ignore') {
       this.log.debug(`ignored: ${e.message}`, { channelId: id });
@@ -376,7 +355,7 @@ export class ChannelManagerCore implements ChannelMessageHandler, Listen, Confir
   }
 
   /** Dispatches a message for an existing channel. */
-  private withChannel(nodeId: Uint8Array, id: Uint8Array, what: string, f: (ch: Channel) => void): void {
+  protected withChannel(nodeId: Uint8Array, id: Uint8Array, what: string, f: (ch: Channel) => void): void {
     const ch = this.find(nodeId, id);
     if (!ch) {
       this.log.debug(`${what} for unknown channel ${bytesToHex(id)}`);
@@ -590,110 +569,19 @@ export class ChannelManagerCore implements ChannelMessageHandler, Listen, Confir
   handleSpliceAck(n: Uint8Array, m: SpliceAck): void { this.unsupported(n, m.channelId, 'splice_ack'); }
   handleSpliceLocked(n: Uint8Array, m: SpliceLocked): void { this.unsupported(n, m.channelId, 'splice_locked'); }
 
-  peerConnected(theirNodeId: Uint8Array, init: Init, _inbound: boolean): boolean {
-    const features = Features.fromBytes(init.features);
-    this.peers.set(bytesToHex(theirNodeId), features);
-    for (const ch of this.channels) if (equalBytes(ch.peer, theirNodeId) && ch.s.phase === 'Funded') ch.peerConnected();
-    return true;
-  }
+  // Implemented by the peer and chain layer (manager-chain.ts).
+  abstract peerConnected(theirNodeId: Uint8Array, init: Init, inbound: boolean): boolean;
+  abstract peerDisconnected(theirNodeId: Uint8Array): void;
+  abstract providedNodeFeatures(): Features;
+  abstract getChainHashes(): Uint8Array[];
+  abstract blockConnected(block: Block, height: number): void;
+  abstract filteredBlockConnected(header: BlockHeader, txdata: readonly TransactionData[], height: number): void;
+  abstract blockDisconnected(header: BlockHeader, height: number): void;
+  abstract transactionsConfirmed(header: BlockHeader, txdata: readonly TransactionData[], height: number): void;
+  abstract transactionUnconfirmed(txid: Txid): void;
+  abstract bestBlockUpdated(header: BlockHeader, height: number): void;
+  abstract getRelevantTxids(): RelevantTxid[];
 
-  peerDisconnected(theirNodeId: Uint8Array): void {
-    this.peers.delete(bytesToHex(theirNodeId));
-    // Messages not yet handed to the peer are lost with the connection (reestablish regenerates what matters).
-    this.msgEvents = this.msgEvents.filter((e) => e.type === 'BroadcastGossip' || !equalBytes(e.nodeId, theirNodeId));
-    for (const ch of [...this.channels]) {
-      if (!equalBytes(ch.peer, theirNodeId)) continue;
-      if (ch.s.phase === 'Funded') {
-        forgetUncommitted(ch);
-        ch.peerDisconnected();
-      } else {
-        // BOLT 2: a channel not yet funded (for the funder: funding_signed not received) is forgotten on disconnection.
-        this.closeWith(ch, { type: 'FundingAborted', message: 'peer disconnected before funding' }, false);
-      }
-    }
-  }
-
-  providedInitFeatures(_theirNodeId: Uint8Array): Features {
-    let f = Features.empty()
-      .withRequired('option_data_loss_protect').withRequired('var_onion_optin').withRequired('option_static_remotekey').withRequired('payment_secret')
-      .withOptional('basic_mpp').withOptional('option_upfront_shutdown_script').withRequired('option_channel_type')
-      .withOptional('option_shutdown_anysegwit');
-    if (this.config.channelHandshakeConfig.negotiateSimpleClose) f = f.withOptional('option_simple_close');
-    if (this.config.channelHandshakeConfig.negotiateAnchors) f = f.withOptional('option_anchors');
-    return f;
-  }
-
-  providedNodeFeatures(): Features {
-    return this.providedInitFeatures(new Uint8Array(33));
-  }
-
-  getChainHashes(): Uint8Array[] {
-    return [this.opts.chainHash];
-  }
-
-  // ================================================================ chain
-
-  blockConnected(block: Block, height: number): void {
-    this.filteredBlockConnected(block.header, block.transactions.map((tx, index) => ({ index, tx })), height);
-  }
-
-  filteredBlockConnected(header: BlockHeader, txdata: readonly TransactionData[], height: number): void {
-    this.transactionsConfirmed(header, txdata, height);
-    this.bestBlockUpdated(header, height);
-  }
-
-  blockDisconnected(header: BlockHeader, height: number): void {
-    for (const ch of this.channels) {
-      if (ch.s.fundingConfirmedHeight !== undefined && ch.s.fundingConfirmedHeight >= height) ch.fundingUnconfirmed();
-    }
-    this.best = { blockHash: header.prevBlockHash, height: height - 1 };
-  }
-
-  transactionsConfirmed(_header: BlockHeader, txdata: readonly TransactionData[], height: number): void {
-    for (const { index, tx: raw } of txdata) {
-      let tx;
-      try {
-        tx = parseTx(raw);
-      } catch {
-        continue;
-      }
-      const txid = txidOf(tx);
-      for (const ch of [...this.channels]) {
-        const fo = ch.s.fundingOutpoint;
-        if (!fo || ch.s.phase !== 'Funded') continue;
-        if (equalBytes(fo.txid, txid)) this.guard(ch, () => ch.fundingConfirmed(height, index, raw));
-        if (tx.inputs.some((i) => equalBytes(i.prevout.txid, fo.txid) && i.prevout.vout === fo.vout)) {
-          // The funding output is spent: a closing or a commitment transaction confirmed.
-          this.remove(ch);
-          ch.s.phase = 'Closed';
-          if (!ch.s.closing?.closingTx) {
-            this.events.push({ type: 'ChannelClosed', channelId: ch.channelId, counterpartyNodeId: ch.peer, userChannelId: ch.s.userChannelId, reason: { type: 'CommitmentTxConfirmed' }, channelCapacitySat: ch.s.channelValueSat });
-          }
-        }
-      }
-    }
-  }
-
-  transactionUnconfirmed(txid: Txid): void {
-    for (const ch of this.channels) if (ch.s.fundingOutpoint && equalBytes(ch.s.fundingOutpoint.txid, txid)) ch.fundingUnconfirmed();
-  }
-
-  bestBlockUpdated(header: BlockHeader, height: number): void {
-    this.best = { blockHash: header.hash, height };
-    this.lastBlockTime = Math.max(this.lastBlockTime, header.time);
-    for (const ch of [...this.channels]) this.guard(ch, () => ch.bestBlockUpdated());
-    this.payments.in.blockConnected(height);
-  }
-
-  getRelevantTxids(): RelevantTxid[] {
-    return this.channels
-      .filter((c) => c.s.fundingOutpoint && c.s.fundingConfirmedHeight !== undefined)
-      .map((c) => ({ txid: c.s.fundingOutpoint!.txid, height: c.s.fundingConfirmedHeight! }));
-  }
-
-  /** The chain tip we are synced to. */
-  currentBestBlock(): BestBlock {
-    return this.best;
-  }
-
+  /** BOLT 9 features we advertise in `init` (defined with the peer handling). */
+  abstract providedInitFeatures(theirNodeId: Uint8Array): Features;
 }

@@ -6,6 +6,8 @@ import type { BestBlock, BroadcasterInterface, FeeEstimator, KeysInterface, Logg
 import { sha256 as sha256Of, type Secp256k1, type SymmetricCrypto } from '@ln/crypto';
 import type { EcdsaChannelSigner } from '@ln/transactions';
 import type { Channel } from './channel/channel.js';
+import { commitmentBalances } from './channel/commitment.js';
+import { availableOutboundMsat } from './channel/limits.js';
 import type { ChannelState, SideParams } from './channel/state.js';
 import type { UserConfigOverrides } from './config.js';
 
@@ -105,5 +107,25 @@ export function newState(p: {
     latestMonitorUpdateId: 0n, completedMonitorUpdateId: 0n, monitorCreated: false,
     channelReadySent: false, channelReadyReceived: false, announcementSigsSent: false, announced: false, lastUpdateTimestamp: 0,
     connected: false, awaitingReestablish: false,
+  };
+}
+
+/** A channel as `listChannels` shows it. */
+export function channelDetails(c: Channel): ChannelDetails {
+  const s = c.s;
+  const funded = s.phase === 'Funded';
+  const bal = funded ? commitmentBalances(s, 'local', s.holderCtn) : { toLocalMsat: s.baseToLocalMsat, toRemoteMsat: s.baseToRemoteMsat };
+  const theirReserve = s.ourParams.channelReserveSat * 1000n;
+  return {
+    channelId: s.channelId, counterpartyNodeId: s.counterpartyNodeId, userChannelId: s.userChannelId, phase: s.phase, isOutbound: s.isOutbound,
+    isAnnounced: s.announce, isChannelReady: s.channelReadySent && s.channelReadyReceived, isUsable: c.isUsable, channelValueSat: s.channelValueSat,
+    ...(s.fundingOutpoint ? { fundingTxo: s.fundingOutpoint } : {}), ...(s.shortChannelId !== undefined ? { shortChannelId: s.shortChannelId } : {}),
+    confirmations: funded ? c.fundingDepth() : 0, balanceMsat: bal.toLocalMsat,
+    outboundCapacityMsat: c.isUsable ? availableOutboundMsat(c) : 0n,
+    nextOutboundHtlcLimitMsat: c.isUsable ? minBig(availableOutboundMsat(c), s.theirParams!.maxHtlcValueInFlightMsat) : 0n,
+    nextOutboundHtlcMinimumMsat: s.theirParams?.htlcMinimumMsat ?? 0n,
+    ...(s.counterpartyForwardingPolicy ? { counterpartyForwardingInfo: s.counterpartyForwardingPolicy } : {}),
+    inboundCapacityMsat: bal.toRemoteMsat > theirReserve ? bal.toRemoteMsat - theirReserve : 0n,
+    isClosing: !!s.closing,
   };
 }
