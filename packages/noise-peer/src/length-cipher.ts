@@ -14,6 +14,8 @@ export class LengthCipher {
   private readonly state = new Uint32Array(16);
   private readonly block0 = new Uint32Array(16);
   private readonly r = new Float64Array(10);
+  /** 5·r, for the limbs that wrap past 2^130 (2^130 = 5 mod p). */
+  private readonly r5 = new Float64Array(10);
   private readonly h = new Float64Array(10);
   private readonly t = new Uint16Array(8);
   private readonly tag = new Uint8Array(16);
@@ -82,16 +84,17 @@ export class LengthCipher {
     t[6] = k[3]! & 0xfffc;
     t[7] = (k[3]! >>> 16) & 0x0fff;
     toLimbs(t, this.r, 0);
+    for (let i = 0; i < 10; i++) this.r5[i] = 5 * this.r[i]!;
     const h = this.h;
     h.fill(0);
     t.fill(0);
     t[0] = c0 | (c1 << 8);
     addBlock(h, t);
-    mulR(h, this.r);
+    mulR(h, this.r, this.r5);
     t[0] = 0;
     t[4] = 2; // byte 8: the ciphertext length, 2
     addBlock(h, t);
-    mulR(h, this.r);
+    mulR(h, this.r, this.r5);
     finish(h, k, this.tag);
   }
 }
@@ -154,25 +157,34 @@ function addBlock(h: Float64Array, t: Uint16Array): void {
   for (let i = 0; i < 10; i++) h[i] = h[i]! + block[i]!;
 }
 
-const d = new Float64Array(10);
 /** h = h * r mod 2^130 - 5, limbs left below 2^13 (the first two may be a little above). Exact in doubles: every sum stays below 2^34. */
-function mulR(h: Float64Array, r: Float64Array): void {
-  for (let i = 0; i < 10; i++) {
-    let s = 0;
-    for (let j = 0; j <= i; j++) s += h[j]! * r[i - j]!;
-    for (let j = i + 1; j < 10; j++) s += h[j]! * 5 * r[i - j + 10]!; // 2^130 = 5 mod p
-    d[i] = s;
-  }
-  let c = 0;
-  for (let i = 0; i < 10; i++) {
-    const v = d[i]! + c;
-    c = Math.floor(v / 8192);
-    h[i] = v - c * 8192;
-  }
-  h[0] = h[0]! + c * 5;
-  c = Math.floor(h[0]! / 8192);
-  h[0] = h[0]! - c * 8192;
-  h[1] = h[1]! + c;
+function mulR(h: Float64Array, r: Float64Array, r5: Float64Array): void {
+  const h0 = h[0]!, h1 = h[1]!, h2 = h[2]!, h3 = h[3]!, h4 = h[4]!, h5 = h[5]!, h6 = h[6]!, h7 = h[7]!, h8 = h[8]!, h9 = h[9]!;
+  const r0 = r[0]!, r1 = r[1]!, r2 = r[2]!, r3 = r[3]!, r4 = r[4]!, r5_ = r[5]!, r6 = r[6]!, r7 = r[7]!, r8 = r[8]!, r9 = r[9]!;
+  const s1 = r5[1]!, s2 = r5[2]!, s3 = r5[3]!, s4 = r5[4]!, s5 = r5[5]!, s6 = r5[6]!, s7 = r5[7]!, s8 = r5[8]!, s9 = r5[9]!;
+  let d0 = h0 * r0 + h1 * s9 + h2 * s8 + h3 * s7 + h4 * s6 + h5 * s5 + h6 * s4 + h7 * s3 + h8 * s2 + h9 * s1;
+  let d1 = h0 * r1 + h1 * r0 + h2 * s9 + h3 * s8 + h4 * s7 + h5 * s6 + h6 * s5 + h7 * s4 + h8 * s3 + h9 * s2;
+  let d2 = h0 * r2 + h1 * r1 + h2 * r0 + h3 * s9 + h4 * s8 + h5 * s7 + h6 * s6 + h7 * s5 + h8 * s4 + h9 * s3;
+  let d3 = h0 * r3 + h1 * r2 + h2 * r1 + h3 * r0 + h4 * s9 + h5 * s8 + h6 * s7 + h7 * s6 + h8 * s5 + h9 * s4;
+  let d4 = h0 * r4 + h1 * r3 + h2 * r2 + h3 * r1 + h4 * r0 + h5 * s9 + h6 * s8 + h7 * s7 + h8 * s6 + h9 * s5;
+  let d5 = h0 * r5_ + h1 * r4 + h2 * r3 + h3 * r2 + h4 * r1 + h5 * r0 + h6 * s9 + h7 * s8 + h8 * s7 + h9 * s6;
+  let d6 = h0 * r6 + h1 * r5_ + h2 * r4 + h3 * r3 + h4 * r2 + h5 * r1 + h6 * r0 + h7 * s9 + h8 * s8 + h9 * s7;
+  let d7 = h0 * r7 + h1 * r6 + h2 * r5_ + h3 * r4 + h4 * r3 + h5 * r2 + h6 * r1 + h7 * r0 + h8 * s9 + h9 * s8;
+  let d8 = h0 * r8 + h1 * r7 + h2 * r6 + h3 * r5_ + h4 * r4 + h5 * r3 + h6 * r2 + h7 * r1 + h8 * r0 + h9 * s9;
+  let d9 = h0 * r9 + h1 * r8 + h2 * r7 + h3 * r6 + h4 * r5_ + h5 * r4 + h6 * r3 + h7 * r2 + h8 * r1 + h9 * r0;
+  // Carry through the limbs (13 bits each), folding the top carry back in as 5 (2^130 = 5 mod p).
+  let c = Math.floor(d0 / 8192); d0 -= c * 8192;
+  d1 += c; c = Math.floor(d1 / 8192); d1 -= c * 8192;
+  d2 += c; c = Math.floor(d2 / 8192); d2 -= c * 8192;
+  d3 += c; c = Math.floor(d3 / 8192); d3 -= c * 8192;
+  d4 += c; c = Math.floor(d4 / 8192); d4 -= c * 8192;
+  d5 += c; c = Math.floor(d5 / 8192); d5 -= c * 8192;
+  d6 += c; c = Math.floor(d6 / 8192); d6 -= c * 8192;
+  d7 += c; c = Math.floor(d7 / 8192); d7 -= c * 8192;
+  d8 += c; c = Math.floor(d8 / 8192); d8 -= c * 8192;
+  d9 += c; c = Math.floor(d9 / 8192); d9 -= c * 8192;
+  d0 += c * 5; c = Math.floor(d0 / 8192); d0 -= c * 8192; d1 += c;
+  h[0] = d0; h[1] = d1; h[2] = d2; h[3] = d3; h[4] = d4; h[5] = d5; h[6] = d6; h[7] = d7; h[8] = d8; h[9] = d9;
 }
 
 const g = new Float64Array(10);
@@ -205,13 +217,20 @@ function finish(h: Float64Array, k: Uint32Array, tag: Uint8Array): void {
   const w5 = ((f[6]! >>> 2) | (f[7]! << 11)) & 0xffff;
   const w6 = ((f[7]! >>> 5) | (f[8]! << 8)) & 0xffff;
   const w7 = ((f[8]! >>> 8) | (f[9]! << 5)) & 0xffff;
-  const words = [w0, w1, w2, w3, w4, w5, w6, w7];
-  let carry = 0;
-  for (let i = 0; i < 8; i++) {
-    const sw = i & 1 ? k[4 + (i >> 1)]! >>> 16 : k[4 + (i >> 1)]! & 0xffff;
-    const v = words[i]! + sw + carry;
-    tag[2 * i] = v & 0xff;
-    tag[2 * i + 1] = (v >>> 8) & 0xff;
-    carry = v >>> 16;
-  }
+  let carry = addWord(tag, 0, w0, k[4]! & 0xffff, 0);
+  carry = addWord(tag, 1, w1, k[4]! >>> 16, carry);
+  carry = addWord(tag, 2, w2, k[5]! & 0xffff, carry);
+  carry = addWord(tag, 3, w3, k[5]! >>> 16, carry);
+  carry = addWord(tag, 4, w4, k[6]! & 0xffff, carry);
+  carry = addWord(tag, 5, w5, k[6]! >>> 16, carry);
+  carry = addWord(tag, 6, w6, k[7]! & 0xffff, carry);
+  addWord(tag, 7, w7, k[7]! >>> 16, carry);
+}
+
+/** Tag word `i` (16 bits, little-endian) = `w + s + carry`; returns the carry out. */
+function addWord(tag: Uint8Array, i: number, w: number, s: number, carry: number): number {
+  const v = w + s + carry;
+  tag[2 * i] = v & 0xff;
+  tag[2 * i + 1] = (v >>> 8) & 0xff;
+  return v >>> 16;
 }

@@ -50,9 +50,9 @@ class CipherState {
     this.step();
     return out;
   }
-  /** The encrypted length prefix (18 bytes) of a message of `length` bytes. */
-  encryptLength(length: number): Uint8Array {
-    const out = this.lengths.encrypt(this.nonce, length, new Uint8Array(LENGTH_HEADER_SIZE));
+  /** The encrypted length prefix (18 bytes) of a message of `length` bytes, written at the start of `out` (a new buffer by default). */
+  encryptLength(length: number, out = new Uint8Array(LENGTH_HEADER_SIZE)): Uint8Array {
+    this.lengths.encrypt(this.nonce, length, out);
     this.step();
     return out;
   }
@@ -88,10 +88,11 @@ export class NoiseTransport {
 
   /** Encrypts one message: the 18-byte encrypted length followed by the encrypted body and MAC, in one buffer. */
   encryptMessage(message: Uint8Array): Uint8Array {
-    const [header, body] = this.encryptMessageParts(message);
-    const out = new Uint8Array(header.length + body.length);
-    out.set(header, 0);
-    out.set(body, header.length);
+    if (message.length > MAX_MESSAGE_SIZE) throw new NoiseError('message_too_long', `message of ${message.length} bytes exceeds ${MAX_MESSAGE_SIZE}`);
+    // The length is encrypted straight into the frame; only the body is copied in.
+    const out = new Uint8Array(LENGTH_HEADER_SIZE + message.length + MAC_SIZE);
+    this.send.encryptLength(message.length, out);
+    out.set(this.send.encrypt(message), LENGTH_HEADER_SIZE);
     return out;
   }
 
