@@ -28,13 +28,36 @@ export class ChannelCloseWatcher implements Listen, Confirm {
   private readonly spends = new Map<bigint, Spend>();
   private bestHeight = 0;
 
+  /**
+   * Watches every funding outpoint the graph already holds (e.g. loaded from a snapshot:
+   * registered with the `Filter` again), and forgets a channel's watch when the graph removes
+   * it (closed, pruned).
+   */
   constructor(
     private readonly graph: NetworkGraph,
     private readonly filter?: Filter,
-  ) {}
+  ) {
+    graph.onChannelRemoved((scid, outpoint) => {
+      if (outpoint) {
+        const k = key(outpoint.txid, outpoint.vout);
+        if (this.byOutpoint.get(k) === scid) this.byOutpoint.delete(k);
+      }
+      this.spends.delete(scid);
+    });
+    const c = graph.cols;
+    for (let r = 0; r < c.chanCount; r++) {
+      const f = graph.fundingAt(r);
+      if (f) this.watchOutput(graph.scidAt(r), f.outpoint, f.scriptPubkey);
+    }
+  }
 
-  /** Watches the funding output of `scid` (called by `P2PGossipSync` when the UTXO lookup gave an outpoint). */
+  /** Watches the funding output of `scid` (called by `P2PGossipSync` when the UTXO lookup gave an outpoint); the graph keeps it for snapshots. */
   watch(scid: bigint, outpoint: OutPoint, scriptPubkey: Uint8Array): void {
+    this.graph.setFunding(scid, outpoint, scriptPubkey);
+    this.watchOutput(scid, outpoint, scriptPubkey);
+  }
+
+  private watchOutput(scid: bigint, outpoint: OutPoint, scriptPubkey: Uint8Array): void {
     this.byOutpoint.set(key(outpoint.txid, outpoint.vout), scid);
     this.filter?.registerOutput({ outpoint, scriptPubkey });
   }
@@ -88,9 +111,9 @@ export class ChannelCloseWatcher implements Listen, Confirm {
     this.bestHeight = height;
     for (const [scid, s] of this.spends) {
       if (height >= s.height + CLOSE_DELAY_BLOCKS - 1) {
-        this.graph.removeChannel(scid);
         this.spends.delete(scid);
-        for (const [k, v] of this.byOutpoint) if (v === scid) this.byOutpoint.delete(k);
+        // The graph's removal listener drops the watch.
+        if (!this.graph.removeChannel(scid)) for (const [k, v] of this.byOutpoint) if (v === scid) this.byOutpoint.delete(k);
       }
     }
   }

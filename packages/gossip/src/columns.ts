@@ -14,6 +14,11 @@ export const UPD_SIG_BYTES = 64;
 /** Bytes of a node id. */
 export const NODE_ID_BYTES = 33;
 
+/** Bytes of a txid (and of a P2WSH program). */
+export const FUNDING_TXID_BYTES = 32;
+/** `fundVout` of a channel whose funding outpoint is unknown. */
+export const NO_FUNDING = 0xffffffff;
+
 /** Channel flag bits kept in `chanFlags`. */
 export const CHAN_SIGNED = 1;
 /** The channel's features have an unknown even bit: BOLT 7 "MUST NOT attempt to route messages through the channel". */
@@ -61,6 +66,15 @@ export class Columns {
   annExcess = new Map<number, Uint8Array>();
   /** Signed bytes beyond the declared fields of a channel_update, by direction row. */
   updExcess = new Map<number, Uint8Array>();
+  // Funding outpoints (allocated on first use, so a graph without them pays nothing).
+  /** Whether the funding columns exist. */
+  hasFunding = false;
+  /** Funding txid (32 bytes a row, internal byte order as the chain gives it). */
+  fundTxid = new Uint8Array(0);
+  /** Funding output index; `NO_FUNDING` when unknown. */
+  fundVout = new Uint32Array(0);
+  /** The funding output's P2WSH program (32 bytes a row): the Filter registration needs the script. */
+  fundProg = new Uint8Array(0);
 
   constructor(readonly keepSignatures: boolean) {}
 
@@ -90,7 +104,24 @@ export class Columns {
     this.updHtlcMin = g(this.updHtlcMin, 2);
     this.updHtlcMax = g(this.updHtlcMax, 2);
     if (this.keepSignatures) this.updSigs = g(this.updSigs, 2 * UPD_SIG_BYTES);
+    if (this.hasFunding) this.growFunding(cap);
     this.chanCap = cap;
+  }
+
+  /** Allocates (or grows) the funding columns to `cap` rows; new rows have no funding. */
+  growFunding(cap: number): void {
+    const old = this.fundVout.length;
+    const txid = new Uint8Array(cap * FUNDING_TXID_BYTES);
+    txid.set(this.fundTxid.subarray(0, Math.min(this.fundTxid.length, txid.length)));
+    const vout = new Uint32Array(cap);
+    vout.set(this.fundVout.subarray(0, Math.min(old, cap)));
+    vout.fill(NO_FUNDING, Math.min(old, cap));
+    const prog = new Uint8Array(cap * FUNDING_TXID_BYTES);
+    prog.set(this.fundProg.subarray(0, Math.min(this.fundProg.length, prog.length)));
+    this.fundTxid = txid;
+    this.fundVout = vout;
+    this.fundProg = prog;
+    this.hasFunding = true;
   }
 
   ensureNodes(n: number): void {
@@ -137,6 +168,11 @@ export class Columns {
     if (this.keepSignatures) this.updSigs.copyWithin(2 * to * UPD_SIG_BYTES, 2 * from * UPD_SIG_BYTES, 2 * (from + 1) * UPD_SIG_BYTES);
     moveKey(this.chanFeatures, from, to);
     moveKey(this.annExcess, from, to);
+    if (this.hasFunding) {
+      this.fundVout[to] = this.fundVout[from]!;
+      this.fundTxid.copyWithin(to * 32, from * 32, (from + 1) * 32);
+      this.fundProg.copyWithin(to * 32, from * 32, (from + 1) * 32);
+    }
   }
 
   /** Clears direction row `d` (no update). */

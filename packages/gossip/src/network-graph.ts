@@ -8,7 +8,8 @@
  */
 import { Features, chainHashOf, decodeAddresses, decodeMessage, type NodeAddress, type NodeAnnouncement } from '@ln/wire';
 import { compareBytes, joinU64, scidBlock, splitU64 } from './bytes.js';
-import { ANN_SIG_BYTES, CHAN_SIGNED, CHAN_UNROUTABLE, Columns, NODE_ID_BYTES, UPD_SIG_BYTES } from './columns.js';
+import { ANN_SIG_BYTES, CHAN_SIGNED, CHAN_UNROUTABLE, Columns, NODE_ID_BYTES, NO_FUNDING, UPD_SIG_BYTES } from './columns.js';
+import type { OutPoint, Txid } from '@ln/chain-interfaces';
 import type { ChannelInfo, ChannelView, DirectionInfo, DirectionPolicy, NodeInfo, ReadOnlyNetworkGraph } from './graph-view.js';
 import { HashIndex, mix32 } from './hash-index.js';
 
@@ -275,6 +276,7 @@ export class NetworkGraph implements ReadOnlyNetworkGraph {
     c.capacity[r] = ch.capacitySat === undefined ? NaN : Number(ch.capacitySat);
     c.addedAt[r] = addedAt;
     c.chanFlags[r] = 0;
+    if (c.hasFunding) c.fundVout[r] = NO_FUNDING;
     c.clearDirection(2 * r);
     c.clearDirection(2 * r + 1);
     c.chanFeatures.delete(r);
@@ -351,10 +353,64 @@ export class NetworkGraph implements ReadOnlyNetworkGraph {
     return true;
   }
 
+  /**
+   * Records the channel's funding outpoint and its P2WSH `scriptPubkey` (BOLT 7 "SHOULD
+   * monitor the funding transactions"), kept in snapshots so closes are still seen after a
+   * restart. Returns `false` for an unknown channel or a script that is not P2WSH.
+   */
+  setFunding(scid: bigint, outpoint: OutPoint, scriptPubkey: Uint8Array): boolean {
+    const r = this.channelRow(scid);
+    if (r < 0 || scriptPubkey.length !== 34 || scriptPubkey[0] !== 0 || scriptPubkey[1] !== 0x20 || outpoint.txid.length !== 32) return false;
+    const c = this.cols;
+    if (!c.hasFunding) c.growFunding(c.chanCap);
+    c.fundTxid.set(outpoint.txid, r * 32);
+    c.fundVout[r] = outpoint.vout;
+    c.fundProg.set(scriptPubkey.subarray(2), r * 32);
+    return true;
+  }
+
+  /** The channel's funding outpoint and script, when known (see {@link setFunding}). */
+  funding(scid: bigint): { outpoint: OutPoint; scriptPubkey: Uint8Array } | undefined {
+    const r = this.channelRow(scid);
+    return r < 0 ? undefined : this.fundingAt(r);
+  }
+
+  /** @internal The short channel id at row `r`. */
+  scidAt(r: number): bigint {
+    return joinU64(this.cols.scidHi[r]!, this.cols.scidLo[r]!);
+  }
+
+  /** @internal */
+  fundingAt(r: number): { outpoint: OutPoint; scriptPubkey: Uint8Array } | undefined {
+    const c = this.cols;
+    if (!c.hasFunding || c.fundVout[r] === NO_FUNDING) return undefined;
+    const scriptPubkey = new Uint8Array(34);
+    scriptPubkey[1] = 0x20;
+    scriptPubkey.set(c.fundProg.subarray(r * 32, r * 32 + 32), 2);
+    return { outpoint: { txid: c.fundTxid.slice(r * 32, r * 32 + 32) as Txid, vout: c.fundVout[r]! }, scriptPubkey };
+  }
+
+  /**
+   * Calls `f` with each channel about to be removed (closed, pruned or `removeChannel`), before
+   * it goes, so watchers can drop their state. Returns a function that unsubscribes.
+   */
+  onChannelRemoved(f: (scid: bigint, funding: OutPoint | undefined) => void): () => void {
+    this.removalListeners.push(f);
+    return () => {
+      const i = this.removalListeners.indexOf(f);
+      if (i >= 0) this.removalListeners.splice(i, 1);
+    };
+  }
+  private readonly removalListeners: ((scid: bigint, funding: OutPoint | undefined) => void)[] = [];
+
   /** Removes a channel (closed, spent or pruned) and any node left without channels (BOLT 7 "Pruning the Network View"). */
   removeChannel(scid: bigint): boolean {
     const r = this.channelRow(scid);
     if (r < 0) return false;
+    if (this.removalListeners.length) {
+      const f = this.fundingAt(r)?.outpoint;
+      for (const l of [...this.removalListeners]) l(scid, f);
+    }
     const c = this.cols;
     const n1 = c.node1[r]!;
     const n2 = c.node2[r]!;

@@ -11,7 +11,7 @@
  * {@link GossipRejection}; one that waits on a promise returns `false` and is relayed later
  * through a `BroadcastGossip` event (rejections then become `HandleError` events or logs).
  */
-import type { Filter, Logger, UtxoLookup, UtxoResult } from '@ln/chain-interfaces';
+import type { Filter, Logger, OutPoint, UtxoLookup, UtxoResult } from '@ln/chain-interfaces';
 import { NULL_LOGGER, moduleLogger, type ModuleLogger } from '@ln/chain-interfaces';
 import {
   Features, LightningError, decodeAddresses, decodeMessage, encodeMessage, makeMessage, signedBytesOf,
@@ -361,13 +361,14 @@ export class P2PGossipSync implements RoutingMessageHandler {
       if (this.graph.hasChannel(scid)) throw this.reject('duplicate', `channel_announcement ${scid} already known`);
       if (e.sig !== -1) throw this.reject('bad_signature', `channel_announcement ${scid}: ${e.sig >= 0 ? `${CA_SIG_NAMES[e.sig]} does not verify` : 'signature check failed'}`);
       let capacitySat: bigint | undefined;
+      let outpoint: OutPoint | undefined;
       const u = e.utxo;
       if (u && u !== 'pending') {
         if (!u.ok) throw this.reject('funding_missing', `channel_announcement ${scid}: funding output ${u.error === 'UnknownChain' ? 'is on an unknown chain' : 'does not exist or is spent'}`);
         const script = fundingScriptPubkey(msg.bitcoinKey1, msg.bitcoinKey2);
         if (!bytesEqual(u.output.scriptPubkey, script)) throw this.reject('funding_mismatch', `channel_announcement ${scid}: funding output is not the P2WSH 2-of-2 of the bitcoin keys`);
         capacitySat = u.output.valueSat;
-        if (u.outpoint) this.chainWatcher.watch(scid, u.outpoint, script);
+        if (u.outpoint) outpoint = u.outpoint;
       }
       const signed = e.check.message;
       const fixed = 2 + msg.features.length + 32 + 8 + 4 * 33;
@@ -383,6 +384,7 @@ export class P2PGossipSync implements RoutingMessageHandler {
         },
         this.now(),
       );
+      if (outpoint) this.chainWatcher.watch(scid, outpoint, fundingScriptPubkey(msg.bitcoinKey1, msg.bitcoinKey2));
     } catch (err) {
       if (!this.graph.hasChannel(scid) && !this.pendingAnnouncements.has(scid)) this.dropHeld(scid);
       throw err;

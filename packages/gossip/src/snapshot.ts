@@ -5,18 +5,24 @@
  * only {@link SnapshotFormatError}; every count, length, node reference and invariant is
  * checked.
  *
- * Layout (version 1): `"LNGRAPH1"`, `u32 flags` (bit 0: signatures kept), 32-byte chain hash,
- * `u32 nodes`, `u32 channels`, then sections (`u32 length`, bytes): node ids, node
- * announcement timestamps, node announcements (`u32 length` + bytes each, 0 = none), the
- * channel columns, the direction columns, and three lists of rare fields (channel features,
- * extra announcement bytes, extra update bytes) as `u32 count` × (`u32 row`, `u32 length`,
- * bytes).
+ * Layout (version 2): `"LNGRAPH2"`, `u32 flags` (bit 0: signatures kept; bit 1: funding
+ * outpoints follow), 32-byte chain hash, `u32 nodes`, `u32 channels`, then sections
+ * (`u32 length`, bytes): node ids, node announcement timestamps, node announcements
+ * (`u32 length` + bytes each, 0 = none), the channel columns, the direction columns, three
+ * lists of rare fields (channel features, extra announcement bytes, extra update bytes) as
+ * `u32 count` × (`u32 row`, `u32 length`, bytes), and with flag bit 1 the funding columns
+ * (txids, output indexes with 0xFFFFFFFF = unknown, P2WSH programs), so closed channels are
+ * still detected after a restart. Version 1 (`"LNGRAPH1"`: the same without funding) still
+ * loads.
  */
 import { compareBytes } from './bytes.js';
-import { ANN_SIG_BYTES, Columns, NODE_ID_BYTES, UPD_SIG_BYTES } from './columns.js';
+import { ANN_SIG_BYTES, Columns, NODE_ID_BYTES, NO_FUNDING, UPD_SIG_BYTES } from './columns.js';
 import { NetworkGraph } from './network-graph.js';
 
-const MAGIC = 'LNGRAPH1';
+const MAGIC = 'LNGRAPH2';
+const MAGIC_V1 = 'LNGRAPH1';
+const FLAG_SIGNATURES = 1;
+const FLAG_FUNDING = 2;
 const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
 
 /** A snapshot that cannot be loaded: truncated, inconsistent or not a snapshot at all. */
@@ -106,7 +112,7 @@ export function saveGraphSnapshot(graph: NetworkGraph): Uint8Array {
   const ch = c.chanCount;
   const w = new Out(graph.memoryBytes() + 4096);
   w.push(new TextEncoder().encode(MAGIC));
-  w.u32(c.keepSignatures ? 1 : 0);
+  w.u32((c.keepSignatures ? FLAG_SIGNATURES : 0) | (c.hasFunding ? FLAG_FUNDING : 0));
   w.push(graph.chainHash);
   w.u32(n);
   w.u32(ch);
@@ -144,6 +150,11 @@ export function saveGraphSnapshot(graph: NetworkGraph): Uint8Array {
       w.push(v);
     }
   }
+  if (c.hasFunding) {
+    w.section(c.fundTxid, ch * 32);
+    w.section(c.fundVout, ch);
+    w.section(c.fundProg, ch * 32);
+  }
   return w.finish();
 }
 
@@ -152,15 +163,18 @@ export function loadGraphSnapshot(bytes: Uint8Array): NetworkGraph {
   if (!LITTLE_ENDIAN) throw new SnapshotFormatError('snapshots need a little-endian host');
   if (!(bytes instanceof Uint8Array)) throw new SnapshotFormatError('snapshot must be a Uint8Array');
   const r = new In(bytes);
-  if (new TextDecoder().decode(r.bytes(8, 'magic')) !== MAGIC) throw new SnapshotFormatError('not a graph snapshot (bad magic)');
+  const magic = new TextDecoder().decode(r.bytes(8, 'magic'));
+  if (magic !== MAGIC && magic !== MAGIC_V1) throw new SnapshotFormatError('not a graph snapshot (bad magic)');
   const flags = r.u32('flags');
-  if (flags > 1) throw new SnapshotFormatError(`unknown snapshot flags ${flags}`);
-  const keep = flags === 1;
+  if (flags > (magic === MAGIC ? FLAG_SIGNATURES | FLAG_FUNDING : FLAG_SIGNATURES)) throw new SnapshotFormatError(`unknown snapshot flags ${flags}`);
+  const keep = (flags & FLAG_SIGNATURES) !== 0;
+  const funding = (flags & FLAG_FUNDING) !== 0;
   const chainHash = r.bytes(32, 'chain hash').slice();
   const n = r.u32('node count');
   const ch = r.u32('channel count');
   // Every node and channel takes at least a few bytes: bound the counts before allocating.
-  if (n * 38 > bytes.length || ch * 60 > bytes.length) throw new SnapshotFormatError(`counts (${n} nodes, ${ch} channels) larger than the snapshot`);
+  // Per node: id, timestamp, announcement length (41 bytes); per channel: its columns and both directions' (93, +450 signed, +68 funding).
+  if (n * 41 > bytes.length || ch * (93 + (keep ? 450 : 0) + (funding ? 68 : 0)) > bytes.length) throw new SnapshotFormatError(`counts (${n} nodes, ${ch} channels) larger than the snapshot`);
   const g = new NetworkGraph({ chainHash, keepSignatures: keep });
   const c: Columns = g.cols;
   c.ensureNodes(n);
@@ -210,6 +224,13 @@ export function loadGraphSnapshot(bytes: Uint8Array): NetworkGraph {
       if (len === 0) throw new SnapshotFormatError(`${what}: empty entry at row ${row}`);
       m.set(row, r.bytes(len, what).slice());
     }
+  }
+  if (funding) {
+    c.hasFunding = true;
+    c.fundTxid = r.section(Uint8Array, ch * 32, cc * 32, 'funding txids');
+    c.fundVout = r.section(Uint32Array, ch, cc, 'funding output indexes');
+    c.fundVout.fill(NO_FUNDING, ch);
+    c.fundProg = r.section(Uint8Array, ch * 32, cc * 32, 'funding programs');
   }
   if (!r.done) throw new SnapshotFormatError(`${bytes.length - r.o} trailing bytes after the snapshot`);
   c.nodeCount = n;

@@ -4,7 +4,7 @@ import * as assert from 'uvu/assert';
 import fc from 'fast-check';
 import { MemoryChain, buildLegacyTx, parseTx } from '@ln/test-kit';
 import type { Confirm, Listen, UtxoLookup } from '@ln/chain-interfaces';
-import { NetworkGraph, P2PGossipSync, TxParseError, parseTxInputs } from '../src/index.js';
+import { NetworkGraph, P2PGossipSync, SnapshotFormatError, TxParseError, loadGraphSnapshot, parseTxInputs, saveGraphSnapshot } from '../src/index.js';
 import { announcement, fundingOf, node, testChannel, update } from './helpers.js';
 
 const t = suite('chain watch');
@@ -37,10 +37,11 @@ function setup(side?: 'listen' | 'confirm') {
     },
   };
   const sync = new P2PGossipSync({ graph: new NetworkGraph({ chainHash: chain.chainHash }), utxoLookup: lookup, chainFilter: chain.filter, now: () => 1_700_000_100 });
-  chain.subscribe(side ? only(sync.chainWatcher, side) : sync.chainWatcher);
+  const listener = side ? only(sync.chainWatcher, side) : sync.chainWatcher;
+  chain.subscribe(listener);
   assert.ok(sync.handleChannelAnnouncement(undefined, announcement(ch, { chainHash: chain.chainHash })));
   const spend = buildLegacyTx([{ outpoint: fund.outpoint, scriptSig: Uint8Array.of(0x51) }], [{ valueSat: ch.capacitySat - 500n, scriptPubkey: Uint8Array.of(0x51) }]);
-  return { chain, ch, sync, spend };
+  return { chain, ch, sync, spend, listener };
 }
 
 t('the funding output is registered with the Filter', () => {
@@ -82,6 +83,60 @@ for (const side of ['listen', 'confirm'] as const) {
   assert.not.ok(sync.graph.hasChannel(ch.scid));
   });
 }
+
+for (const side of ['listen', 'confirm'] as const) {
+  t(`restart: a graph reloaded from its snapshot still forgets the channel 72 blocks after its funding is spent (${side})`, () => {
+    const { chain, ch, sync, spend, listener } = setup(side);
+    const snap = saveGraphSnapshot(sync.graph);
+    assert.equal(sync.graph.funding(ch.scid)!.scriptPubkey, fundingOf(ch).scriptPubkey);
+    // A new process: the old sync is gone (unsubscribed), a new one is built over the reloaded graph.
+    chain.unsubscribe(listener);
+    const registered: unknown[] = [];
+    const filter = { registerTx: chain.filter.registerTx.bind(chain.filter), registerOutput: (o: Parameters<typeof chain.filter.registerOutput>[0]) => (registered.push(o), chain.filter.registerOutput(o)) };
+    const graph = loadGraphSnapshot(snap);
+    assert.equal(saveGraphSnapshot(graph), snap);
+    const sync2 = new P2PGossipSync({ graph, chainFilter: filter, now: () => 1_700_000_100 });
+    assert.is(sync2.chainWatcher.watchedCount, 1);
+    assert.is(registered.length, 1);
+    chain.subscribe(only(sync2.chainWatcher, side));
+    chain.mine(1, { txs: [spend] });
+    assert.ok(sync2.chainWatcher.isSpent(ch.scid));
+    chain.mine(70);
+    assert.ok(graph.hasChannel(ch.scid));
+    chain.mine(1);
+    assert.not.ok(graph.hasChannel(ch.scid));
+    assert.is(sync2.chainWatcher.watchedCount, 0);
+  });
+}
+
+t('a channel removed by pruning or removeChannel drops its watch (no leak)', () => {
+  const { ch, sync } = setup();
+  assert.is(sync.chainWatcher.watchedCount, 1);
+  assert.equal(sync.graph.removeStaleChannels(1_700_000_100 + 30 * 86_400), { channelsRemoved: 1 });
+  assert.is(sync.chainWatcher.watchedCount, 0);
+  assert.not.ok(sync.graph.hasChannel(ch.scid));
+});
+
+t('a version 1 snapshot (no funding section) still loads', () => {
+  const { sync } = setup();
+  const v2 = saveGraphSnapshot(sync.graph);
+  const graph = loadGraphSnapshot(v2);
+  // A graph without funding writes the version 1 body: only the magic differs.
+  const plain = new NetworkGraph({ chainHash: graph.chainHash });
+  const c = graph.channel(graph.sortedScids()[0]!)!;
+  plain.addChannel({ scid: c.scid, node1: c.node1, node2: c.node2, capacitySat: c.capacitySat });
+  const body = saveGraphSnapshot(plain);
+  const v1 = body.slice();
+  v1.set(new TextEncoder().encode('LNGRAPH1'), 0);
+  const loaded = loadGraphSnapshot(v1);
+  assert.is(loaded.channelCount, 1);
+  assert.is(loaded.funding(c.scid), undefined);
+  assert.equal(saveGraphSnapshot(loaded), body);
+  // A version 1 snapshot claiming the funding flag is refused.
+  const bad = v1.slice();
+  bad[8] = 2;
+  assert.throws(() => loadGraphSnapshot(bad), (e: unknown) => e instanceof SnapshotFormatError);
+});
 
 t('a spend by a segwit transaction is seen too', () => {
   const { chain, ch, sync, spend } = setup('confirm');
