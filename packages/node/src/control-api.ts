@@ -22,7 +22,7 @@
  * | `balances` | — | wallet, channels, claimable |
  */
 import { randomBytes, timingSafeEqual } from 'node:crypto';
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { join } from 'node:path';
 import { addressFromScript } from '@ln/transactions';
@@ -33,18 +33,27 @@ import type { LightningNode } from './lightning-node.js';
 export const API_TOKEN_FILE = 'api-token';
 const MAX_BODY = 64 * 1024;
 
-/** Reads the token of a data directory, creating it (mode 0600) if there is none. */
+/**
+ * Reads the token of a data directory, creating it if there is none. The file is left readable
+ * by its owner only (0600): a token file others may read is narrowed to that, and one that does
+ * not hold a token (64 hex digits) is replaced by a new token, also 0600 (`writeFile`'s mode
+ * applies only when it creates the file, so the mode is set explicitly).
+ */
 export async function ensureApiToken(dataDir: string): Promise<string> {
   const path = join(dataDir, API_TOKEN_FILE);
   try {
     const t = (await readFile(path, 'utf8')).trim();
-    if (/^[0-9a-f]{64}$/.test(t)) return t;
+    if (/^[0-9a-f]{64}$/.test(t)) {
+      if (((await stat(path)).mode & 0o077) !== 0) await chmod(path, 0o600);
+      return t;
+    }
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
   }
   await mkdir(dataDir, { recursive: true });
   const token = randomBytes(32).toString('hex');
   await writeFile(path, token + '\n', { mode: 0o600 });
+  await chmod(path, 0o600);
   return token;
 }
 

@@ -17,18 +17,18 @@
  * sockets.
  */
 import {
-  moduleLogger, NULL_LOGGER, type BestBlock, type KVStore, type Listen, type ModuleLogger, type Network, txidToHex,
+  moduleLogger, NULL_LOGGER, type BestBlock, type KVStore, type Listen, type ModuleLogger, type Network,
 } from '@ln/chain-interfaces';
-import { ChannelManager, type ChannelEvent } from '@ln/channel';
+import { ChannelManager } from '@ln/channel';
 import { bytesToHex, defaultSymmetric, hexToBytes, randomBytes, type Secp256k1 } from '@ln/crypto';
 import { loadBestSecp256k1 } from '@ln/crypto/node';
 import { InlineVerifier, loadGraphSnapshot, NetworkGraph, P2PGossipSync, saveGraphSnapshot } from '@ln/gossip';
-import { ChainMonitor, KVStoreMonitorPersister, type MonitorContext, type MonitorUserEvent } from '@ln/monitor';
+import { ChainMonitor, KVStoreMonitorPersister, type MonitorContext } from '@ln/monitor';
 import { PeerManager, type PeerEvent } from '@ln/noise-peer';
 import { connect as tcpConnect, connectWebSocketNode, listen as tcpListen, listenWebSocket } from '@ln/noise-peer/node';
 import { DEFAULT_SCORER_PARAMS, ProbabilisticScorer } from '@ln/router';
 import { FilesystemKVStore } from '@ln/test-kit/node';
-import { KeysManager, parseTx, txidOf } from '@ln/transactions';
+import { KeysManager } from '@ln/transactions';
 import type { KnownMessage } from '@ln/wire';
 import { signedNodeAnnouncement } from './announce.js';
 import { EventHub, type NodeEventListener } from './event-hub.js';
@@ -38,12 +38,13 @@ import { PersistedOutbox } from './outbox.js';
 import { HeldWatch } from './held-watch.js';
 import { CLOSE_WATCH_KEY, GRAPH_KEY, MANAGER_KEY, NotifyingStore, PEERS_NAMESPACE, readJson, SCORER_KEY, SEED_KEY, WALLET_KEY, writeJson } from './store.js';
 import { OnChainWallet } from './wallet.js';
-import { channelView, describeClosure, type NodeChannel } from './views.js';
+import { channelView, type NodeChannel } from './views.js';
 import { NodeError } from './errors.js';
 import { asListen, checkMonitorsAgainstManager, lowestTip } from './restart-checks.js';
 import { NodePayments, type PaymentPolicy, type PaymentRecord, type PaymentResult } from './payments.js';
 import { nodeBalances, type NodeBalances } from './balances.js';
 import { RouterCache } from './router-cache.js';
+import { handleChannelEvent, handleMonitorEvent, type EventHost } from './node-events.js';
 import { PersistedCloseWatch } from './close-watch.js';
 
 /** The composed node (see the module comment). */
@@ -374,66 +375,10 @@ export class LightningNode {
     for (let round = 0; round < 8; round++) {
       const ce = this.cm.getAndClearPendingEvents();
       const me = this.chainMonitor.getAndClearPendingEvents();
-      for (const e of ce) this.guarded(() => this.handleChannelEvent(e));
-      for (const e of me) this.guarded(() => this.handleMonitorEvent(e));
+      for (const e of ce) this.guarded(() => handleChannelEvent(this.eventHost, e));
+      for (const e of me) this.guarded(() => handleMonitorEvent(this.eventHost, e));
       if (!ce.length && !me.length) return;
     }
-  }
-
-  private handleChannelEvent(e: ChannelEvent): void {
-    switch (e.type) {
-      case 'FundingGenerationReady': {
-        const feerate = this.options.chain.feeEstimator.getEstSatPer1000Weight('NonAnchorChannelFee');
-        let tx: Uint8Array;
-        try {
-          tx = this.wallet.createTransaction([{ valueSat: e.channelValueSat, scriptPubkey: e.outputScript }], feerate);
-        } catch (err) {
-          this.log.error(`cannot fund channel: ${(err as Error).message}`);
-          this.cm.closeChannel(e.temporaryChannelId, e.counterpartyNodeId);
-          return;
-        }
-        this.walletDirty = true;
-        this.cm.fundingTransactionGenerated(e.temporaryChannelId, e.counterpartyNodeId, tx);
-        return;
-      }
-      case 'ChannelPending':
-        this.emit({ type: 'ChannelPending', channelId: bytesToHex(e.channelId), counterpartyNodeId: bytesToHex(e.counterpartyNodeId), fundingTxid: txidToHex(e.fundingTxo.txid) });
-        this.emit({ type: 'OnChainTransaction', txid: txidToHex(e.fundingTxo.txid), kind: 'funding' });
-        return;
-      case 'ChannelReady':
-        this.emit({ type: 'ChannelReady', channelId: bytesToHex(e.channelId), counterpartyNodeId: bytesToHex(e.counterpartyNodeId), ...(e.shortChannelId !== undefined ? { shortChannelId: scidString(e.shortChannelId) } : {}) });
-        return;
-      case 'ChannelClosed':
-        this.emit({ type: 'ChannelClosed', channelId: bytesToHex(e.channelId), counterpartyNodeId: bytesToHex(e.counterpartyNodeId), reason: describeClosure(e.reason) });
-        return;
-      case 'DiscardFunding':
-        this.wallet.abandon(e.fundingTx);
-        this.walletDirty = true;
-        return;
-      case 'OpenChannelRequest':
-        this.cm.acceptInboundChannel(e.temporaryChannelId, e.counterpartyNodeId, BigInt(Date.now()));
-        return;
-      default:
-        this.payments.handleEvent(e);
-    }
-  }
-
-  private handleMonitorEvent(e: MonitorUserEvent): void {
-    if (e.type === 'BumpTransaction') {
-      this.log.warn(`an anchor transaction needs a fee bump (target ${e.targetFeeratePerKw} sat/kw); this node's wallet does not do CPFP yet`);
-      return;
-    }
-    const toSweep = e.outputs.flatMap((d) =>
-      d.type === 'StaticPaymentOutput'
-        ? [{ outpoint: d.outpoint, output: d.output, signer: this.keys.deriveChannelSigner(d.channelValueSat, d.channelKeysId), csvDelay: d.csvDelay, ...(d.witnessScript ? { witnessScript: d.witnessScript } : {}) }]
-        : [],
-    );
-    // `StaticOutput`s pay our wallet's script already: the wallet holds them.
-    if (!toSweep.length) return;
-    const tx = this.wallet.sweepRemoteOutputs(toSweep, this.options.chain.feeEstimator);
-    this.walletDirty = true;
-    this.options.chain.broadcaster.broadcastTransactions([tx]);
-    this.emit({ type: 'OnChainTransaction', txid: txidToHex(txidOf(parseTx(tx))), kind: 'sweep' });
   }
 
   private onPeerEvent(e: PeerEvent): void {
@@ -636,6 +581,13 @@ export class LightningNode {
     return nodeBalances(this.cm, this.chainMonitor, this.wallet);
   }
 
+  private get eventHost(): EventHost {
+    return {
+      cm: this.cm, keys: this.keys, wallet: this.wallet, chain: this.options.chain, payments: this.payments, log: this.log,
+      emit: (e) => this.emit(e), walletChanged: () => void (this.walletDirty = true),
+    };
+  }
+
   /** A new address of the wallet (its one P2WPKH script). */
   walletScript(): Uint8Array {
     return this.wallet.script;
@@ -665,7 +617,4 @@ export class LightningNode {
   }
 }
 
-/** `block x tx x output` as BOLT 7 writes short channel ids. */
-export function scidString(scid: bigint): string {
-  return `${scid >> 40n}x${(scid >> 16n) & 0xffffffn}x${scid & 0xffffn}`;
-}
+export { scidString } from './views.js';

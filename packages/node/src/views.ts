@@ -62,3 +62,8 @@ export function describeClosure(r: ClosureReason): string {
       return 'a commitment transaction confirmed';
   }
 }
+
+/** `block x tx x output` as BOLT 7 writes short channel ids. */
+export function scidString(scid: bigint): string {
+  return `${scid >> 40n}x${(scid >> 16n) & 0xffffffn}x${scid & 0xffffn}`;
+}

@@ -2,6 +2,9 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { startControlApi, ensureApiToken } from '../src/index.js';
 import { testNet } from './support/net.js';
+import { chmodSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 
 async function post(url: string, body?: unknown, token?: string, method = 'POST'): Promise<{ status: number; json: { result?: unknown; error?: { code: string; message: string } } }> {
   const r = await fetch(url, { method, headers: { 'content-type': 'application/json', ...(token !== undefined ? { authorization: `Bearer ${token}` } : {}) }, ...(body !== undefined ? { body: JSON.stringify(body) } : {}) });
@@ -50,6 +53,24 @@ test('the control API refuses requests without the data directory token, and ser
     }
   } finally {
     await net.close();
+  }
+});
+
+test('the token file: a malformed one is replaced, and any token file ends up readable by its owner only (0600)', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'ln-node-token-'));
+  try {
+    const path = join(dir, 'api-token');
+    writeFileSync(path, 'not a token\n', { mode: 0o644 });
+    chmodSync(path, 0o644);
+    const fresh = await ensureApiToken(dir);
+    assert.match(fresh, /^[0-9a-f]{64}$/);
+    assert.is(readFileSync(path, 'utf8').trim(), fresh);
+    assert.is(statSync(path).mode & 0o777, 0o600, 'the rewritten file is 0600');
+    chmodSync(path, 0o644); // a valid token someone made world-readable
+    assert.is(await ensureApiToken(dir), fresh, 'a valid token is kept');
+    assert.is(statSync(path).mode & 0o777, 0o600, 'and narrowed to 0600');
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
   }
 });
 

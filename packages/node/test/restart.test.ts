@@ -39,10 +39,24 @@ test('force close: the commitment confirms, the monitor sweeps to_local after to
     const { channelId } = await alice.openChannel(bob.nodeId, 1_000_000n, { pushMsat: 200_000_000n });
     await net.mine(2);
     await until(() => alice.listChannels()[0]?.isUsable === true, 'usable channel');
+    // balances(): the wallet's change, the channel balance (ours on our commitment), nothing claimable yet.
+    const open = alice.balances();
+    assert.is(open.lightningMsat, alice.listChannels()[0]!.balanceMsat);
+    assert.is(open.lightningMsat, 800_000_000n);
+    assert.is(open.claimableOnChainSat, 0n);
+    assert.is(open.onChain.confirmedSat + open.onChain.unconfirmedSat, alice.wallet.balance().confirmedSat + alice.wallet.balance().unconfirmedSat);
+    assert.is(open.totalSat, open.onChain.confirmedSat + open.onChain.unconfirmedSat + open.onChain.reservedSat + 800_000n);
     const closed = alice.waitFor('ChannelClosed');
     await alice.closeChannel(channelId, { force: true });
     await closed;
     await net.mine(1); // the commitment
+    // Closed: the channel balance moves to what the monitor will claim (to_local minus the commitment fee alice pays as funder).
+    await until(() => alice.balances().claimableOnChainSat > 0n, 'alice\'s monitor reports her to_local');
+    const closing = alice.balances();
+    assert.is(closing.lightningMsat, 0n);
+    assert.is(closing.claimable.length, 1);
+    assert.is(closing.claimable[0]!.channelId, channelId);
+    assert.is(closing.claimableOnChainSat, 800_000n - 724n, 'to_local = 800,000 sat - the BOLT 3 commitment fee at 1,000 sat/kw (724 sat)');
     // Bob's to_remote (P2WPKH of his payment key) is reported after 6 confirmations and swept to his wallet.
     await net.mine(6);
     await until(() => bob.wallet.balance().unconfirmedSat > 0n || bob.wallet.balance().confirmedSat > 0n, 'bob sweeps his to_remote');
@@ -52,6 +66,9 @@ test('force close: the commitment confirms, the monitor sweeps to_local after to
     await net.mine(1);
     const total = alice.wallet.balance().confirmedSat + bob.wallet.balance().confirmedSat + minedFeesSat(net.chain);
     assert.is(total, 1_500_000n);
+    const after = alice.balances();
+    assert.is(after.claimableOnChainSat, 0n, 'claimed: counted in the wallet now, not twice');
+    assert.is(after.totalSat, alice.wallet.balance().confirmedSat + alice.wallet.balance().unconfirmedSat + alice.wallet.balance().reservedSat);
     assert.ok(bob.wallet.balance().confirmedSat > 199_000n);
   } finally {
     await net.close();
