@@ -151,7 +151,7 @@ export class NetworkGraph implements ReadOnlyNetworkGraph {
     const m = decodeMessage(raw) as NodeAnnouncement;
     let addresses: NodeAddress[] = [];
     try {
-      addresses = decodeAddresses(m.addresses).addresses;
+      addresses = usableAddresses(decodeAddresses(m.addresses).addresses);
     } catch {
       addresses = [];
     }
@@ -204,13 +204,24 @@ export class NetworkGraph implements ReadOnlyNetworkGraph {
    * The router's view: every channel with both policies; a direction that is disabled or
    * has no update is `undefined` (BOLT 7 `channel_update` `disable` bit). Channels with an
    * unknown even feature bit are left out (BOLT 7: "MUST NOT attempt to route messages through
-   * the channel").
+   * the channel"), and so are the channels of a node whose `node_announcement` has one ("MUST
+   * NOT route a payment _through_ the node"; this also keeps it from being a destination, which
+   * BOLT 7 allows only when paying an invoice that sets the same bits).
    */
   forEachChannel(f: (channel: ChannelView) => void): void {
     const c = this.cols;
     const ids = this.nodeIdViews();
+    let badNode: Uint8Array | undefined;
+    if (this.unroutableNodes.size) {
+      badNode = new Uint8Array(c.nodeCount);
+      for (const k of this.unroutableNodes) {
+        const n = this.nodeRow(fromHexId(k));
+        if (n >= 0) badNode[n] = 1;
+      }
+    }
     for (let r = 0; r < c.chanCount; r++) {
       if (c.chanFlags[r]! & CHAN_UNROUTABLE) continue;
+      if (badNode && (badNode[c.node1[r]!] || badNode[c.node2[r]!])) continue;
       const cap = c.capacity[r]!;
       f({
         scid: joinU64(c.scidHi[r]!, c.scidLo[r]!),
@@ -350,7 +361,28 @@ export class NetworkGraph implements ReadOnlyNetworkGraph {
     if (n < 0) return false;
     this.cols.nodeAnn[n] = raw.slice();
     this.cols.nodeAnnTs[n] = timestamp;
+    this.noteNodeFeatures(n);
     return true;
+  }
+
+  /**
+   * Whether a payment may be routed through the node: `false` when its latest
+   * `node_announcement` has an unknown even feature bit (BOLT 7: "if `features` field
+   * contains _unknown even bits_: ... MUST NOT route a payment _through_ the node").
+   */
+  isNodeRoutable(nodeId: Uint8Array): boolean {
+    return !this.unroutableNodes.has(hexOf(nodeId));
+  }
+
+  /** Node ids (hex) whose announcement has unknown even feature bits: rare, so a set. */
+  private readonly unroutableNodes = new Set<string>();
+
+  private noteNodeFeatures(n: number): void {
+    const raw = this.cols.nodeAnn[n];
+    const k = hexOf(this.nodeIdAt(n));
+    const flen = raw ? (raw[66]! << 8) | raw[67]! : 0;
+    if (raw && Features.fromBytes(raw.subarray(68, 68 + flen)).unknownRequiredBits().length) this.unroutableNodes.add(k);
+    else this.unroutableNodes.delete(k);
   }
 
   /**
@@ -486,6 +518,8 @@ export class NetworkGraph implements ReadOnlyNetworkGraph {
       c.degree[n1]!++;
       c.degree[n2]!++;
     }
+    this.unroutableNodes.clear();
+    for (let n = 0; n < c.nodeCount; n++) if (c.nodeAnn[n]) this.noteNodeFeatures(n);
   }
 
   /** @internal Whether channel row `r` holds its announcement's signatures. */
@@ -595,6 +629,7 @@ export class NetworkGraph implements ReadOnlyNetworkGraph {
 
   private removeNodeRow(n: number): void {
     const c = this.cols;
+    if (this.unroutableNodes.size) this.unroutableNodes.delete(hexOf(this.nodeIdAt(n)));
     this.nodeIndex.remove(n);
     const last = c.nodeCount - 1;
     if (n !== last) {
@@ -612,6 +647,33 @@ export class NetworkGraph implements ReadOnlyNetworkGraph {
     c.nodeAnn.length = last;
     c.nodeCount--;
   }
+}
+
+function hexOf(b: Uint8Array): string {
+  let s = '';
+  for (const x of b) s += x.toString(16).padStart(2, '0');
+  return s;
+}
+
+function fromHexId(h: string): Uint8Array {
+  const out = new Uint8Array(h.length / 2);
+  for (let i = 0; i < out.length; i++) out[i] = parseInt(h.slice(2 * i, 2 * i + 2), 16);
+  return out;
+}
+
+/**
+ * BOLT 7 `node_announcement` receiver: "if `port` is equal to 0: SHOULD ignore `ipv6_addr`
+ * OR `ipv4_addr` OR `hostname`", and a node "MUST NOT announce more than one `type 5` DNS
+ * hostname" (only the first is kept).
+ */
+function usableAddresses(all: readonly NodeAddress[]): NodeAddress[] {
+  let dns = 0;
+  return all.filter((a) => {
+    const port = (a as { port?: number }).port;
+    if ((a.type === 'ipv4' || a.type === 'ipv6' || a.type === 'dns') && port === 0) return false;
+    if (a.type === 'dns' && dns++ > 0) return false;
+    return true;
+  });
 }
 
 function nodeHash(b: Uint8Array, o: number): number {
