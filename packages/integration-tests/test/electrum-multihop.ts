@@ -29,7 +29,7 @@
 import { bytesToHex, sha256 } from '@ln/crypto';
 import type { Invoice } from '@ln/invoice';
 import type { Route } from '@ln/router';
-import { DEFAULT_USER_CONFIG } from '@ln/channel';
+import { DEFAULT_USER_CONFIG, type ChannelEvent } from '@ln/channel';
 import { txidToHex } from '@ln/chain-interfaces';
 import * as assert from 'uvu/assert';
 import { hexToU8, mine, until, type World } from './electrum-chain.js';
@@ -43,6 +43,8 @@ const bobFee = (outMsat: bigint) => BigInt(BOB.forwardingFeeBaseMsat) + (outMsat
 /** A short channel id as Electrum prints it. */
 const fmtScid = (s: bigint) => `${s >> 40n}x${(s >> 16n) & 0xffffffn}x${s & 0xffffn}`;
 const json = (v: unknown) => JSON.stringify(v, (_k, x) => (typeof x === 'bigint' ? String(x) : x instanceof Uint8Array ? bytesToHex(x) : x));
+
+type Forwarded = Extract<ChannelEvent, { type: 'PaymentForwarded' }>;
 
 export interface MultiHopContext {
   step(name: string, fn: () => Promise<void>): void;
@@ -141,7 +143,7 @@ export function registerMultiHop({ step, world }: MultiHopContext): { stop(): Pr
   }
 
   /** Electrum pays `payee` `amountSat` through bob: the payee claims, bob forwards for its fee, balances move on every node. */
-  async function electrumPaysThroughBob(payee: OurNode, chan: string, scid: bigint, amountSat: bigint, memo: string): Promise<bigint> {
+  async function electrumPaysThroughBob(payee: OurNode, chan: string, scid: bigint, amountSat: bigint, memo: string, checkParts?: (forwards: Forwarded[]) => void): Promise<bigint> {
     const W = world();
     const before = await balances(W);
     const fwdBefore = W.ours.eventsOf('PaymentForwarded').length;
@@ -150,11 +152,15 @@ export function registerMultiHop({ step, world }: MultiHopContext): { stop(): Pr
     assert.is(bytesToHex(sha256(hexToU8(r.preimage))), bytesToHex(paymentHash), 'Electrum got the payee\'s preimage');
     const ok = r.attempts.filter((a: any) => a.success);
     assert.ok(ok.length >= 1);
+    // Electrum's log ends at the first fulfilled part (lnworker.pay_to_node): one success entry even for several parts.
     for (const a of ok) assertRouteVia(W, a, payee, scid);
     await until(() => payee.eventsOf('PaymentClaimed').some((e) => bytesToHex(e.paymentHash) === bytesToHex(paymentHash)), 10_000, 'PaymentClaimed at the payee', W);
     assert.is(payee.eventsOf('PaymentClaimed').find((e) => bytesToHex(e.paymentHash) === bytesToHex(paymentHash))!.amountMsat, amountSat * 1000n);
-    await until(() => W.ours.eventsOf('PaymentForwarded').length - fwdBefore === ok.length, 10_000, 'PaymentForwarded at bob for each part', W);
-    const fwd = W.ours.eventsOf('PaymentForwarded').slice(fwdBefore);
+    const forwarded = () => W.ours.eventsOf('PaymentForwarded').slice(fwdBefore);
+    await until(() => forwarded().reduce((a, f) => a + (f.outboundAmountForwardedMsat ?? 0n), 0n) === amountSat * 1000n, 10_000, 'PaymentForwarded at bob for every part', W);
+    const fwd = forwarded();
+    if (checkParts) checkParts(fwd);
+    else assert.is(fwd.length, 1, 'one part');
     for (const f of fwd) {
       assert.is(bytesToHex(f.nextChannelId!), chan, 'forwarded to the payee');
       assert.is(f.feeEarnedMsat, bobFee(f.outboundAmountForwardedMsat!), 'our fee, as our channel_update announced it');
@@ -165,7 +171,7 @@ export function registerMultiHop({ step, world }: MultiHopContext): { stop(): Pr
     const after = await settled(W, (b) => b.electrum === before.electrum - amountSat * 1000n - fee && payeeOf(b) === payeeOf(before) + amountSat * 1000n && sum(b.bob) === sum(before.bob) + fee, 'balances settle');
     assert.is(after.bob.get(chan), before.bob.get(chan)! - amountSat * 1000n, 'bob\'s channel to the payee down by the amount');
     assert.is(after.fees - before.fees, fee);
-    console.log(`  Electrum → bob → ${payee.node.name}: ${amountSat} sat, bob's fee ${fee} msat over ${ok.length} part(s)`);
+    console.log(`  Electrum → bob → ${payee.node.name}: ${amountSat} sat, bob's fee ${fee} msat over ${fwd.length} part(s)`);
     return fee;
   }
 
@@ -243,10 +249,11 @@ export function registerMultiHop({ step, world }: MultiHopContext): { stop(): Pr
   });
 
   /** Carol pays an invoice of Electrum's, routed by @ln/router; returns the invoice, the route and the payment id. */
-  async function carolPaysElectrum(amountSat: bigint, memo: string, finalCltvExpiryDelta?: number): Promise<{ invoice: Invoice; route: Route; id: string; hash: string }> {
+  async function carolPaysElectrum(amountSat: bigint, memo: string, finalCltvExpiryDelta?: number, onlyScid?: bigint): Promise<{ invoice: Invoice; route: Route; id: string; hash: string }> {
     const W = world();
     const inv = await W.electrum.call('add_invoice', { amount_sat: Number(amountSat), memo });
-    const { invoice, route } = C().routeFor(inv.invoice, finalCltvExpiryDelta);
+    const { invoice, route } = C().routeFor(inv.invoice, finalCltvExpiryDelta, onlyScid === undefined ? undefined : (h) => h[0]!.shortChannelId === onlyScid);
+    if (onlyScid !== undefined) assert.is(route.hops[1]!.shortChannelId, onlyScid, 'over the hinted channel asked for');
     assert.is(bytesToHex(invoice.payeeNodeId), W.electrumId);
     // Electrum's route hints: its private channels with bob, bob's policy from the channel_update bob sent it.
     assert.ok(invoice.routeHints.length >= 1, 'Electrum\'s invoice has route hints');
@@ -270,7 +277,11 @@ export function registerMultiHop({ step, world }: MultiHopContext): { stop(): Pr
     const amountSat = 40_000n;
     const before = await balances(W);
     const fwdBefore = W.ours.eventsOf('PaymentForwarded').length;
-    const { route, id, hash } = await carolPaysElectrum(amountSat, 'carol pays Electrum through ln-ts');
+    // Over the hint of the Electrum channel that can send the least (Electrum's earlier MPP split
+    // is random): the multi-part step below needs both of its channels able to carry a part.
+    const poorer = (await W.electrum.call('channels')).filter((c: any) => c.state === 'OPEN').sort((a: any, b: any) => a.can_send_msat - b.can_send_msat)[0];
+    const poorerScid = W.ours.cm.listChannels().find((c) => bytesToHex(c.channelId) === poorer.channel_id)!.shortChannelId!;
+    const { route, id, hash } = await carolPaysElectrum(amountSat, 'carol pays Electrum through ln-ts', undefined, poorerScid);
     await until(() => C().eventsOf('PaymentSent').some((e) => bytesToHex(e.paymentId) === id) || C().eventsOf('PaymentFailed').some((e) => bytesToHex(e.paymentId) === id), 20_000, 'PaymentSent at carol', W);
     assert.equal(C().eventsOf('PaymentPathFailed').filter((e) => bytesToHex(e.paymentId) === id).map((e) => ({ hop: e.errorHopIndex, failure: e.failure })), [], 'no path failed');
     const sent = C().eventsOf('PaymentSent').find((e) => bytesToHex(e.paymentId) === id)!;
@@ -288,6 +299,25 @@ export function registerMultiHop({ step, world }: MultiHopContext): { stop(): Pr
     const after = await settled(W, (b) => b.electrum === before.electrum + amountSat * 1000n && b.carol === before.carol - amountSat * 1000n - fee && sum(b.bob) === sum(before.bob) + fee, 'balances settle');
     assert.is(after.bob.get(chanBC), before.bob.get(chanBC)! + amountSat * 1000n + fee, 'bob\'s channel to carol up by amount + fee');
     assert.is(after.bob.get(bytesToHex(out.channelId)), before.bob.get(bytesToHex(out.channelId))! - amountSat * 1000n, 'bob\'s channel to Electrum down by the amount');
+  });
+
+  step('Electrum pays carol\'s invoice for more than either of its channels can carry: it splits the payment over both channels into us, we forward both parts to carol (our fee per part), carol claims the set once', async () => {
+    const W = world();
+    const min = (a: bigint, b: bigint) => (a < b ? a : b);
+    const chans = (await W.electrum.call('channels')).filter((c: any) => c.state === 'OPEN');
+    const avail = chans.map((c: any) => min(BigInt(c.can_send_msat), BigInt(c.remote_max_htlc_value_in_flight_msat)) / 1000n);
+    // Over the larger channel's capacity, so that Electrum must split; every part is at least
+    // 10,000 sat (mpp_split.MIN_PART_SIZE_MSAT) and pays bob's fee on top.
+    const amount = avail.reduce((a: bigint, b: bigint) => (a > b ? a : b), 0n) + 5_000n;
+    assert.ok(avail.every((a: bigint) => a >= 12_000n), `each of Electrum's channels can carry a part (they can send ${avail} sat)`);
+    const mark = C().eventsOf('PaymentClaimable').length;
+    await electrumPaysThroughBob(C(), chanBC, scidBC, amount, 'Electrum pays carol in parts through ln-ts', (fwd) => {
+      assert.ok(fwd.length >= 2, `several parts: ${json(fwd)}`);
+      assert.equal(new Set(fwd.map((f) => bytesToHex(f.prevChannelId))).size, 2, 'they came over both of Electrum\'s channels');
+    });
+    const claimable = C().eventsOf('PaymentClaimable').slice(mark);
+    assert.is(claimable.length, 1, 'one PaymentClaimable for the whole set');
+    assert.is(claimable[0]!.amountMsat, amount * 1000n);
   });
 
   step('Electrum pays carol\'s invoice and carol refuses it (failHtlcBackwards): we relay her failure back, Electrum decodes incorrect_or_unknown_payment_details from hop 2 (the destination) of its two-hop route; nothing moves', async () => {

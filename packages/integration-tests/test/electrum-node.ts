@@ -239,15 +239,16 @@ export class OurNode {
   /**
    * Routes a payment of a BOLT 11 invoice with `@ln/router`: our gossip graph, our usable
    * channels as first hops and the invoice's route hints (what the composition layer does).
-   * `finalCltvExpiryDelta` overrides the invoice's (to see the payee refuse it).
+   * `finalCltvExpiryDelta` overrides the invoice's (to see the payee refuse it); `onlyHint`
+   * keeps some of the invoice's route hints.
    */
-  routeFor(bolt11: string, finalCltvExpiryDelta?: number): { invoice: Invoice; route: Route } {
+  routeFor(bolt11: string, finalCltvExpiryDelta?: number, onlyHint?: (hint: readonly RouteHintHop[]) => boolean): { invoice: Invoice; route: Route } {
     const invoice = decodeInvoice(bolt11, { secp });
     if (invoice.amountMsat === undefined) throw new Error('invoice without an amount');
     const firstHops = this.cm.listUsableChannels().flatMap((c) => (c.shortChannelId === undefined ? [] : [{ shortChannelId: c.shortChannelId, counterparty: c.counterpartyNodeId, outboundCapacityMsat: c.nextOutboundHtlcLimitMsat, htlcMinimumMsat: c.nextOutboundHtlcMinimumMsat }]));
     const route = findRoute(RoutingGraph.fromView(this.node.graph), {
       payer: this.nodeId, payee: invoice.payeeNodeId, amountMsat: invoice.amountMsat, finalCltvExpiryDelta: finalCltvExpiryDelta ?? invoice.minFinalCltvExpiryDelta,
-      currentBlockHeight: this.cm.currentBestBlock().height, firstHops, routeHints: invoice.routeHints, payeeFeatures: invoice.features.toBytes(),
+      currentBlockHeight: this.cm.currentBestBlock().height, firstHops, routeHints: onlyHint ? invoice.routeHints.filter(onlyHint) : invoice.routeHints, payeeFeatures: invoice.features.toBytes(),
     });
     return { invoice, route };
   }
