@@ -10,7 +10,7 @@
 import { IndexHeap } from './heap.js';
 import { LabelSearch, type FoundPath, type LabelLimits } from './label-search.js';
 import { RouteError, feeFloat, forwardingFeeMsat, usedLiquidityKey, type ExtraEdge, type Query, type Route, type RouteHop, type RouteParams } from './route-types.js';
-import type { ScoredHop } from './scorer.js';
+import { hasLearnedChannels, type Score, type ScoredHop } from './scorer.js';
 import { unknownRequiredFeatureBits, unsupportedPayeeFeatureBits } from './features.js';
 import type { RoutingGraph } from './routing-graph.js';
 
@@ -34,6 +34,9 @@ export class Router {
   private nextNode: Int32Array;
   private nextEdge: Int32Array;
   private generation = 0;
+  /** Per node, for {@link Router.dijkstra}: `2 × stampGeneration` when labelled in the current search, `+ 1` when settled. */
+  private stamp: Int32Array;
+  private stampGeneration = 0;
   private heap: IndexHeap;
   /** Liquidity other parts of the payment took, per edge, valid where `usedStamp` is `usedGeneration`. */
   private readonly usedEdge: Float64Array;
@@ -50,6 +53,7 @@ export class Router {
     this.done = new Int32Array(n);
     this.nextNode = new Int32Array(n);
     this.nextEdge = new Int32Array(n);
+    this.stamp = new Int32Array(n);
     this.heap = new IndexHeap(graph.edgeCount + n + 16);
     this.usedEdge = new Float64Array(graph.edgeCount);
     this.usedStamp = new Int32Array(graph.edgeCount);
@@ -70,6 +74,7 @@ export class Router {
     this.done = grow(this.done, Int32Array);
     this.nextNode = grow(this.nextNode, Int32Array);
     this.nextEdge = grow(this.nextEdge, Int32Array);
+    this.stamp = grow(this.stamp, Int32Array);
     this.heap = new IndexHeap(this.graph.edgeCount + n * 2 + 16);
   }
 
@@ -314,7 +319,7 @@ export class Router {
     const second = this.dijkstra(q, lim, true);
     let path = second.found ? this.dijkstraPath(q) : undefined;
     const ls = (this.labelSearch ??= new LabelSearch(this.graph));
-    const better = ls.run(q, { ...lim, bound: second.found ? second.cost : Infinity }, q.hasUsed ? { edge: this.usedEdge, stamp: this.usedStamp, generation: this.usedGeneration } : undefined);
+    const better = ls.run(q, { ...lim, bound: second.found ? second.cost : Infinity }, q.hasUsed ? { edge: this.usedEdge, stamp: this.usedStamp, generation: this.usedGeneration } : undefined, lim.scorer ? this.learnedEdges(lim.scorer) : undefined);
     this.lastSearch = ls.truncated ? 'labels-truncated' : 'labels';
     if (better) path = better;
     if (!path) throw new RouteError('no_route', 'no route satisfies the constraints');
@@ -346,11 +351,12 @@ export class Router {
   /** Which search answered the last {@link Router.findRoute}: the plain Dijkstra, or the constrained label search too (`labels-truncated` when it ran out of room). */
   lastSearch: 'dijkstra' | 'labels' | 'labels-truncated' = 'dijkstra';
   /**
-   * Whether the last {@link Router.findRoute}'s first search turned a channel away because it
-   * could not carry the amount (htlc_maximum, capacity, liquidity other parts took). Only then
-   * can parts of the amount be cheaper than the whole: a path's fees are affine in the amount
-   * with a non-negative base, so without such limits the cheapest path for the whole costs no
-   * more than any split (used by {@link findMultiPathRoute}).
+   * Whether the last {@link Router.findRoute}'s first search turned away a channel that could
+   * not carry the amount (htlc_maximum, capacity, liquidity other parts took) and through which
+   * a path would have cost less than the route found. Only then can parts of the amount cost
+   * less than the whole: a path's fees are affine in the amount with a non-negative base, so if
+   * every path through such channels costs at least as much as the route for the whole amount,
+   * so does any split (used by {@link findMultiPathRoute}).
    */
   lastCapacityLimited = false;
   private labelSearch?: LabelSearch;
@@ -368,95 +374,150 @@ export class Router {
     const maxCltv = constrained ? lim.maxCltv : Infinity;
     const maxLen = constrained ? lim.maxLen : Infinity;
     const maxFee = constrained || !scorer ? lim.maxFee : Infinity;
-    const gen = ++this.generation;
+    /** The most a hop may carry: the amount plus the fee budget, and below 2^53 (float64 exact). */
+    const maxAmt = Math.min(amount + maxFee, 2 ** 53 - 1);
+    // One stamp a node: `lab` = labelled in this search, `fin` = settled in it.
+    const lab = 2 * ++this.stampGeneration;
+    const fin = lab + 1;
     const { amt, cost, cltv, hops, nextNode, nextEdge, heap, usedEdge, usedStamp } = this;
-    const genOf = this.gen;
-    const done = this.done;
-    const { inStart, edgeFrom, edgeHtlcMin, edgeMaxMsat, edgeFeeBase, edgeFeePpm, edgeCltv, edgeScid, edgeDir } = g;
+    const stamp = this.stamp;
+    const { inStart, edgeF64, edgeI32, edgeMaxMsat, edgeScid, edgeDir } = g;
     const ug = q.hasUsed ? this.usedGeneration : -1;
     const anyExcludedNode = excludedNodes.size > 0;
     const anyExcludedChannel = excludedChannels.size > 0;
     const anyExtra = extraIn.size > 0;
     const unroutable = g.unroutableCount > 0 ? g.nodeUnroutable : undefined;
-    let capacityLimited = false;
+    /** The least a path through a channel too small for the amount costs (at that amount), at least. */
+    let capacityMin = Infinity;
+    // With a scorer that tells what it learned, only learned directions need their channel id.
+    const learned = scorer ? this.learnedEdges(scorer) : undefined;
+    const fast = learned && scorer && hasLearnedChannels(scorer) ? scorer : undefined;
     heap.clear();
     amt[payee] = amount;
     cost[payee] = 0;
     cltv[payee] = lim.finalDelta;
     hops[payee] = 0;
-    genOf[payee] = gen;
+    stamp[payee] = lab;
     heap.push(payee, 0);
-    const relax = (u: number, v: number, edge: number, a: number, base: number, ppm: number, delta: number, first: boolean, penalty: number) => {
-      if (anyExcludedNode && u !== payer && excludedNodes.has(u)) return;
-      // BOLT 7: never through a node whose node_announcement requires unknown even bits.
-      if (unroutable && u !== payer && unroutable[u]) return;
-      let na: number;
-      let nc: number;
-      if (first || u === payer) {
-        na = a;
-        nc = cltv[v]!;
-      } else {
-        na = a + feeFloat(a, base, ppm);
-        nc = cltv[v]! + delta;
-      }
-      if (!(na < 2 ** 53)) return;
-      const ncost = cost[v]! + (na - a) + penalty;
-      if (nc > maxCltv || na - amount > maxFee) return;
-      if (genOf[u] !== gen || ncost < cost[u]!) {
-        genOf[u] = gen;
-        done[u] = 0;
-        amt[u] = na;
-        cost[u] = ncost;
-        cltv[u] = nc;
-        hops[u] = hops[v]! + 1;
-        nextNode[u] = v;
-        nextEdge[u] = edge;
-        heap.push(u, ncost);
-      }
-    };
     const nodeCount = g.nodeCount;
     while (heap.size > 0) {
       const key = heap.topKey();
       const v = heap.pop();
-      if (done[v] === gen || key > cost[v]!) continue;
-      done[v] = gen;
+      if (stamp[v] === fin || key > cost[v]!) continue;
+      stamp[v] = fin;
       if (v === payer) {
-        this.lastCapacityLimited = capacityLimited;
+        this.lastCapacityLimited = capacityMin < cost[v]!;
         return { found: true, cost: cost[v]!, fee: amt[v]! - amount, cltv: cltv[v]!, hops: hops[v]! };
       }
       if (hops[v]! >= maxLen) continue;
       const a = amt[v]!;
+      const cv = cost[v]!;
+      const clv = cltv[v]!;
+      const hv = hops[v]! + 1;
+      // BOLT 7 fee on `a`, split once per node so each edge costs one product and one division (exact: see feeFloat).
+      const aHi = Math.floor(a / 1e6);
+      const aLo = a - aHi * 1e6;
       if (v < nodeCount) {
         for (let e = inStart[v]!, end = inStart[v + 1]!; e < end; e++) {
-          const u = edgeFrom[e]!;
-          // Costs are never negative, so a settled node cannot improve (Dijkstra).
-          if (done[u] === gen) continue;
-          if (u === payer && !useGraphFirstHops) continue;
-          const taken = usedStamp[e] === ug ? usedEdge[e]! : 0;
-          if (a < edgeHtlcMin[e]!) continue;
-          if (a > edgeMaxMsat[e]! - taken) {
-            capacityLimited = true;
+          const f = 4 * e;
+          if (a < edgeF64[f]!) continue;
+          const u = edgeI32[2 * e]!;
+          const taken = ug >= 0 && usedStamp[e] === ug ? usedEdge[e]! : 0;
+          if (a > edgeF64[f + 1]! - taken) {
+            // Too small for the amount: what a path through it costs at least (for the split test).
+            if (cv < capacityMin) {
+              const ppm = edgeF64[f + 3]!;
+              const lb = u === payer ? cv : cv + edgeF64[f + 2]! + aHi * ppm + Math.floor((aLo * ppm) / 1e6);
+              if (lb < capacityMin) capacityMin = lb;
+            }
             continue;
+          }
+          // Costs are never negative, so a settled node cannot improve (Dijkstra).
+          if (stamp[u] === fin) continue;
+          let na = a;
+          let nc = clv;
+          if (u === payer) {
+            if (!useGraphFirstHops) continue;
+          } else {
+            const ppm = edgeF64[f + 3]!;
+            na = a + edgeF64[f + 2]! + aHi * ppm + Math.floor((aLo * ppm) / 1e6);
+            nc = clv + edgeI32[2 * e + 1]!;
+            if (na > maxAmt || nc > maxCltv) continue;
+            if (anyExcludedNode && excludedNodes.has(u)) continue;
+            // BOLT 7: never through a node whose node_announcement requires unknown even bits.
+            if (unroutable && unroutable[u]) continue;
           }
           if (anyExcludedChannel && excludedChannels.has(edgeScid[e]!)) continue;
           // The scorer sees what this part adds to what other parts already send over the channel.
-          const penalty = scorer && u !== payer ? scorer.channelPenaltyMsat(edgeScid[e]!, edgeDir[e]! as 0 | 1, a + taken, edgeMaxMsat[e]!) : 0;
-          relax(u, v, e, a, edgeFeeBase[e]!, edgeFeePpm[e]!, edgeCltv[e]!, false, penalty);
+          let ncost = cv + (na - a);
+          if (scorer && u !== payer) {
+            ncost += fast && !learned![e] ? fast.unlearnedPenaltyMsat(a + taken, edgeMaxMsat[e]!) : scorer.channelPenaltyMsat(edgeScid[e]!, edgeDir[e]! as 0 | 1, a + taken, edgeMaxMsat[e]!);
+          }
+          if (stamp[u] !== lab || ncost < cost[u]!) {
+            stamp[u] = lab;
+            amt[u] = na;
+            cost[u] = ncost;
+            cltv[u] = nc;
+            hops[u] = hv;
+            nextNode[u] = v;
+            nextEdge[u] = e;
+            heap.push(u, ncost);
+          }
         }
       }
       if (anyExtra) {
         for (const x of extraIn.get(v) ?? []) {
-          if (done[x.from] === gen || a < x.min || excludedChannels.has(x.scid)) continue;
+          const u = x.from;
+          if (a < x.min || excludedChannels.has(x.scid)) continue;
           if (a > x.max - x.used) {
-            capacityLimited = true;
+            const lb = x.first || u === payer ? cv : cv + feeFloat(a, x.base, x.ppm);
+            if (lb < capacityMin) capacityMin = lb;
             continue;
           }
-          relax(x.from, v, -(x.id + 1), a, x.base, x.ppm, x.cltv, x.first, 0);
+          if (stamp[u] === fin) continue;
+          if (u !== payer && ((anyExcludedNode && excludedNodes.has(u)) || (unroutable && unroutable[u]))) continue;
+          const free = x.first || u === payer;
+          const na = free ? a : a + feeFloat(a, x.base, x.ppm);
+          const nc = free ? clv : clv + x.cltv;
+          if (na > maxAmt || nc > maxCltv) continue;
+          const ncost = cv + (na - a);
+          if (stamp[u] !== lab || ncost < cost[u]!) {
+            stamp[u] = lab;
+            amt[u] = na;
+            cost[u] = ncost;
+            cltv[u] = nc;
+            hops[u] = hv;
+            nextNode[u] = v;
+            nextEdge[u] = -(x.id + 1);
+            heap.push(u, ncost);
+          }
         }
       }
     }
-    this.lastCapacityLimited = capacityLimited;
+    this.lastCapacityLimited = capacityMin < Infinity;
     return { found: false, cost: Infinity, fee: Infinity, cltv: 0, hops: 0 };
+  }
+
+  private readonly learnedCache = new WeakMap<Score, { version: number; flags: Uint8Array }>();
+
+  /**
+   * Per edge, 1 when the scorer learned something about its channel direction (kept per scorer,
+   * refreshed when its {@link LearnedChannels.learnedVersion} changes); undefined for scorers
+   * that do not tell.
+   */
+  private learnedEdges(scorer: Score): Uint8Array | undefined {
+    if (!hasLearnedChannels(scorer)) return undefined;
+    let c = this.learnedCache.get(scorer);
+    if (c && c.version === scorer.learnedVersion) return c.flags;
+    if (!c) this.learnedCache.set(scorer, (c = { version: -1, flags: new Uint8Array(this.graph.edgeCount) }));
+    const flags = c.flags;
+    flags.fill(0);
+    scorer.forEachLearned((scid, dir) => {
+      const e = this.graph.edgeIndex(scid, dir);
+      if (e !== undefined) flags[e] = 1;
+    });
+    c.version = scorer.learnedVersion;
+    return flags;
   }
 
   /** The path the last {@link Router.dijkstra} found, payer first. */

@@ -17,7 +17,7 @@
 import { IndexHeap } from './heap.js';
 import type { RoutingGraph } from './routing-graph.js';
 import { feeFloat, type Query } from './route-types.js';
-import type { Score } from './scorer.js';
+import { hasLearnedChannels, type Score } from './scorer.js';
 
 /** At most this many labels a node in one search. */
 export const MAX_LABELS_PER_NODE = 32;
@@ -147,11 +147,12 @@ export class LabelSearch {
   }
 
   /** The cheapest path within the limits and cheaper than `bound`, or undefined. */
-  run(q: Query, lim: LabelLimits, used: UsedLiquidity | undefined): FoundPath | undefined {
+  run(q: Query, lim: LabelLimits, used: UsedLiquidity | undefined, learned?: Uint8Array): FoundPath | undefined {
     const g = this.graph;
     const { payer, payee, excludedNodes, excludedChannels, useGraphFirstHops, extraIn } = q;
     const { amount, maxCltv, maxLen, maxFee, scorer, bound } = lim;
     const useAmt = scorer !== undefined && maxFee !== Infinity;
+    const fast = learned && scorer && hasLearnedChannels(scorer) ? scorer : undefined;
     this.ensureNodes(g.nodeCount + q.extraNodeIds.length + 1);
     if (this.cap === 0) this.growPool(4096);
     this.gen++;
@@ -196,7 +197,7 @@ export class LabelSearch {
           const taken = used && used.stamp[e] === ug ? used.edge[e]! : 0;
           if (a < edgeHtlcMin[e]! || a > edgeMaxMsat[e]! - taken) continue;
           if (excludedChannels.size && excludedChannels.has(edgeScid[e]!)) continue;
-          const penalty = scorer && u !== payer ? scorer.channelPenaltyMsat(edgeScid[e]!, edgeDir[e]! as 0 | 1, a + taken, edgeMaxMsat[e]!) : 0;
+          const penalty = !scorer || u === payer ? 0 : fast && !learned![e] ? fast.unlearnedPenaltyMsat(a + taken, edgeMaxMsat[e]!) : scorer.channelPenaltyMsat(edgeScid[e]!, edgeDir[e]! as 0 | 1, a + taken, edgeMaxMsat[e]!);
           extend(u, l, e, edgeFeeBase[e]!, edgeFeePpm[e]!, edgeCltv[e]!, false, penalty);
         }
       }

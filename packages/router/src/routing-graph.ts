@@ -30,6 +30,13 @@ export class RoutingGraph {
   edgeMaxMsat!: Float64Array;
   /** The BOLT 7 direction bit of the edge: 0 if sent by the channel's `node_id_1`. */
   edgeDir!: Uint8Array;
+  /**
+   * The same edge data interleaved for the search's inner loop, 4 float64 per edge:
+   * htlc_minimum, max (as {@link RoutingGraph.edgeMaxMsat}), fee_base, fee_ppm; and 2 int32 per
+   * edge: the sending node and the CLTV delta.
+   */
+  edgeF64!: Float64Array;
+  edgeI32!: Int32Array;
   /** Per node, the sum of what its outgoing edges can carry (msat): an upper bound of what it can send. */
   nodeOutMsat!: Float64Array;
   /** Per node, the most any one of its outgoing edges can carry (msat): an upper bound of what one path from it can carry. */
@@ -139,6 +146,8 @@ export class RoutingGraph {
     g.edgeDir = new Uint8Array(m);
     g.nodeOutMsat = new Float64Array(n);
     g.nodeOutMaxMsat = new Float64Array(n);
+    g.edgeF64 = new Float64Array(4 * m);
+    g.edgeI32 = new Int32Array(2 * m);
     for (let e = 0; e < m; e++) {
       const k = fill[to[e]!]!++;
       g.edgeFrom[k] = from[e]!;
@@ -149,6 +158,12 @@ export class RoutingGraph {
       g.edgeHtlcMin[k] = hmin[e]!;
       g.edgeMaxMsat[k] = hmax[e]!;
       g.edgeDir[k] = dirs[e]!;
+      g.edgeF64[4 * k] = hmin[e]!;
+      g.edgeF64[4 * k + 1] = hmax[e]!;
+      g.edgeF64[4 * k + 2] = base[e]!;
+      g.edgeF64[4 * k + 3] = ppm[e]!;
+      g.edgeI32[2 * k] = from[e]!;
+      g.edgeI32[2 * k + 1] = cltv[e]!;
       g.nodeOutMsat[from[e]!]! += hmax[e]!;
       if (hmax[e]! > g.nodeOutMaxMsat[from[e]!]!) g.nodeOutMaxMsat[from[e]!] = hmax[e]!;
     }

@@ -25,6 +25,27 @@ export interface Score {
   paymentPathSuccessful(path: readonly ScoredHop[], nowSeconds: number): void;
 }
 
+/**
+ * A fast path a {@link Score} may offer the router: which channel directions it learned
+ * anything about, and the penalty of every other one, which depends on the amount and the
+ * capacity only. The router then asks {@link Score.channelPenaltyMsat} (with its 64-bit channel
+ * id) only for learned directions and computes the rest without touching channel ids.
+ */
+export interface LearnedChannels {
+  /** Changes whenever the set of learned channel directions does. */
+  readonly learnedVersion: number;
+  /** Calls `f` for every learned channel direction. */
+  forEachLearned(f: (shortChannelId: bigint, direction: 0 | 1) => void): void;
+  /** {@link Score.channelPenaltyMsat} for a direction nothing was learned about. */
+  unlearnedPenaltyMsat(amountMsat: number, capacityMsat: number): number;
+}
+
+/** Whether a scorer offers {@link LearnedChannels}. */
+export function hasLearnedChannels(s: Score): s is Score & LearnedChannels {
+  const x = s as Partial<LearnedChannels>;
+  return typeof x.learnedVersion === 'number' && typeof x.forEachLearned === 'function' && typeof x.unlearnedPenaltyMsat === 'function';
+}
+
 /** Parameters of {@link ProbabilisticScorer} (defaults follow LDK's). */
 export interface ProbabilisticScorerParams {
   /** Flat penalty per hop, msat (default 500). */
@@ -63,16 +84,61 @@ const key = (scid: bigint, dir: 0 | 1) => scid * 2n + BigInt(dir);
  * success probability of an amount is uniform within the bounds, and the penalty is
  * `base + (multiplier + amount_multiplier × amount / 2^20) × -log10(probability)`.
  */
-export class ProbabilisticScorer implements Score {
+export class ProbabilisticScorer implements Score, LearnedChannels {
   private readonly bounds = new Map<bigint, Bounds>();
   /** The time (seconds) decay is computed at; advance it with {@link ProbabilisticScorer.timePassed}. */
   private now = 0;
+  private lastPrune = 0;
+  learnedVersion = 0;
 
   constructor(readonly params: ProbabilisticScorerParams = DEFAULT_SCORER_PARAMS) {}
 
-  /** Sets the scorer's clock (seconds); penalties use bounds decayed to this time. */
+  /**
+   * Sets the scorer's clock (seconds); penalties use bounds decayed to this time. At most once a
+   * half-life, what has decayed to less than 1 msat (both offsets) is forgotten, so the map does
+   * not grow with every channel ever seen.
+   */
   timePassed(nowSeconds: number): void {
     this.now = nowSeconds;
+    if (nowSeconds - this.lastPrune >= this.params.liquidityOffsetHalfLifeSeconds) {
+      this.lastPrune = nowSeconds;
+      this.prune(nowSeconds);
+    }
+  }
+
+  /** Forgets the channel directions whose learned offsets decayed below 1 msat by `nowSeconds`. */
+  prune(nowSeconds: number): number {
+    let n = 0;
+    for (const [k, b] of this.bounds) {
+      const d = this.decayed(b, nowSeconds);
+      if (d.minOffset < 1 && d.maxOffset < 1) {
+        this.bounds.delete(k);
+        n++;
+      }
+    }
+    if (n) this.learnedVersion++;
+    return n;
+  }
+
+  /** How many channel directions it holds bounds for. */
+  get learnedCount(): number {
+    return this.bounds.size;
+  }
+
+  forEachLearned(f: (shortChannelId: bigint, direction: 0 | 1) => void): void {
+    for (const k of this.bounds.keys()) f(k / 2n, Number(k % 2n) as 0 | 1);
+  }
+
+  unlearnedPenaltyMsat(amountMsat: number, capacityMsat: number): number {
+    if (amountMsat > capacityMsat) return this.params.impossiblePenaltyMsat;
+    return this.penaltyOf((capacityMsat - amountMsat + 1) / (capacityMsat + 1), amountMsat);
+  }
+
+  private penaltyOf(p: number, amountMsat: number): number {
+    const { basePenaltyMsat, liquidityPenaltyMultiplierMsat, liquidityPenaltyAmountMultiplierMsat, impossiblePenaltyMsat } = this.params;
+    if (p === 0) return impossiblePenaltyMsat;
+    if (p >= 1) return basePenaltyMsat;
+    return basePenaltyMsat + (liquidityPenaltyMultiplierMsat + (liquidityPenaltyAmountMultiplierMsat * amountMsat) / 2 ** 20) * -Math.log10(p);
   }
 
   private decayed(b: Bounds, at: number): { minOffset: number; maxOffset: number } {
@@ -105,11 +171,7 @@ export class ProbabilisticScorer implements Score {
   }
 
   channelPenaltyMsat(scid: bigint, dir: 0 | 1, amountMsat: number, capacityMsat: number): number {
-    const p = this.successProbability(scid, dir, amountMsat, capacityMsat);
-    const { basePenaltyMsat, liquidityPenaltyMultiplierMsat, liquidityPenaltyAmountMultiplierMsat, impossiblePenaltyMsat } = this.params;
-    if (p === 0) return impossiblePenaltyMsat;
-    const nlog = -Math.log10(p);
-    return basePenaltyMsat + (liquidityPenaltyMultiplierMsat + (liquidityPenaltyAmountMultiplierMsat * amountMsat) / 2 ** 20) * nlog;
+    return this.penaltyOf(this.successProbability(scid, dir, amountMsat, capacityMsat), amountMsat);
   }
 
   private update(h: ScoredHop, now: number, f: (min: number, max: number, cap: number) => [number, number]): void {
@@ -120,6 +182,7 @@ export class ProbabilisticScorer implements Score {
     const [min, max] = f(Math.min(d.minOffset, cap), Math.max(0, cap - d.maxOffset), cap);
     const lo = Math.max(0, Math.min(min, cap));
     const hi = Math.max(lo, Math.min(max, cap));
+    if (!b) this.learnedVersion++;
     this.bounds.set(k, { minOffset: lo, maxOffset: cap - hi, lastUpdated: now });
   }
 
@@ -173,8 +236,10 @@ export class ProbabilisticScorer implements Score {
       if (dir > 1) throw new Error('bad direction in scorer data');
       const b = { minOffset: dv.getFloat64(at + 9), maxOffset: dv.getFloat64(at + 17), lastUpdated: dv.getFloat64(at + 25) };
       if (![b.minOffset, b.maxOffset, b.lastUpdated].every(Number.isFinite)) throw new Error('bad number in scorer data');
+      if (b.minOffset < 0 || b.maxOffset < 0) throw new Error('negative liquidity offset in scorer data');
       s.bounds.set(key(dv.getBigUint64(at), dir as 0 | 1), b);
     }
+    s.learnedVersion = n > 0 ? 1 : 0;
     return s;
   }
 }

@@ -69,4 +69,44 @@ test('the scorer changes the chosen route after a failure on the cheapest path',
   assert.is(path(router.findRoute({ ...params, scorer: undefined })), 'AT', 'without the scorer, fees alone decide');
 });
 
+test('learned channels: the version moves with the set, the router asks only about learned ones, decayed entries are forgotten, negative offsets refused', () => {
+  const s = new ProbabilisticScorer();
+  assert.is(s.learnedVersion, 0);
+  s.paymentPathFailed([{ shortChannelId: 7n, direction: 1, amountMsat: 70_000n, capacityMsat: 100_000n }], 7n, 0);
+  assert.is(s.learnedVersion, 1);
+  s.paymentPathFailed([{ shortChannelId: 7n, direction: 1, amountMsat: 60_000n, capacityMsat: 100_000n }], 7n, 0);
+  assert.is(s.learnedVersion, 1, 'the same direction again: the set did not change');
+  const seen: string[] = [];
+  s.forEachLearned((scid, dir) => seen.push(`${scid}/${dir}`));
+  assert.equal(seen, ['7/1']);
+  for (const [amt, cap] of [[1, 1_000_000], [400_000, 1_000_000], [1_000_000, 1_000_000], [1_000_001, 1_000_000]]) {
+    assert.is(s.unlearnedPenaltyMsat(amt!, cap!), s.channelPenaltyMsat(99n, 0, amt!, cap!), `unlearned penalty ${amt}/${cap}`);
+  }
+  // The router consults channelPenaltyMsat only for learned directions; same route as a scorer without the fast path.
+  const chs = [ch('S', 'A', 1n, pol(0, 0)), ch('A', 'T', 2n, pol(100, 0)), ch('S', 'B', 3n, pol(0, 0)), ch('B', 'T', 4n, pol(200, 0))];
+  const router = new Router(RoutingGraph.fromView({ forEachChannel: (f) => chs.forEach(f) }));
+  const asked: bigint[] = [];
+  const spy = new ProbabilisticScorer();
+  const orig = spy.channelPenaltyMsat.bind(spy);
+  spy.channelPenaltyMsat = (scid, dir, a, c) => (asked.push(scid), orig(scid, dir, a, c));
+  const params = { payer: id('S'), payee: id('T'), amountMsat: 300_000_000n, scorer: spy };
+  const first = router.findRoute(params);
+  assert.equal(asked, [], 'nothing learned: no channel id looked up');
+  spy.paymentPathFailed(scoredPath(first), 2n, 0);
+  const plain = { channelPenaltyMsat: orig, paymentPathFailed() {}, paymentPathSuccessful() {} };
+  assert.is(path(router.findRoute(params)), 'BT');
+  assert.equal([...new Set(asked)], [2n], 'only the learned A→T');
+  assert.is(path(router.findRoute({ ...params, scorer: plain })), 'BT', 'the same answer without the fast path');
+  // Thirty half-lives later both offsets are below 1 msat: forgotten at the next prune.
+  s.timePassed(30 * 6 * 3600);
+  assert.is(s.learnedCount, 0);
+  assert.is(s.learnedVersion, 2);
+  // deserialize refuses negative offsets.
+  const bytes = new ProbabilisticScorer();
+  bytes.paymentPathFailed([{ shortChannelId: 5n, direction: 0, amountMsat: 70_000n, capacityMsat: 100_000n }], 5n, 0);
+  const raw = bytes.serialize();
+  new DataView(raw.buffer).setFloat64(4 + 9, -1);
+  assert.throws(() => ProbabilisticScorer.deserialize(raw), /negative/);
+});
+
 test.run();
