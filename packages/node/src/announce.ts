@@ -1,7 +1,8 @@
 /** Our BOLT 7 `node_announcement`: features, alias, colour and the TCP addresses we listen on, signed with the node key. */
-import type { NodeSigner } from '@ln/chain-interfaces';
+import type { ModuleLogger, NodeSigner } from '@ln/chain-interfaces';
+import type { P2PGossipSync } from '@ln/gossip';
 import { sha256d } from '@ln/crypto';
-import { encodeAddresses, encodeMessage, makeMessage, type NodeAddress, type NodeAnnouncement } from '@ln/wire';
+import { encodeAddresses, encodeMessage, makeMessage, type KnownMessage, type NodeAddress, type NodeAnnouncement } from '@ln/wire';
 
 /**
  * Builds and signs a `node_announcement` (BOLT 7 "The `node_announcement` Message": the
@@ -19,4 +20,45 @@ export function signedNodeAnnouncement(signer: NodeSigner, features: Uint8Array,
     signature: new Uint8Array(64), features, timestamp, nodeId: signer.getNodeId(), rgbColor: Uint8Array.of(0x33, 0x66, 0x99), alias: aliasBytes, addresses: encodeAddresses(addresses),
   });
   return { ...unsigned, signature: signer.signGossipMessage(sha256d(encodeMessage(unsigned).subarray(2 + 64))) };
+}
+
+/**
+ * When to announce: BOLT 7, a node with a public channel announces itself (alias, addresses).
+ * It announces again (with a newer timestamp) when its number of public channels changes, and
+ * on the next two gossip ticks after that: a node that did not know our channel yet rejected
+ * the previous announcement (BOLT 7 receivers ignore a node without channels), and relays only
+ * what they accepted.
+ */
+export class NodeAnnouncer {
+  private announcedAt = 0;
+  private channelCount = 0;
+  private ticksLeft = 0;
+
+  constructor(
+    private readonly signer: NodeSigner,
+    private readonly alias: string,
+  ) {}
+
+  /** The announcement to send now, given our public channel count, or `undefined`. */
+  next(channelCount: number, onTick: boolean, now: number, features: () => Uint8Array, listening: readonly string[]): NodeAnnouncement | undefined {
+    if (channelCount === 0) return undefined;
+    if (channelCount !== this.channelCount) {
+      this.channelCount = channelCount;
+      this.ticksLeft = 2;
+    } else if (!(onTick && this.ticksLeft > 0 && this.ticksLeft--)) return undefined;
+    const t = Math.max(now, this.announcedAt + 1);
+    this.announcedAt = t;
+    return signedNodeAnnouncement(this.signer, features(), this.alias, listening, t);
+  }
+}
+
+/** Our own gossip (what the channel manager broadcasts about our channels, our node_announcement) into our own graph. */
+export function takeOwnGossip(gossip: P2PGossipSync, msg: KnownMessage, log: ModuleLogger): void {
+  try {
+    if (msg.type === 'channel_announcement') gossip.handleChannelAnnouncement(undefined, msg);
+    else if (msg.type === 'channel_update') gossip.handleChannelUpdate(undefined, msg);
+    else if (msg.type === 'node_announcement') gossip.handleNodeAnnouncement(undefined, msg);
+  } catch (e) {
+    log.debug(`own gossip not taken by our graph: ${(e as Error).message}`);
+  }
 }

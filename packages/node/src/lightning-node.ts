@@ -30,7 +30,7 @@ import { DEFAULT_SCORER_PARAMS, ProbabilisticScorer } from '@ln/router';
 import { FilesystemKVStore } from '@ln/test-kit/node';
 import { KeysManager } from '@ln/transactions';
 import type { KnownMessage } from '@ln/wire';
-import { signedNodeAnnouncement } from './announce.js';
+import { NodeAnnouncer, takeOwnGossip } from './announce.js';
 import { EventHub, type NodeEventListener } from './event-hub.js';
 import { DEFAULT_TIMERS, type LightningNodeOptions, type NodeInfo, type NodeTimers } from './options.js';
 import type { NodeEvent, NodeEventOf } from './events.js';
@@ -62,9 +62,7 @@ export class LightningNode {
   private forwardTimer: ReturnType<typeof setTimeout> | undefined;
   private walletDirty = false;
   private scorerDirty = false;
-  private nodeAnnouncedAt = 0;
-  private announcedChannelCount = 0;
-  private reannounceTicks = 0;
+  private announcer!: NodeAnnouncer;
   private listening: string[] = [];
   private peerAddresses = new Map<string, string>();
   /** Resolved once the components are built (`start()` finished). */
@@ -130,6 +128,7 @@ export class LightningNode {
     } else if (!(await raw.read('', '', SEED_KEY))) await raw.write('', '', SEED_KEY, seed);
     const entropy = o.entropy ?? { getSecureRandomBytes: () => randomBytes(32) };
     this.keys = new KeysManager(seed, this.secp, entropy);
+    this.announcer = new NodeAnnouncer(this.keys, o.alias ?? '');
     const chain = o.chain;
     const logger = o.logger ?? NULL_LOGGER;
 
@@ -261,24 +260,13 @@ export class LightningNode {
   /** Stops timers and sockets and writes everything (manager, monitors, wallet, graph, scorer, payments). */
   async stop(): Promise<void> {
     if (!this.running) return;
-    this.payments.stop();
-    this.routerCache.close();
-    this.running = false;
-    for (const i of this.intervals) clearInterval(i);
-    this.intervals.length = 0;
-    if (this.forwardTimer) clearTimeout(this.forwardTimer);
-    for (const l of this.chainListeners) this.options.chain.unsubscribe(l);
-    this.chainListeners = [];
-    for (const c of this.closers) await c();
-    this.closers = [];
-    for (const id of this.pm.getPeerNodeIds()) this.pm.disconnectByNodeId(id, 'node stopping');
+    await this.halt('node stopping');
     this.drainEvents();
     await this.outbox.persist();
     await this.persister.flush();
     await this.store.write('', '', WALLET_KEY, this.wallet.serialize());
     await this.persistSnapshots();
     await this.payments.flush();
-    this.listening = [];
     this.log.info(`stopped ${this.nodeId}`);
   }
 
@@ -288,7 +276,11 @@ export class LightningNode {
    * a real node calls {@link LightningNode.stop}.
    */
   async kill(): Promise<void> {
-    if (!this.running) return;
+    if (this.running) await this.halt('killed');
+  }
+
+  /** Timers, chain subscriptions, listeners and peers go; nothing is written. */
+  private async halt(reason: string): Promise<void> {
     this.running = false;
     this.payments.stop();
     this.routerCache.close();
@@ -297,9 +289,9 @@ export class LightningNode {
     if (this.forwardTimer) clearTimeout(this.forwardTimer);
     for (const l of this.chainListeners) this.options.chain.unsubscribe(l);
     this.chainListeners = [];
-    for (const id of this.pm.getPeerNodeIds()) this.pm.disconnectByNodeId(id, 'killed');
     for (const c of this.closers) await c();
     this.closers = [];
+    for (const id of this.pm.getPeerNodeIds()) this.pm.disconnectByNodeId(id, reason);
     this.listening = [];
   }
 
@@ -388,33 +380,13 @@ export class LightningNode {
 
   /** Gossip the manager broadcasts about our channels goes into our own graph too. */
   private ownGossip(msg: KnownMessage): void {
-    try {
-      if (msg.type === 'channel_announcement') this.gossip.handleChannelAnnouncement(undefined, msg);
-      else if (msg.type === 'channel_update') this.gossip.handleChannelUpdate(undefined, msg);
-      else if (msg.type === 'node_announcement') this.gossip.handleNodeAnnouncement(undefined, msg);
-    } catch (e) {
-      this.log.debug(`own gossip not taken by our graph: ${(e as Error).message}`);
-    }
+    takeOwnGossip(this.gossip, msg, this.log);
   }
 
-  /**
-   * BOLT 7: a node with a public channel announces itself (alias, addresses). It announces
-   * again (with a newer timestamp) when its number of public channels changes, and on the next
-   * two gossip ticks after that: a node that did not know our channel yet rejected the
-   * previous announcement (BOLT 7 receivers ignore a node without channels), and relays only
-   * what they accepted.
-   */
+  /** BOLT 7 `node_announcement` when our public channels change (see {@link NodeAnnouncer}). */
   private maybeAnnounceNode(onTick = false): void {
-    const ours = this.keys.getNodeId();
-    const count = this.graph.node(ours)?.channelCount ?? 0;
-    if (count === 0) return;
-    if (count !== this.announcedChannelCount) {
-      this.announcedChannelCount = count;
-      this.reannounceTicks = 2;
-    } else if (!(onTick && this.reannounceTicks > 0 && this.reannounceTicks--)) return;
-    const t = Math.max(this.now(), this.nodeAnnouncedAt + 1);
-    const msg = signedNodeAnnouncement(this.keys, this.cm.providedNodeFeatures().toBytes(), this.options.alias ?? '', this.listening, t);
-    this.nodeAnnouncedAt = t;
+    const msg = this.announcer.next(this.graph.node(this.keys.getNodeId())?.channelCount ?? 0, onTick, this.now(), () => this.cm.providedNodeFeatures().toBytes(), this.listening);
+    if (!msg) return;
     this.ownGossip(msg);
     this.outbox.broadcastOwn(msg);
   }
