@@ -21,7 +21,7 @@ export { snapshotMonitorForTests, broadcastStaleCommitmentForTests } from './tes
 export { NodePayments, DEFAULT_PAYMENT_POLICY, type PaymentPolicy, type PaymentRecord, type PaymentResult, type PaymentsHost, type PaymentFailureCode, feeCapMsat } from './payments.js';
 export { nodeBalances, type NodeBalances } from './balances.js';
 export { RouterCache, type RouterBuild, type RouterCacheOptions } from './router-cache.js';
-export { PersistedCloseWatch } from './close-watch.js';
+export { ReplayPoint } from './close-watch.js';
 export { checkCooperativeClose, checkForceCloseSweep, checkRandomPayments, checkRetry, EXPECTED_RANDOM_FAILURES, type CloseSide, type Verdict } from './demo/checks.js';
 export { pollingChainSource, parseChainSpec, type PollingChainOptions, type PollingChainSource } from './polling-chain.js';
 export { startControlApi, ensureApiToken, API_TOKEN_FILE, type ControlApi } from './control-api.js';

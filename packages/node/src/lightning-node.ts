@@ -45,7 +45,7 @@ import { NodePayments, type PaymentPolicy, type PaymentRecord, type PaymentResul
 import { nodeBalances, type NodeBalances } from './balances.js';
 import { RouterCache } from './router-cache.js';
 import { handleChannelEvent, handleMonitorEvent, type EventHost } from './node-events.js';
-import { PersistedCloseWatch } from './close-watch.js';
+import { ReplayPoint } from './close-watch.js';
 
 /** The composed node (see the module comment). */
 export class LightningNode {
@@ -82,8 +82,8 @@ export class LightningNode {
   payments!: NodePayments;
   /** The router over the gossip graph, rebuilt only when the graph changed. */
   routerCache!: RouterCache;
-  /** The gossip close watcher's registrations, kept across restarts. */
-  closeWatch!: PersistedCloseWatch;
+  /** Where the gossip close watcher's blocks start (its spend countdowns survive restarts). */
+  closeWatch!: ReplayPoint;
   /** Restart findings: channels force-closed from their monitor because the stored manager was older. */
   staleChannelsForceClosed: string[] = [];
 
@@ -167,11 +167,10 @@ export class LightningNode {
       limits: { heldUpdateTicks: 10 },
       ...(chain.utxoLookup ? { utxoLookup: chain.utxoLookup } : {}), ...(chain.filter ? { chainFilter: chain.filter } : {}),
     });
-    // Funding outpoints of the restored graph's channels go back to the close watcher (BOLT 7: forget a channel 72 blocks after its funding is spent).
+    // The close watcher re-registers the restored graph's funding outpoints itself; its blocks
+    // start 72 before where it was (BOLT 7: forget a channel 72 blocks after its funding is spent).
     const watchBytes = await raw.read('', '', CLOSE_WATCH_KEY);
-    this.closeWatch = watchBytes ? PersistedCloseWatch.deserialize(watchBytes) : new PersistedCloseWatch();
-    this.closeWatch.attach(this.gossip.chainWatcher);
-    this.closeWatch.restore(this.gossip.chainWatcher, this.graph);
+    this.closeWatch = watchBytes ? ReplayPoint.deserialize(watchBytes) : new ReplayPoint();
     const gossip = this.gossip;
     const graph = this.graph;
     this.routerCache = new RouterCache(graph, () => {
@@ -306,7 +305,7 @@ export class LightningNode {
       [asListen(this.cm), this.cm.currentBestBlock()],
       [asListen({ blockConnected: (b, h) => dirty(() => wallet.blockConnected(b, h)), blockDisconnected: (hd, h) => dirty(() => wallet.blockDisconnected(hd, h)) }), wallet.bestBlock as BestBlock],
       // From its replay point: the spends it was counting down, and those made while we were down, are found again.
-      [this.closeWatch.listener(this.gossip.chainWatcher), this.closeWatch.replayPoint ?? tip],
+      [this.closeWatch.listener(this.gossip.chainWatcher), this.closeWatch.stored ?? tip],
       [asListen({ blockConnected: (_b, h) => this.onBlock(h), blockDisconnected: () => this.kick() }), tip],
     ];
     for (const [l, at] of parts) {
@@ -314,7 +313,7 @@ export class LightningNode {
         await chain.subscribe(l, at);
       } catch (e) {
         // Only the close watcher's replay point may be gone (reorged out): it then starts at the tip.
-        if (at === tip || at !== this.closeWatch.replayPoint) throw e;
+        if (at === tip || at !== this.closeWatch.stored) throw e;
         this.log.warn(`the gossip close watcher's replay point ${at.height} is not in the chain (${(e as Error).message}); starting it at the tip`);
         await chain.subscribe(l, tip);
       }
@@ -568,7 +567,8 @@ export class LightningNode {
   /** Writes the graph snapshot and the scorer. */
   async persistSnapshots(): Promise<void> {
     await this.store.write('', '', GRAPH_KEY, saveGraphSnapshot(this.graph));
-    await this.store.write('', '', CLOSE_WATCH_KEY, this.closeWatch.serialize());
+    const replay = this.closeWatch.serialize();
+    if (replay) await this.store.write('', '', CLOSE_WATCH_KEY, replay);
     await this.store.write('', '', SCORER_KEY, this.scorer.serialize());
   }
 

@@ -9,7 +9,7 @@
  * | `monitors/<name>`, `monitor_updates/<name>/<id>` | monitors and their update deltas (`KVStoreMonitorPersister`) | after the manager that made the update, before the channel steps forward |
  * | `wallet` | the on-chain wallet's coins | after each block and spend |
  * | `network_graph` | `saveGraphSnapshot` of the gossip graph | periodically and at stop |
- * | `gossip_close_watch` | the gossip close watcher's funding outpoints and its replay point (`close-watch.ts`) | with the graph snapshot |
+ * | `gossip_close_watch` | the block the gossip close watcher restarts from, 72 before its last (`close-watch.ts`) | with the graph snapshot |
  * | `scorer` | the `ProbabilisticScorer`'s learned liquidity | after payment outcomes, and at stop |
  * | `payments/<payment id>` | each payment's record (outbound and inbound) | on every change |
  * | `peers/<node id>` | the last address of each peer we have channels with | on connect |

@@ -10,7 +10,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { bytesToHex } from '@ln/crypto';
 import type { LightningNode } from '../src/index.js';
-import { PersistedCloseWatch } from '../src/close-watch.js';
+import { ReplayPoint } from '../src/close-watch.js';
 import { graphComplete, portOf, testNet, until, type TestNet } from './support/net.js';
 
 async function channel(net: TestNet, a: LightningNode, b: LightningNode, sat: bigint): Promise<string> {
@@ -38,7 +38,7 @@ test('restart: a channel closed while the node was down leaves its graph at 72 c
     await until(() => graphComplete(a, 2, 3), 'a knows both channels');
     const bcScid = scidOf(b, bc);
     assert.ok(a.graph.channel(bcScid), 'b-c in a\'s graph');
-    assert.is(a.closeWatch.size, 2, 'a watches both funding outputs');
+    assert.is(a.gossip.chainWatcher.watchedCount, 2, 'a watches both funding outputs');
 
     await a.stop();
     // While a is down: b and c close b-c (the funding spend confirms at height `spent`)...
@@ -58,7 +58,8 @@ test('restart: a channel closed while the node was down leaves its graph at 72 c
     a = await net.restart(a);
     assert.ok(a.graph.channel(bcScid), 'b-c restored from the snapshot');
     assert.ok(!a.graph.channel(cdScid), 'c-d was announced after the snapshot');
-    assert.is(a.closeWatch.size, 2, 'the registrations came back');
+    assert.is(a.gossip.chainWatcher.watchedCount, 2, 'the registrations came back (from the graph snapshot)');
+    assert.ok(a.closeWatch.stored && a.closeWatch.stored.height < spent, `the watcher replays from before the spend (${a.closeWatch.stored?.height})`);
     // Re-sync on reconnect: the announcement and both updates of c-d, and d's node announcement.
     await until(() => !!a.graph.direction(cdScid, 0) && !!a.graph.direction(cdScid, 1), 'a learns c-d from its peer after the restart', 15_000);
     await until(() => a.graph.node(d.keys.getNodeId())?.lastAnnouncement !== undefined, 'a learns d\'s node_announcement');
@@ -75,17 +76,15 @@ test('restart: a channel closed while the node was down leaves its graph at 72 c
   }
 });
 
-test('the stored close watch round-trips and refuses malformed bytes with a NodeError', () => {
-  const w = new PersistedCloseWatch();
-  const fake = { watch: (_s: bigint, _o: unknown, _p: Uint8Array) => undefined } as never;
-  w.attach(fake);
-  (fake as { watch: (s: bigint, o: { txid: Uint8Array; vout: number }, p: Uint8Array) => void }).watch(5n << 40n, { txid: new Uint8Array(32).fill(7), vout: 1 }, new Uint8Array(34).fill(9));
-  const bytes = w.serialize();
-  const back = PersistedCloseWatch.deserialize(bytes);
-  assert.is(back.size, 1);
-  assert.equal(back.serialize(), bytes);
+test('the stored replay point round-trips and malformed records are refused with a NodeError', () => {
+  const p = new ReplayPoint({ height: 123, blockHash: new Uint8Array(32).fill(7) as never });
+  const bytes = p.serialize()!;
+  const back = ReplayPoint.deserialize(bytes);
+  assert.is(back.stored!.height, 123);
+  assert.equal(back.stored!.blockHash, new Uint8Array(32).fill(7));
+  assert.is(new ReplayPoint().serialize(), undefined, 'nothing seen, nothing stored');
   for (const bad of [bytes.subarray(0, bytes.length - 1), Uint8Array.of(...bytes, 0), new Uint8Array(10), bytes.slice().fill(0, 0, 8)]) {
-    assert.throws(() => PersistedCloseWatch.deserialize(bad), (e: Error) => e.name === 'NodeError');
+    assert.throws(() => ReplayPoint.deserialize(bad), (e: Error) => e.name === 'NodeError');
   }
 });
 
