@@ -179,6 +179,44 @@ export class Router {
   }
 
   /**
+   * The path of `route` (found for the same payer, payee, hints and first hops) for
+   * `p.amountMsat` instead, recomputed exactly with no search; undefined when a hop cannot carry
+   * the new amount or the fee budget is exceeded. Used to resize a part of a split.
+   */
+  repriced(p: RouteParams, route: Route): Route | undefined {
+    const g = this.graph;
+    const q = this.prepare(p);
+    const indexOf = (id: Uint8Array): number | undefined => {
+      const i = g.nodeIndex(id);
+      if (i !== undefined) return i;
+      const k = q.extraNodeIds.findIndex((x) => x.length === id.length && x.every((b, j) => b === id[j]));
+      return k < 0 ? undefined : g.nodeCount + k;
+    };
+    const nodes = [q.payer];
+    const edges: number[] = [];
+    for (const h of route.hops) {
+      const from = nodes[nodes.length - 1]!;
+      const to = indexOf(h.nodeId);
+      if (to === undefined) return undefined;
+      const x = q.extraIn.get(to)?.find((x) => x.from === from && x.scid === h.shortChannelId);
+      let e: number | undefined = x ? -(x.id + 1) : undefined;
+      if (e === undefined && !(from === q.payer && !q.useGraphFirstHops)) {
+        e = g.edgeIndex(h.shortChannelId, h.direction);
+        if (e !== undefined && (g.edgeFrom[e] !== from || q.excludedChannels.has(h.shortChannelId))) e = undefined;
+      }
+      if (e === undefined) return undefined;
+      nodes.push(to);
+      edges.push(e);
+    }
+    try {
+      return this.buildRoute(p, q, p.finalCltvExpiryDelta ?? 18, { nodes, edges });
+    } catch (e) {
+      if (e instanceof RouteError) return undefined;
+      throw e;
+    }
+  }
+
+  /**
    * The widest single channel left at the two ends: the most one path can carry at most, from
    * the payee's channels (liquidity other parts took counted) and the payer's (first hops when
    * given). No search; an upper bound of {@link Router.maxPathCapacityMsat}.

@@ -156,34 +156,27 @@ const probabilityOf = (scorer: Score | undefined, rs: readonly Route[]) => rs.re
 
 /**
  * A two-part split cheaper in fees than the single path, if one is found. Only tried when the
- * single path's search turned a channel away for capacity ({@link Router.lastCapacityLimited}):
- * otherwise no split is cheaper. The first part is half the amount over its cheapest path; when
- * that path could carry more (its narrowest hop scaled by what the hops carry), as much as it
- * can (1% left for fees) goes over it instead; the rest takes the cheapest path left.
+ * single path's search turned away a channel too small for the amount through which a path
+ * would have cost less ({@link Router.lastCapacityLimited}): otherwise no split is cheaper.
+ * `firstHalf` is half the amount over its cheapest path; when that path could carry more (its
+ * narrowest hop against what the hops carry), as much as it can (1% left for fees) goes over
+ * it, re-priced without a search; else the halves; the rest takes the cheapest path left.
  */
-function cheaperSplit(router: Router, p: RouteParams, single: Route, minPart: bigint): Route[] | undefined {
-  const half = (p.amountMsat + 1n) / 2n;
-  let firstHalf: Route;
-  try {
-    firstHalf = router.findRoute({ ...p, amountMsat: half });
-  } catch (e) {
-    if (!isNoRoute(e)) throw e;
-    return undefined;
-  }
+function cheaperSplit(router: Router, p: RouteParams, single: Route, firstHalf: Route, halves: () => Route[] | undefined, minPart: bigint): Route[] | undefined {
   // The same channels as the single path: halves only pay its base fees twice.
   if (firstHalf.hops.length === single.hops.length && firstHalf.hops.every((h, i) => h.shortChannelId === single.hops[i]!.shortChannelId)) return undefined;
-  let best: Route[] | undefined;
-  const consider = (rs: Route[] | undefined) => {
-    if (rs && feesOf(rs) < (best ? feesOf(best) : feesOf([single]))) best = rs;
-  };
+  const cheaper = (rs: Route[] | undefined) => (rs && feesOf(rs) < single.totalFeeMsat ? rs : undefined);
+  const half = firstHalf.hops[firstHalf.hops.length - 1]!.amountMsat;
   const room = Math.min(...firstHalf.hops.map((h) => Number(h.capacityMsat) / Number(h.amountMsat)));
-  const fill = BigInt(Math.floor(Number(half) * Math.min(room, 1e6) * 0.99));
+  let fill = BigInt(Math.floor(Number(half) * Math.min(room, 1e6) * 0.99));
+  if (fill > p.amountMsat - minPart) fill = p.amountMsat - minPart;
   if (fill > half) {
-    const a = fill < p.amountMsat - minPart ? fill : p.amountMsat - minPart;
-    if (a > half) consider(twoParts(router, p, a, minPart));
+    const big = router.repriced({ ...p, amountMsat: fill }, firstHalf);
+    const rs = big && cheaper(twoParts(router, p, big, minPart));
+    if (rs) return rs;
   }
-  if (!best) consider(twoParts(router, p, firstHalf, minPart));
-  return best;
+  // The rest of the halves costs at least about what the first half does (same amount, less liquidity).
+  return 2n * firstHalf.totalFeeMsat < single.totalFeeMsat ? cheaper(halves()) : undefined;
 }
 
 /**
@@ -218,15 +211,30 @@ export function findMultiPathRoute(router: Router, p: RouteParams, opts: MultiPa
   if (single) {
     if (maxParts < 2) return wrap([single]);
     const prob = routeProbability(p.scorer, single);
+    const unlikely = prob !== undefined && prob < (opts.minSuccessProbability ?? 0.5);
+    const maybeCheaper = opts.splitWhenCheaper !== false && router.lastCapacityLimited;
+    if (!unlikely && !maybeCheaper) return wrap([single]);
+    // Half the amount over its cheapest path: the first part of the halves, and the measure of a cheaper split.
+    let firstHalf: Route | undefined;
+    try {
+      firstHalf = router.findRoute({ ...p, amountMsat: (p.amountMsat + 1n) / 2n });
+    } catch (e) {
+      if (!isNoRoute(e)) throw e;
+    }
+    if (!firstHalf) return wrap([single]);
+    let two: Route[] | undefined | null = null;
+    const halves = () => (two === null ? (two = twoParts(router, p, firstHalf!, minPart)) : two);
     // Cheaper in fees (never less likely to succeed, with a probability-reporting scorer).
-    if (opts.splitWhenCheaper !== false && router.lastCapacityLimited) {
-      const cheaper = cheaperSplit(router, p, single, minPart);
+    if (maybeCheaper) {
+      const cheaper = cheaperSplit(router, p, single, firstHalf, halves, minPart);
       if (cheaper && (prob === undefined || probabilityOf(p.scorer, cheaper) >= prob)) return wrap(cheaper);
     }
-    if (prob === undefined || prob >= (opts.minSuccessProbability ?? 0.5)) return wrap([single]);
-    // Unlikely as one part: two halves, kept if together they are likelier.
-    const two = twoParts(router, p, (p.amountMsat + 1n) / 2n, minPart);
-    if (two && probabilityOf(p.scorer, two) > prob) return wrap(two);
+    // Unlikely as one part: two halves, kept if together they are likelier (never when the first
+    // half alone is no likelier than the whole: the second can only lower the product).
+    if (unlikely && (routeProbability(p.scorer, firstHalf) ?? 1) > prob!) {
+      const h = halves();
+      if (h && probabilityOf(p.scorer, h) > prob!) return wrap(h);
+    }
     return wrap([single]);
   }
   const parts = maxParts >= 2 ? split(router, p, maxParts, minPart) : undefined;
