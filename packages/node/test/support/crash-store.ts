@@ -3,17 +3,22 @@ import type { KVStore } from '@ln/chain-interfaces';
 
 export class CrashableStore implements KVStore {
   private crashed = false;
+  private readonly droppedKeys = new Set<string>();
   /** Writes issued after the crash (lost). */
   lost = 0;
   constructor(private readonly inner: KVStore) {}
   crash(): void {
     this.crashed = true;
   }
+  /** From now on, writes of `key` (any namespace) are lost as in a crash, while every other write lands (fire-and-forget writes racing a crash). */
+  loseWritesOf(key: string): void {
+    this.droppedKeys.add(key);
+  }
   read(p: string, s: string, k: string): Promise<Uint8Array | undefined> {
     return this.inner.read(p, s, k);
   }
   write(p: string, s: string, k: string, v: Uint8Array): Promise<void> {
-    if (this.crashed) {
+    if (this.crashed || this.droppedKeys.has(k)) {
       this.lost++;
       return new Promise(() => undefined);
     }

@@ -18,8 +18,8 @@ export interface TestNet {
   add(name: string, extra?: Partial<LightningNodeOptions>, opts?: { crashable?: boolean }): Promise<LightningNode>;
   /** The crash-injecting store of a node added with `crashable`. */
   crashStore(node: LightningNode): CrashableStore;
-  /** A node built again on the same directory (after `stop()`). */
-  restart(node: LightningNode): Promise<LightningNode>;
+  /** A node built again on the same directory (after `stop()`); `crashable`: on a crash-injecting store again. */
+  restart(node: LightningNode, opts?: { crashable?: boolean }): Promise<LightningNode>;
   mine(n?: number): Promise<void>;
   close(): Promise<void>;
 }
@@ -49,12 +49,14 @@ export function testNet(): TestNet {
       net.nodes.push(node);
       return node;
     },
-    async restart(node) {
+    async restart(node, opts = {}) {
       if (node.isRunning && !crashStores.get(node)) await node.stop();
       const port = ports.get(node)!;
       const { store: _dropped, ...rest } = node.options;
       void _dropped; // a restarted process opens its data directory afresh
-      const again = new LightningNode({ ...rest, listen: { port }, entropy: new DeterministicEntropySource(testSeed(`${node.options.alias}/entropy/${Date.now()}`)) });
+      const store = opts.crashable ? new CrashableStore(await FilesystemKVStore.open(rest.dataDir!)) : undefined;
+      const again = new LightningNode({ ...rest, listen: { port }, entropy: new DeterministicEntropySource(testSeed(`${node.options.alias}/entropy/${Date.now()}`)), ...(store ? { store } : {}) });
+      if (store) crashStores.set(again, store);
       await again.start();
       ports.set(again, port);
       net.nodes[net.nodes.indexOf(node)] = again;
