@@ -59,13 +59,13 @@ export class Outbound {
 
   /**
    * Relayed or broadcast gossip: the one kind of message we may drop (BOLT 7 gossip is
-   * re-sent and re-queried; LDK drops it likewise). Dropped while the peer's queue is over
-   * `gossipDropBytes` or the routing handler's messages wait for it; counted, and each run of
-   * drops logged when it starts and when it ends.
+   * re-sent and re-queried; LDK drops it likewise). Dropped while the peer's queue and the
+   * routing handler's messages held for it are over `gossipDropBytes`; counted, and each run
+   * of drops logged when it starts and when it ends.
    */
   sendGossip(peer: Peer, msg: KnownMessage): void {
     if (!peer.transport) return;
-    if (peer.queuedBytes <= this.ctx.limits.gossipDropBytes && peer.heldHead === peer.held.length) return this.sendMessage(peer, msg);
+    if (peer.queuedBytes + peer.heldBytes <= this.ctx.limits.gossipDropBytes) return this.sendMessage(peer, msg);
     if (peer.dropRunStart < 0) {
       peer.dropRunStart = peer.gossipDropped;
       this.ctx.log.info(`dropping relayed gossip to this peer: ${peer.queuedBytes} bytes queued (gossipDropBytes ${this.ctx.limits.gossipDropBytes}), ${peer.held.length - peer.heldHead} routing messages held`, { peerId: peer.nodeId });
@@ -145,7 +145,7 @@ export class Outbound {
   drain(peer: Peer): void {
     do this.flush(peer);
     while (!peer.flushing && this.release(peer));
-    if (peer.dropRunStart >= 0 && peer.queuedBytes <= this.ctx.limits.gossipDropBytes && peer.heldHead === peer.held.length) {
+    if (peer.dropRunStart >= 0 && peer.queuedBytes + peer.heldBytes <= this.ctx.limits.gossipDropBytes) {
       this.ctx.log.info(`stopped dropping relayed gossip to this peer: ${peer.gossipDropped - peer.dropRunStart} messages dropped`, { peerId: peer.nodeId });
       peer.dropRunStart = -1;
     }

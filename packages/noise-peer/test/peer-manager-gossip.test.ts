@@ -157,6 +157,23 @@ test('broadcast gossip IS dropped above gossipDropBytes (counted, logged once pe
   assert.is(received(events.b).filter((m) => m.type === 'channel_update').length, sent + 2, 'with room again, gossip flows');
 });
 
+test('a relay in the same drain as query replies is not dropped while there is room', () => {
+  class Mixed extends IgnoringMessageHandler {
+    out: MessageSendEvent[] = [];
+    override getAndClearPendingMsgEvents(): MessageSendEvent[] {
+      return this.out.splice(0);
+    }
+  }
+  const mixed = new Mixed();
+  const { a, b, wire, events } = pair({ bRouting: mixed });
+  a.sendToPeer(b.nodeId, makeMessage('gossip_timestamp_filter', { chainHash, firstTimestamp: 0, timestampRange: 0xffffffff }));
+  wire.pump(a, b);
+  mixed.out.push({ type: 'SendMessage', nodeId: a.nodeId, msg: update(1n) }, { type: 'SendMessage', nodeId: a.nodeId, msg: update(2n) }, { type: 'BroadcastGossip', msg: update(3n) });
+  wire.pump(a, b);
+  assert.equal(received(events.a).filter((m) => m.type === 'channel_update').map((m) => m.shortChannelId).sort(), [1n, 2n, 3n]);
+  assert.is(b.gossipDropped, 0);
+});
+
 test('a peer that does not read is disconnected once queued plus held bytes pass maxOutboundBytes', () => {
   const handler = new Answering(20_000, false);
   const { a, b, wire, db } = pair({ bRouting: handler, bLimits: { maxOutboundBytes: 2 * 1024 * 1024 } });
