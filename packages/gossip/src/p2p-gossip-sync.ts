@@ -27,7 +27,7 @@ import { STALE_CHANNEL_SECONDS, type NetworkGraph } from './network-graph.js';
 import { PeerGossipState, type PeerLimits } from './peer-state.js';
 import { FixedAnswer, RangeAnswer, ShortIdsAnswer } from './query-answer.js';
 import { DEFAULT_SYNC_TIMEOUT_TICKS, QueryInitiator, sameChain, type QueryPhase } from './query-sync.js';
-import { channelAnnouncementBytesAt, channelUpdateBytesAt } from './stored-messages.js';
+import { channelAnnouncementBytesAt, channelUpdateBytesAt, storedChannelAnnouncement, storedChannelUpdate } from './stored-messages.js';
 import { InlineVerifier, runCheck, type SignatureCheck, type SignatureVerifier } from './verifier.js';
 import { defaultSecp256k1, sha256d } from '@ln/crypto';
 
@@ -94,6 +94,8 @@ interface Entry {
   result?: true | GossipRejection | false;
   /** Its signature check was handed to the verifier. */
   sent?: boolean;
+  /** Its relay is handled otherwise (an announcement waits for its first update, which relays both as events). */
+  relayed?: boolean;
 }
 
 interface Held {
@@ -141,6 +143,10 @@ export class P2PGossipSync implements RoutingMessageHandler {
   private tick = 0;
   private current?: Entry;
   private readonly diagnose = defaultSecp256k1();
+  /** Accepted channel_announcements not relayed yet (they go with the first update), with the peer each came from. */
+  private readonly unrelayedAnnouncements = new Map<bigint, Uint8Array | undefined>();
+  /** Handed-in messages whose relay went out as events instead (announcements and first updates): shouldRelayTo refuses them. */
+  private readonly notRelayedAsIs = new WeakSet<object>();
   /** Channels whose funding is spent: never listed in replies or backfill (BOLT 7). */
   private readonly isSpent = (scid: bigint): boolean => this.chainWatcher.isSpent(scid);
 
@@ -152,6 +158,7 @@ export class P2PGossipSync implements RoutingMessageHandler {
     this.limits = { ...DEFAULT_SYNC_LIMITS, ...config.limits };
     this.peerLimits = config.limits ?? {};
     this.chainWatcher = new ChannelCloseWatcher(this.graph, config.chainFilter);
+    this.graph.onChannelRemoved((scid) => void this.unrelayedAnnouncements.delete(scid));
   }
 
   // ---- gossip ----
@@ -325,7 +332,7 @@ export class P2PGossipSync implements RoutingMessageHandler {
       }
       e.result = result;
       if (e !== this.current) this.settleDeferred(e, result);
-      else if (result === true && this.config.relayViaEvents) this.events.push({ type: 'BroadcastGossip', msg: e.msg, exceptNodeId: e.peer });
+      else if (result === true && this.config.relayViaEvents && !e.relayed) this.events.push({ type: 'BroadcastGossip', msg: e.msg, exceptNodeId: e.peer });
       // Updates that waited for this channel go after it (and after its relay).
       if (result === true && e.kind === Kind.ChannelAnnouncement) this.releaseHeld((e.msg as ChannelAnnouncement).shortChannelId);
     }
@@ -336,7 +343,7 @@ export class P2PGossipSync implements RoutingMessageHandler {
   }
 
   private settleDeferred(e: Entry, result: true | false | GossipRejection): void {
-    if (result === true) this.events.push({ type: 'BroadcastGossip', msg: e.msg, exceptNodeId: e.peer });
+    if (result === true && !e.relayed) this.events.push({ type: 'BroadcastGossip', msg: e.msg, exceptNodeId: e.peer });
     else if (result instanceof GossipRejection && e.peer && result.action.type === 'SendWarningMessage') {
       this.events.push({ type: 'HandleError', nodeId: e.peer, action: result.action });
     }
@@ -385,6 +392,10 @@ export class P2PGossipSync implements RoutingMessageHandler {
         this.now(),
       );
       if (outpoint) this.chainWatcher.watch(scid, outpoint, fundingScriptPubkey(msg.bitcoinKey1, msg.bitcoinKey2));
+      // Relayed with the channel's first update (BOLT 7), not now: see applyChannelUpdate.
+      this.unrelayedAnnouncements.set(scid, e.peer);
+      this.notRelayedAsIs.add(msg);
+      e.relayed = true;
     } catch (err) {
       if (!this.graph.hasChannel(scid) && !this.pendingAnnouncements.has(scid)) this.dropHeld(scid);
       throw err;
@@ -476,7 +487,22 @@ export class P2PGossipSync implements RoutingMessageHandler {
     g.updateDirection(scid, { ...msg, excess: signed.length > fixed ? signed.subarray(fixed) : undefined });
     this.stats.accepted.channelUpdates++;
     // `dont_forward` (message_flags bit 1): private updates are never relayed.
-    return (msg.messageFlags & 2) === 0;
+    if (msg.messageFlags & 2) return false;
+    if (!this.unrelayedAnnouncements.has(scid)) return true;
+    // BOLT 7: the announcement is sent only once it has an update, and before it ("MUST
+    // consider whether to send the channel_announcement after receiving the first
+    // corresponding channel_update"; "MUST send the channel_announcement prior to any
+    // corresponding channel_updates"): both go out now, in that order, as events.
+    // The handler still returns true (new); the PeerManager's relay of this very object is refused by shouldRelayTo.
+    const from = this.unrelayedAnnouncements.get(scid);
+    this.unrelayedAnnouncements.delete(scid);
+    const ann = storedChannelAnnouncement(g, scid);
+    const upd = storedChannelUpdate(g, scid, dir as 0 | 1);
+    if (ann && !this.chainWatcher.isSpent(scid)) this.events.push({ type: 'BroadcastGossip', msg: ann, exceptNodeId: from });
+    this.events.push({ type: 'BroadcastGossip', msg: upd ?? msg, exceptNodeId: e.peer });
+    if (upd) this.notRelayedAsIs.add(msg);
+    e.relayed = true;
+    return true;
   }
 
   private dropHeld(scid: bigint): void {
@@ -626,19 +652,27 @@ export class P2PGossipSync implements RoutingMessageHandler {
   }
 
   /**
-   * Whether relayed gossip should go to `theirNodeId` (BOLT 7 `gossip_timestamp_filter`): a
-   * peer without `gossip_queries` gets everything; one with it gets nothing until it sends a
-   * filter ("SHOULD NOT relay any gossip messages it did not generate itself, unless
-   * explicitly requested"), then only messages whose timestamp is in the filter's range (a
-   * `channel_announcement`, which has none, is taken at the current time). A `PeerManager`
-   * can consult it before relaying a `BroadcastGossip` or a handler's `true`.
+   * Whether relayed gossip may go to `theirNodeId` (BOLT 7): never before the peer sent a
+   * `gossip_timestamp_filter` ("MUST not send gossip it did not generate itself, until it
+   * receives `gossip_timestamp_filter`"), whatever its features; then only messages whose
+   * timestamp is in the filter's range ("SHOULD restrict future gossip messages to those
+   * whose `timestamp` is greater or equal to `first_timestamp`, and less than
+   * `first_timestamp` plus `timestamp_range`"). A `channel_announcement` takes the timestamp
+   * of its latest `channel_update`, is never sent without one ("MUST NOT send the
+   * `channel_announcement`"), nor once its funding output is spent ("SHOULD NOT"). A
+   * `PeerManager` consults it before relaying a `BroadcastGossip` or a handler's `true`.
    */
   shouldRelayTo(theirNodeId: Uint8Array, msg: ChannelAnnouncement | ChannelUpdate | NodeAnnouncement): boolean {
+    if (this.notRelayedAsIs.has(msg)) return false;
     const p = this.peers.get(toHex(theirNodeId));
-    if (!p) return false;
-    if (!p.gossipQueries) return true;
-    if (!p.filter) return false;
-    const ts = msg.type === 'channel_announcement' ? this.now() : msg.timestamp;
+    if (!p?.filter) return false;
+    let ts: number;
+    if (msg.type === 'channel_announcement') {
+      if (this.chainWatcher.isSpent(msg.shortChannelId)) return false;
+      const [t1, t2] = this.graph.updateTimestamps(msg.shortChannelId);
+      if (!t1 && !t2) return false;
+      ts = Math.max(t1, t2);
+    } else ts = msg.timestamp;
     return ts >= p.filter.first && ts < p.filter.end;
   }
 

@@ -2,8 +2,8 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import type { UtxoLookup } from '@ln/chain-interfaces';
-import { Features, encodeAddresses, encodeMessage, makeMessage, type ChannelView, type NodeAnnouncement } from '@ln/wire';
-import { NetworkGraph, P2PGossipSync, loadGraphSnapshot, saveGraphSnapshot, type P2PGossipSyncConfig } from '../src/index.js';
+import { Features, encodeAddresses, encodeMessage, makeMessage, type NodeAnnouncement } from '@ln/wire';
+import { NetworkGraph, P2PGossipSync, loadGraphSnapshot, saveGraphSnapshot, type ChannelView, type P2PGossipSyncConfig } from '../src/index.js';
 import { announcement, decoded, fundingOf, node, sign, testChannel, update, type TestNode } from './helpers.js';
 
 const A = node('sr-a');
@@ -24,7 +24,7 @@ function mk(cfg: Partial<P2PGossipSyncConfig> = {}) {
   return s;
 }
 
-function nodeAnn(n: TestNode, timestamp: number, features: Uint8Array, addresses = new Uint8Array(0)): NodeAnnouncement {
+function nodeAnn(n: TestNode, timestamp: number, features: Uint8Array, addresses: Uint8Array = new Uint8Array(0)): NodeAnnouncement {
   const raw = encodeMessage(makeMessage('node_announcement', {
     signature: new Uint8Array(64), features, timestamp, nodeId: n.nodeId, rgbColor: Uint8Array.of(1, 2, 3), alias: new Uint8Array(32), addresses,
   }));

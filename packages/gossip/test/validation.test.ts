@@ -2,7 +2,7 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { MemoryChain, buildLegacyTx } from '@ln/test-kit';
-import { chainHashOf, encodeAddresses, makeMessage, type MessageSendEvent } from '@ln/wire';
+import { chainHashOf, decodeShortChannelIds, encodeAddresses, encodeShortChannelIds, makeMessage, type MessageSendEvent } from '@ln/wire';
 import type { UtxoLookup, UtxoResult } from '@ln/chain-interfaces';
 import { GossipRejection, NetworkGraph, P2PGossipSync, type P2PGossipSyncConfig } from '../src/index.js';
 import { announcement, announcementRaw, decoded, feed, fundingOf, node, nodeAnnouncement, testChannel, update, updateRaw } from './helpers.js';
@@ -235,10 +235,20 @@ t('per-peer rate limit: gossip beyond the allowance is dropped until the timer r
 const relays = (s: P2PGossipSync) =>
   s.getAndClearPendingMsgEvents().flatMap((e: MessageSendEvent) => (e.type === 'BroadcastGossip' ? [`${e.msg.type}<-${e.exceptNodeId ? (e.exceptNodeId === B.nodeId ? 'B' : e.exceptNodeId === C.nodeId ? 'C' : '?') : 'none'}`] : []));
 
-t('relay: handlers return true for new gossip (the PeerManager relays it); repeats and private updates false', () => {
+t('relay: handlers return true for new gossip (the PeerManager relays it); repeats and private updates false; an announcement goes out with its first update, before it', () => {
   const s = mk();
-  assert.is(s.handleChannelAnnouncement(B.nodeId, announcement(ch)), true);
-  assert.is(s.handleChannelUpdate(B.nodeId, update(ch, 0)), true);
+  const ann = announcement(ch);
+  assert.is(s.handleChannelAnnouncement(B.nodeId, ann), true);
+  const peer = { type: 'init', globalfeatures: new Uint8Array(0), features: new Uint8Array(0), tlvs: {} } as const;
+  s.peerConnected(C.nodeId, peer as never, true);
+  s.handleGossipTimestampFilter(C.nodeId, makeMessage('gossip_timestamp_filter', { chainHash: s.graph.chainHash, firstTimestamp: 0, timestampRange: 0xffffffff }));
+  s.getAndClearPendingMsgEvents();
+  // BOLT 7: no channel_announcement without a channel_update: the PeerManager's relay of it is refused.
+  assert.not.ok(s.shouldRelayTo(C.nodeId, ann));
+  const u0 = update(ch, 0);
+  assert.is(s.handleChannelUpdate(B.nodeId, u0), true);
+  assert.not.ok(s.shouldRelayTo(C.nodeId, u0)); // it goes out as an event, after the announcement
+  assert.equal(relays(s), ['channel_announcement<-B', 'channel_update<-B']);
   assert.is(rejection(() => s.handleChannelUpdate(C.nodeId, update(ch, 0))).code, 'duplicate');
   assert.is(s.handleChannelUpdate(B.nodeId, update(ch, 1, { messageFlags: 3 })), false); // dont_forward
   assert.is(s.handleNodeAnnouncement(B.nodeId, nodeAnnouncement(A, 1_700_000_001)), true);
@@ -267,38 +277,78 @@ t('relay: an update held for its channel is relayed once the announcement makes 
     assert.is(s.handleChannelUpdate(C.nodeId, update(ch, 1)), false);
     assert.equal(relays(s), []);
     assert.is(s.handleChannelAnnouncement(B.nodeId, announcement(ch)), !viaEvents);
-    assert.equal(relays(s), viaEvents ? ['channel_announcement<-B', 'channel_update<-C'] : ['channel_update<-C']);
-    // A held update that turns out forged is dropped, not relayed.
+    assert.equal(relays(s), ['channel_announcement<-B', 'channel_update<-C']);
+    // A held update that turns out forged is dropped, not relayed, and so is the announcement (no update yet).
     const s2 = mk({ relayViaEvents: viaEvents });
     s2.handleChannelUpdate(C.nodeId, update(ch, 1, { signer: C.secretKey }));
     s2.handleChannelAnnouncement(B.nodeId, announcement(ch));
-    assert.equal(relays(s2), viaEvents ? ['channel_announcement<-B'] : []);
+    assert.equal(relays(s2), []);
     assert.is(s2.stats.rejected.bad_signature, 1);
   }
 });
 
-t('relay honours each peer\'s gossip_timestamp_filter (shouldRelayTo)', () => {
+t('relay honours each peer\'s gossip_timestamp_filter (shouldRelayTo): nothing before a filter, whatever the features; spent channels never', () => {
   const s = mk();
   const plain = { type: 'init', globalfeatures: new Uint8Array(0), features: new Uint8Array(0), tlvs: {} } as const;
   const queries = { ...plain, features: s.providedInitFeatures(C.nodeId).toBytes() };
   s.peerConnected(B.nodeId, plain as never, true);
   s.peerConnected(C.nodeId, queries as never, true);
+  assert.ok(s.handleChannelAnnouncement(undefined, announcement(ch)));
+  assert.ok(s.handleChannelUpdate(undefined, update(ch, 1, { timestamp: NOW - 60 })));
   const u = update(ch, 0, { timestamp: NOW - 100 });
   const ann = announcement(ch);
-  assert.ok(s.shouldRelayTo(B.nodeId, u) && s.shouldRelayTo(B.nodeId, ann)); // no gossip_queries: everything
-  assert.not.ok(s.shouldRelayTo(C.nodeId, u)); // gossip_queries and no filter yet: nothing
+  // BOLT 7 "MUST not send gossip it did not generate itself, until it receives gossip_timestamp_filter".
+  assert.not.ok(s.shouldRelayTo(B.nodeId, u) || s.shouldRelayTo(B.nodeId, ann)); // no gossip_queries, no filter
+  assert.not.ok(s.shouldRelayTo(C.nodeId, u)); // gossip_queries and no filter yet
   assert.not.ok(s.shouldRelayTo(A.nodeId, u)); // not connected
+  s.handleGossipTimestampFilter(B.nodeId, makeMessage('gossip_timestamp_filter', { chainHash: s.graph.chainHash, firstTimestamp: 0, timestampRange: 0xffffffff }));
+  assert.ok(s.shouldRelayTo(B.nodeId, u) && s.shouldRelayTo(B.nodeId, ann));
   s.handleGossipTimestampFilter(C.nodeId, makeMessage('gossip_timestamp_filter', { chainHash: s.graph.chainHash, firstTimestamp: NOW - 50, timestampRange: 0xffffffff }));
   assert.not.ok(s.shouldRelayTo(C.nodeId, u)); // older than first_timestamp
   assert.ok(s.shouldRelayTo(C.nodeId, update(ch, 0, { timestamp: NOW - 50 })));
-  assert.ok(s.shouldRelayTo(C.nodeId, ann)); // taken at the current time
+  assert.not.ok(s.shouldRelayTo(C.nodeId, ann)); // takes its latest update's timestamp: NOW - 60
   assert.ok(s.shouldRelayTo(C.nodeId, nodeAnnouncement(A, NOW)));
   s.handleGossipTimestampFilter(C.nodeId, makeMessage('gossip_timestamp_filter', { chainHash: s.graph.chainHash, firstTimestamp: NOW - 200, timestampRange: 100 }));
   assert.not.ok(s.shouldRelayTo(C.nodeId, u)); // first + range is exclusive
   assert.ok(s.shouldRelayTo(C.nodeId, update(ch, 0, { timestamp: NOW - 101 })));
-  assert.not.ok(s.shouldRelayTo(C.nodeId, ann));
+  assert.not.ok(s.shouldRelayTo(C.nodeId, ann)); // NOW - 60 is past the range
+  // A filter with first_timestamp 0xFFFFFFFF and range 0 (BOLT 7's "no gossip" filter): nothing.
+  s.handleGossipTimestampFilter(B.nodeId, makeMessage('gossip_timestamp_filter', { chainHash: s.graph.chainHash, firstTimestamp: 0xffffffff, timestampRange: 0 }));
+  assert.not.ok(s.shouldRelayTo(B.nodeId, u) || s.shouldRelayTo(B.nodeId, ann));
   s.peerDisconnected(C.nodeId);
   assert.not.ok(s.shouldRelayTo(C.nodeId, u));
+});
+
+t('a channel whose funding output is spent is not relayed, backfilled or listed in replies', () => {
+  const chain = new MemoryChain();
+  const fund = chain.fund(fundingOf(ch).scriptPubkey, ch.capacitySat);
+  chain.mine(6);
+  const c2 = { ...ch, scid: chain.shortChannelIdOf(fund.outpoint)! };
+  const lookup: UtxoLookup = { getUtxo: (h, scid) => {
+    const r = chain.getUtxo(h, scid);
+    return r.ok ? { ...r, outpoint: fund.outpoint } : r;
+  } };
+  const s = new P2PGossipSync({ graph: new NetworkGraph({ chainHash: chain.chainHash }), utxoLookup: lookup, chainFilter: chain.filter, now: () => NOW });
+  chain.subscribe(s.chainWatcher);
+  const ann = announcement(c2, { chainHash: chain.chainHash });
+  assert.ok(s.handleChannelAnnouncement(undefined, ann));
+  assert.ok(s.handleChannelUpdate(undefined, update(c2, 0, { chainHash: chain.chainHash })));
+  const init = { type: 'init', globalfeatures: new Uint8Array(0), features: s.providedInitFeatures(B.nodeId).toBytes(), tlvs: {} } as const;
+  s.peerConnected(B.nodeId, init as never, true);
+  s.getAndClearPendingMsgEvents();
+  s.handleGossipTimestampFilter(B.nodeId, makeMessage('gossip_timestamp_filter', { chainHash: chain.chainHash, firstTimestamp: 0, timestampRange: 0xffffffff }));
+  const spend = buildLegacyTx([{ outpoint: fund.outpoint, scriptSig: Uint8Array.of(0x51) }], [{ valueSat: ch.capacitySat - 500n, scriptPubkey: Uint8Array.of(0x51) }]);
+  chain.mine(1, { txs: [spend] });
+  assert.ok(s.graph.hasChannel(c2.scid) && s.chainWatcher.isSpent(c2.scid));
+  assert.not.ok(s.shouldRelayTo(B.nodeId, ann));
+  const sent = s.getAndClearPendingMsgEvents().flatMap((e) => (e.type === 'SendMessage' ? [e.msg.type] : []));
+  assert.equal(sent, []); // the backfill skips it
+  s.handleQueryShortChannelIds(B.nodeId, makeMessage('query_short_channel_ids', { chainHash: chain.chainHash, encodedShortIds: encodeShortChannelIds([c2.scid]), tlvs: {} }));
+  s.handleQueryChannelRange(B.nodeId, makeMessage('query_channel_range', { chainHash: chain.chainHash, firstBlocknum: 0, numberOfBlocks: 0xffffffff, tlvs: {} }));
+  const replies = s.getAndClearPendingMsgEvents().flatMap((e) => (e.type === 'SendMessage' ? [e.msg] : []));
+  assert.equal(replies.map((m) => m.type).sort(), ['reply_channel_range', 'reply_short_channel_ids_end']);
+  const range = replies.find((m) => m.type === 'reply_channel_range') as { encodedShortIds: Uint8Array };
+  assert.equal(decodeShortChannelIds(range.encodedShortIds), []);
 });
 
 t('NetGraphMsgHandler is the same class', async () => {
