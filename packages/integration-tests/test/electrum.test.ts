@@ -508,7 +508,8 @@ step('Electrum force-closes its channel: its commitment confirms, our manager cl
   await mineSlowly(W, 6);
   await until(() => ours.monitorEvents.some((e) => e.type === 'SpendableOutputs' && bytesToHex(e.channelId) === chan3), 10_000, 'SpendableOutputs for our to_remote', W);
   const outs = ours.monitorEvents.flatMap((e) => (e.type === 'SpendableOutputs' && bytesToHex(e.channelId) === chan3 ? e.outputs : []));
-  assert.is(outs.length, 1);
+  const show = (v: unknown) => JSON.stringify(v, (_k, x) => (typeof x === 'bigint' ? String(x) : x instanceof Uint8Array ? bytesToHex(x) : x));
+  assert.is(outs.length, 1, `one output: ${show(ours.monitorEvents.filter((e) => e.type === 'SpendableOutputs'))}; the commitment's outputs ${show(spend.tx.outputs)}`);
   assert.is(outs[0]!.type, 'StaticPaymentOutput', 'our to_remote on their commitment (option_static_remotekey)');
   assert.is(txidToHex(outs[0]!.outpoint.txid), chan3Commitment);
   assert.is(outs[0]!.output.valueSat, FC_PUSH_SAT, 'exactly our balance (the funder, Electrum, paid the commitment fee)');
@@ -547,7 +548,7 @@ step('we force-close our channel: our commitment confirms; Electrum\'s wallet ow
   const eSweep = await findSpend(W, { txid: eCommitment.txid, vout: eToLocal }, 'Electrum\'s sweep of its to_local');
   await mine(W, 1, [txidToHex(eSweep.txid)]);
   const eSweepTx = await electrum.call('tx', { txid: txidToHex(eSweep.txid) });
-  assert.ok(eSweepTx.outputs.every((o: any) => o.is_mine), 'Electrum swept to its own wallet');
+  assert.ok(eSweepTx.outputs.every((o: any) => o.is_mine), `Electrum swept to its own wallet: ${JSON.stringify(eSweepTx)}; its commitment's outputs ${JSON.stringify(eCommitment.outputs, (_k, x) => (typeof x === 'bigint' ? String(x) : x instanceof Uint8Array ? bytesToHex(x) : x))}, to_local #${eToLocal}`);
 });
 
 test.run();
