@@ -94,4 +94,35 @@ t('property: checks packed for the workers unpack to the same checks', () => {
   );
 });
 
+t('a worker that dies mid-batch does not hang the pipeline: its batches are checked inline, it is replaced, the graph is the inline one', async () => {
+  const msgs = tampered().slice(0, 400);
+  const want = saveGraphSnapshot((await ingest(new InlineVerifier(fast), msgs, false)).graph);
+  const v = await WorkerVerifier.create({ threads: 1, backend: 'noble', batchSize: 32 });
+  try {
+    const s = stream(400);
+    const sync = new P2PGossipSync({ graph: new NetworkGraph(), utxoLookup: streamUtxoLookup(s, { async: true }), verifier: v, now: () => s.latestTimestamp });
+    let killed = false;
+    for (const [i, m] of msgs.entries()) {
+      feed(sync, m);
+      if (i === 150 && !killed) {
+        sync.getAndClearPendingMsgEvents(); // flushes the batch, so the worker has work in hand
+        await v.workers[0]!.terminate();
+        killed = true;
+      }
+    }
+    await sync.drain();
+    assert.ok(killed);
+    assert.is(v.crashes, 1);
+    assert.match(v.lastCrash!, /exited/);
+    assert.is(sync.pendingCount, 0);
+    assert.ok(bytesEq(saveGraphSnapshot(sync.graph), want));
+    // The replacement answers later batches.
+    assert.is(v.workers.length, 1);
+    const again = await v.verify([{ message: new Uint8Array(1), signatures: [new Uint8Array(64)], publicKeys: [msgs[0]!.subarray(0, 33)] }]);
+    assert.equal(again, [0]);
+  } finally {
+    await v.close();
+  }
+});
+
 t.run();
