@@ -4,16 +4,16 @@
  *   ln-router serve --graph FILE [--node-map FILE] --port P [--host H] [--scorer FILE]
  *   ln-router serve --peer NODEID@HOST:PORT [--peer ...] --port P [--host H] [--scorer FILE]
  *                   [--privkey HEX] [--verify inline|workers] [--rebuild-interval MS]
- *   ln-router convert --input FILE [--node-map FILE] --output FILE
+ *   ln-router convert --input FILE [--node-map FILE] --output FILE [--if-stale]
  *
  * `serve` loads the graph (an `@ln/gossip` snapshot, a Core Lightning gossmap-compress file or
  * `listchannels` JSON) or syncs it from peers, and answers `POST /route`, `GET /health` and
  * `GET /sync` on HTTP. It prints one JSON line per event (`graph_loaded`, `listening`, `synced`,
  * `error`) and stops on SIGINT/SIGTERM. `convert` writes any graph file as an `@ln/gossip`
- * snapshot, the fastest to load. `--scorer FILE` keeps what the scorer learns from
+ * snapshot, the fastest to load (`--if-stale`: not when the output is newer than its inputs). `--scorer FILE` keeps what the scorer learns from
  * `POST /payment-outcome` across restarts. Exit 0 on success, 1 on failure, 2 on bad usage.
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, statSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { parseArgs } from 'node:util';
 import { WorkerVerifier } from '@ln/gossip/node';
@@ -25,7 +25,7 @@ import { RouterService, type RouterServiceOptions } from './service.js';
 const USAGE = `usage:
   ln-router serve --graph FILE [--node-map FILE] --port P [--host H] [--scorer FILE]
   ln-router serve --peer NODEID@HOST:PORT [--peer ...] --port P [--host H] [--scorer FILE] [--privkey HEX] [--verify inline|workers] [--rebuild-interval MS]
-  ln-router convert --input FILE [--node-map FILE] --output FILE`;
+  ln-router convert --input FILE [--node-map FILE] --output FILE [--if-stale]`;
 
 const print = (o: Record<string, unknown>) => process.stdout.write(JSON.stringify(o) + '\n');
 
@@ -49,6 +49,10 @@ async function main(argv: string[]): Promise<void> {
   }
   if (cmd === 'convert') {
     if (!o.input || !o.output) usage('convert needs --input and --output');
+    if (o['if-stale'] && isFresh(o.output, [o.input, o['node-map'] ?? o.input.replace(/\.compressed$/, '') + '-node-map.xz'])) {
+      print({ event: 'up_to_date', input: o.input, output: o.output });
+      return;
+    }
     const t0 = performance.now();
     const { graph, format } = loadOrFail(o.input, o['node-map']);
     const bytes = graphSnapshotBytes(graph);
@@ -120,6 +124,13 @@ function loadOrFail(file: string, nodeMap: string | undefined) {
   }
 }
 
+/** Whether `output` exists and is no older than every existing input. */
+function isFresh(output: string, inputs: string[]): boolean {
+  if (!existsSync(output)) return false;
+  const t = statSync(output).mtimeMs;
+  return inputs.every((i) => !existsSync(i) || statSync(i).mtimeMs <= t);
+}
+
 function parse(args: string[]) {
   return parseArgs({
     args,
@@ -137,6 +148,7 @@ function parse(args: string[]) {
       scorer: { type: 'string' },
       input: { type: 'string' },
       output: { type: 'string' },
+      'if-stale': { type: 'boolean' },
     },
   });
 }

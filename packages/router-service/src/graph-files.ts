@@ -1,6 +1,6 @@
 /**
  * Loading a graph from a file, whatever it holds: an `@ln/gossip` `NetworkGraph` snapshot
- * (`saveGraphSnapshot`, magic `LNGRAPH1`), a Core Lightning gossmap-compress file (gzip, with
+ * (`saveGraphSnapshot`, magic `LNGRAPH2`, or `LNGRAPH1` of older versions), a Core Lightning gossmap-compress file (gzip, with
  * its node map next to it or given), or a Core Lightning `listchannels` JSON (plain or gzip).
  * The last two are decoded by `@ln/graph-snapshots` and loaded with `graphFromModel`. Bad
  * files throw `GraphFileError`, `SnapshotFormatError` (`@ln/gossip`) or `SnapshotDecodeError`
@@ -32,7 +32,7 @@ const startsWith = (b: Uint8Array, text: string) => b.length >= text.length && [
 export function loadGraphFile(path: string, opts: LoadGraphFileOptions = {}): { graph: NetworkGraph; format: GraphFileFormat } {
   if (!existsSync(path)) throw new GraphFileError(`no such file: ${path}`);
   let bytes: Uint8Array = new Uint8Array(readFileSync(path));
-  if (startsWith(bytes, 'LNGRAPH1')) return { graph: loadGraphSnapshot(bytes), format: 'ln-graph-snapshot' }; // throws only SnapshotFormatError
+  if (startsWith(bytes, 'LNGRAPH2') || startsWith(bytes, 'LNGRAPH1')) return { graph: loadGraphSnapshot(bytes), format: 'ln-graph-snapshot' }; // throws only SnapshotFormatError
   if (bytes[0] === 0x1f && bytes[1] === 0x8b) {
     try {
       bytes = new Uint8Array(gunzipSync(bytes, { maxOutputLength: 1 << 30 }));

@@ -1,5 +1,5 @@
 /** `ln-router` as a child process: convert a listchannels file, serve it, answer a query over HTTP, stop on SIGTERM; bad usage. */
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'uvu';
@@ -35,6 +35,15 @@ test('convert a listchannels file to a graph snapshot, serve it, answer a route 
   assert.is(c.channels, 4);
   const graph = loadGraphSnapshot(new Uint8Array(readFileSync(output)));
   assert.is(graph.channelCount, 4);
+  // --if-stale: the output is newer than its input, nothing is converted; after the input changes, it is.
+  const again = cli('convert', '--if-stale', '--input', input, '--output', output);
+  assert.is(await again.exited, 0, again.stderr());
+  assert.ok(again.lines.some((l) => l.event === 'up_to_date') && !again.lines.some((l) => l.event === 'converted'));
+  const later = new Date(Date.now() + 5000);
+  utimesSync(input, later, later);
+  const redo = cli('convert', '--if-stale', '--input', input, '--output', output);
+  assert.is(await redo.exited, 0, redo.stderr());
+  assert.ok(redo.lines.some((l) => l.event === 'converted'));
 
   const srv = cli('serve', '--graph', output, '--port', '0');
   try {

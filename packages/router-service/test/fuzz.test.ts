@@ -54,7 +54,7 @@ test('random graph files: the loader throws a typed error (never a crash or anot
   const dir = mkdtempSync(join(tmpdir(), 'ln-router-fuzz-'));
   const file = join(dir, 'g.bin');
   const typed = (e: unknown) => e instanceof GraphFileError || e instanceof SnapshotFormatError || e instanceof SnapshotDecodeError;
-  const prefixes = [new Uint8Array(0), new TextEncoder().encode('LNGRAPH1'), new TextEncoder().encode('GOSSMAP_COMPRESSv1\0'), new TextEncoder().encode('{"channels":[')];
+  const prefixes = [new Uint8Array(0), new TextEncoder().encode('LNGRAPH1'), new TextEncoder().encode('LNGRAPH2'), new TextEncoder().encode('GOSSMAP_COMPRESSv1\0'), new TextEncoder().encode('{"channels":[')];
   fc.assert(
     fc.property(fc.constantFrom(...prefixes), fc.uint8Array({ maxLength: 400 }), fc.boolean(), (prefix, rest, gz) => {
       const raw = new Uint8Array(prefix.length + rest.length);
