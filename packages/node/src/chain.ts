@@ -4,8 +4,8 @@
  * checks). {@link memoryChainSource} adapts the test kit's `MemoryChain` (the embedded default
  * of the demo and tests; several nodes may share one chain in one process).
  */
-import { equalBytes } from '@ln/crypto';
-import type { BestBlock, BroadcasterInterface, FeeEstimator, Filter, Listen, UtxoLookup, UtxoResult } from '@ln/chain-interfaces';
+import { bytesToHex, equalBytes } from '@ln/crypto';
+import type { BestBlock, Block, BlockHeader, BroadcasterInterface, FeeEstimator, Filter, Listen, UtxoLookup, UtxoResult } from '@ln/chain-interfaces';
 import type { MemoryChain } from '@ln/test-kit';
 import { FixedFeeEstimator } from '@ln/test-kit';
 import { parseTx, txidOf } from '@ln/transactions';
@@ -43,6 +43,16 @@ export function memoryChainSource(chain: MemoryChain, fees: FeeEstimator = new F
   // Only the `Listen` side of each listener is subscribed: a component that is also a `Confirm`
   // (ChannelManager, ChainMonitor) must not hear of a block twice.
   const wrappers = new Map<Listen, Listen>();
+  // Every header this source has seen (stale ones too), so a listener synced to a block a reorg
+  // removed can be disconnected back to the fork, as the polling sources do.
+  const seen = new Map<string, { header: BlockHeader; height: number }>();
+  const key = (hash: Uint8Array) => bytesToHex(hash);
+  for (let h = 0; h <= chain.tipHeight; h++) seen.set(key(chain.getHeader(h)!.hash), { header: chain.getHeader(h)!, height: h });
+  chain.subscribe({ blockConnected: (b: Block, h: number) => void seen.set(key(b.header.hash), { header: b.header, height: h }) });
+  const inBestChain = (height: number, hash: Uint8Array) => {
+    const at = chain.getHeader(height);
+    return !!at && equalBytes(at.hash, hash);
+  };
   return {
     chainHash: chain.chainHash,
     broadcaster: chain.broadcaster,
@@ -61,9 +71,15 @@ export function memoryChainSource(chain: MemoryChain, fees: FeeEstimator = new F
     bestBlock: () => ({ blockHash: chain.tip.hash, height: chain.tipHeight }),
     now: () => chain.tip.time,
     subscribe: (l, syncedTo) => {
-      const at = chain.getHeader(syncedTo.height);
-      if (!at || !equalBytes(at.hash, syncedTo.blockHash)) throw new Error(`listener synced to block ${syncedTo.height}, which is not in the chain`);
-      for (let h = syncedTo.height + 1; h <= chain.tipHeight; h++) l.blockConnected(chain.getBlock(h)!, h);
+      let at = { hash: syncedTo.blockHash as Uint8Array, height: syncedTo.height };
+      // Reorged out: disconnect the listener's stale blocks, tip first, down to the fork.
+      while (!inBestChain(at.height, at.hash)) {
+        const stale = seen.get(key(at.hash));
+        if (!stale) throw new Error(`listener synced to block ${syncedTo.height}, which is not in the chain and was never seen`);
+        l.blockDisconnected(stale.header, stale.height);
+        at = { hash: stale.header.prevBlockHash, height: stale.height - 1 };
+      }
+      for (let h = at.height + 1; h <= chain.tipHeight; h++) l.blockConnected(chain.getBlock(h)!, h);
       const w: Listen = {
         blockConnected: (b, h) => l.blockConnected(b, h),
         filteredBlockConnected: (hd, txs, h) => l.filteredBlockConnected(hd, txs, h),

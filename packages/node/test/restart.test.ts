@@ -28,6 +28,32 @@ test('a node stopped and started again from its data directory resumes its chann
   }
 });
 
+test('blocks the node had seen are reorged out while it is down: it restarts, disconnecting them back to the fork', async () => {
+  const net = testNet();
+  try {
+    const alice = await net.add('alice');
+    let bob = await net.add('bob');
+    net.chain.fund(alice.walletScript(), 1_500_000n);
+    await net.mine(1);
+    await alice.connect(bob.nodeId, '127.0.0.1', portOf(bob));
+    await alice.openChannel(bob.nodeId, 1_000_000n);
+    await net.mine(3);
+    await until(() => alice.listChannels()[0]?.isUsable === true && bob.listChannels()[0]?.isUsable === true, 'usable channel');
+    await net.mine(3); // empty blocks on top
+    const staleTip = net.chain.tip.hash;
+    await bob.stop();
+    net.chain.reorg(2); // the top two blocks (bob saw them) replaced by three others
+    assert.not.equal(net.chain.getHeader(net.chain.tipHeight - 1)!.hash, staleTip);
+    bob = await net.restart(bob);
+    assert.is(bob.getInfo().blockHeight, net.chain.tipHeight);
+    assert.is(bob.cm.currentBestBlock().height, net.chain.tipHeight, 'the manager followed the new branch');
+    assert.equal(bob.cm.currentBestBlock().blockHash, net.chain.tip.hash);
+    await until(() => alice.listChannels()[0]!.isUsable && bob.listChannels()[0]!.isUsable, 'channel usable after the restart', 15_000);
+  } finally {
+    await net.close();
+  }
+});
+
 test('force close: the commitment confirms, the monitor sweeps to_local after to_self_delay into the wallet', async () => {
   const net = testNet();
   try {
