@@ -111,6 +111,9 @@ export interface GossipStats {
   held: number;
 }
 
+/** Main-thread diagnosis verifies per timer tick (see `wrong_signer`). */
+const DIAGNOSE_PER_TICK = 64;
+
 const CA_SIG_NAMES = ['node_signature_1', 'node_signature_2', 'bitcoin_signature_1', 'bitcoin_signature_2'];
 
 /**
@@ -143,6 +146,8 @@ export class P2PGossipSync implements RoutingMessageHandler {
   private tick = 0;
   private current?: Entry;
   private readonly diagnose = defaultSecp256k1();
+  /** Main-thread verifies left this tick for telling `wrong_signer` from `bad_signature`. */
+  private diagnoseBudget = DIAGNOSE_PER_TICK;
   /** Accepted channel_announcements not relayed yet (they go with the first update), with the peer each came from. */
   private readonly unrelayedAnnouncements = new Map<bigint, Uint8Array | undefined>();
   /** Handed-in messages whose relay went out as events instead (announcements and first updates): shouldRelayTo refuses them. */
@@ -204,6 +209,12 @@ export class P2PGossipSync implements RoutingMessageHandler {
   handleNodeAnnouncement(theirNodeId: Uint8Array | undefined, msg: NodeAnnouncement): boolean {
     this.admit(theirNodeId, 'node_announcement');
     const signed = signedBytesOf(msg) ?? encodeMessage(msg).subarray(2 + 64);
+    // Cheap check first: not newer than the stored one (which only grows) is ignored anyway.
+    const prev = this.graph.nodeAnnouncementTimestamp(msg.nodeId);
+    if (prev && msg.timestamp <= prev) {
+      const same = msg.timestamp === prev && bytesEqual(this.graph.nodeAnnouncementBytes(msg.nodeId)!.subarray(66), signed);
+      throw this.reject(same ? 'duplicate' : 'stale', `node_announcement of ${toHex(msg.nodeId)} at ${msg.timestamp} is not newer than ${prev}`);
+    }
     return this.run({ kind: Kind.NodeAnnouncement, msg, peer: theirNodeId, sig: -2, check: { message: signed, signatures: [msg.signature], publicKeys: [msg.nodeId] } });
   }
 
@@ -211,6 +222,14 @@ export class P2PGossipSync implements RoutingMessageHandler {
   handleChannelUpdate(theirNodeId: Uint8Array | undefined, msg: ChannelUpdate): boolean {
     this.admit(theirNodeId, 'channel_update', msg.shortChannelId);
     if (!sameChain(msg.chainHash, this.graph.chainHash)) throw this.reject('wrong_chain', `channel_update ${msg.shortChannelId} is for chain ${toHex(msg.chainHash)}`);
+    // Cheap checks before the signature check: a channel's stored timestamp only grows, so an
+    // update not newer than it now is ignored when applied too (BOLT 7 "SHOULD ignore").
+    const r = this.graph.channelRow(msg.shortChannelId);
+    if (r >= 0) {
+      const d = 2 * r + (msg.channelFlags & 1);
+      const prev = this.graph.cols.updTs[d]!;
+      if (msg.timestamp <= prev) throw this.staleUpdate(msg, d, prev, signedBytesOf(msg) ?? encodeMessage(msg).subarray(2 + 64));
+    }
     return this.enqueueUpdate(theirNodeId, msg);
   }
 
@@ -467,17 +486,14 @@ export class P2PGossipSync implements RoutingMessageHandler {
     }
     if (e.sig !== -1) {
       const other = g.nodeIdAt(dir ? c.node1[r]! : c.node2[r]!);
-      const byOther = e.sig >= 0 && runCheck(this.diagnose, sha256d, { message: e.check.message, signatures: [msg.signature], publicKeys: [other] }) === -1;
+      // Telling "signed by the other end" from "bad" costs a verify on this thread: only a bounded number a tick.
+      const byOther = e.sig >= 0 && this.diagnoseBudget-- > 0 && runCheck(this.diagnose, sha256d, { message: e.check.message, signatures: [msg.signature], publicKeys: [other] }) === -1;
       throw this.reject(byOther ? 'wrong_signer' : 'bad_signature', `channel_update ${scid} direction ${dir}: ${byOther ? 'signed by the other end of the channel' : 'signature does not verify'}`);
     }
     if (this.chainWatcher.isSpent(scid) && !(msg.channelFlags & 2)) throw this.reject('channel_closed', `channel_update for closed channel ${scid}`);
     const d = 2 * r + dir;
     const prev = g.cols.updTs[d]!;
-    if (msg.timestamp <= prev) {
-      const stored = channelUpdateBytesAt(g, d);
-      const same = msg.timestamp === prev && (stored ? bytesEqual(stored.subarray(66), e.check.message) : true);
-      throw this.reject(same ? 'duplicate' : 'stale', `channel_update ${scid}/${dir} at ${msg.timestamp} is not newer than ${prev}`);
-    }
+    if (msg.timestamp <= prev) throw this.staleUpdate(msg, d, prev, e.check.message);
     if (msg.timestamp > this.now() + this.limits.maxFutureSeconds) throw this.reject('bad_values', `channel_update ${scid} timestamp ${msg.timestamp} is too far in the future`);
     if (msg.htlcMaximumMsat < msg.htlcMinimumMsat) throw this.reject('bad_values', `channel_update ${scid}: htlc_maximum_msat ${msg.htlcMaximumMsat} < htlc_minimum_msat ${msg.htlcMinimumMsat}`);
     const cap = g.cols.capacity[r]!;
@@ -503,6 +519,12 @@ export class P2PGossipSync implements RoutingMessageHandler {
     if (upd) this.notRelayedAsIs.add(msg);
     e.relayed = true;
     return true;
+  }
+
+  private staleUpdate(msg: ChannelUpdate, d: number, prev: number, signed: Uint8Array): GossipRejection {
+    const stored = channelUpdateBytesAt(this.graph, d);
+    const same = msg.timestamp === prev && (stored ? bytesEqual(stored.subarray(66), signed) : true);
+    return this.reject(same ? 'duplicate' : 'stale', `channel_update ${msg.shortChannelId}/${d & 1} at ${msg.timestamp} is not newer than ${prev}`);
   }
 
   private dropHeld(scid: bigint): void {
@@ -751,6 +773,7 @@ export class P2PGossipSync implements RoutingMessageHandler {
    */
   timerTickOccurred(): void {
     this.tick++;
+    this.diagnoseBudget = DIAGNOSE_PER_TICK;
     for (const p of this.peers.values()) {
       p.refill();
       if (p.query.onTick()) this.log.info(`gossip sync with ${toHex(p.nodeId)} timed out after ${p.query.timeoutTicks} ticks without a reply (${p.query.remaining} ids not received)`);

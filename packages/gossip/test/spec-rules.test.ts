@@ -3,7 +3,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import type { UtxoLookup } from '@ln/chain-interfaces';
 import { Features, encodeAddresses, encodeMessage, makeMessage, type NodeAnnouncement } from '@ln/wire';
-import { NetworkGraph, P2PGossipSync, loadGraphSnapshot, saveGraphSnapshot, type ChannelView, type P2PGossipSyncConfig } from '../src/index.js';
+import { GossipRejection, InlineVerifier, NetworkGraph, P2PGossipSync, loadGraphSnapshot, saveGraphSnapshot, type ChannelView, type P2PGossipSyncConfig, type SignatureVerifier } from '../src/index.js';
 import { announcement, decoded, fundingOf, node, sign, testChannel, update, type TestNode } from './helpers.js';
 
 const A = node('sr-a');
@@ -80,6 +80,32 @@ test('node(): addresses with port 0 and DNS names after the first are ignored (B
   assert.is(s.handleNodeAnnouncement(undefined, nodeAnn(A, 1_700_000_001, new Uint8Array(0), addrs)), false);
   const got = s.graph.node(A.nodeId)!.addresses;
   assert.equal(got.map((a) => (a.type === 'dns' ? a.hostname : `${a.type}:${a.port}`)), ['ipv4:9735', 'a.example']);
+});
+
+test('replayed and stale channel_updates and node_announcements are refused before any signature check', () => {
+  let checks = 0;
+  const inline = new InlineVerifier();
+  const counting: SignatureVerifier = { name: 'counting', batchSize: 1, verify: (c) => ((checks += c.length), inline.verify(c)) };
+  const s = mk({ verifier: counting });
+  checks = 0;
+  const u = update(ab, 0, { timestamp: 1_700_000_050 });
+  assert.ok(s.handleChannelUpdate(undefined, u));
+  const na = nodeAnn(A, 1_700_000_050, new Uint8Array(0));
+  assert.ok(s.handleNodeAnnouncement(undefined, na));
+  assert.is(checks, 2);
+  const codes: string[] = [];
+  for (let i = 0; i < 50; i++) {
+    for (const f of [() => s.handleChannelUpdate(undefined, u), () => s.handleChannelUpdate(undefined, update(ab, 0, { timestamp: 1_700_000_049 })), () => s.handleNodeAnnouncement(undefined, na), () => s.handleNodeAnnouncement(undefined, nodeAnn(A, 1_700_000_049, new Uint8Array(0)))]) {
+      try {
+        f();
+      } catch (e) {
+        codes.push((e as GossipRejection).code);
+      }
+    }
+  }
+  assert.is(checks, 2);
+  assert.equal([...new Set(codes)].sort(), ['duplicate', 'stale']);
+  assert.is(codes.length, 200);
 });
 
 test.run();
