@@ -11,6 +11,12 @@ import type { ChannelMonitorInit, ChannelMonitorUpdate, ChannelMonitorUpdateStat
 import { bytesToHex } from '@ln/crypto';
 import type { ChainMonitor } from '@ln/monitor';
 
+/**
+ * The `Watch` between a node's `ChannelManager` and its `ChainMonitor` (BOLT 2: a state is
+ * durable before the message committing to it leaves): monitors are registered at once, each
+ * update is held `InProgress` until the manager that produced it is written, then released to
+ * the `ChainMonitor`. Exposed as `LightningNode.watch` for tests and diagnostics.
+ */
 export class HeldWatch implements Watch {
   private readonly queue: ChannelMonitorUpdate[] = [];
   private readonly completed: MonitorEvent[] = [];

@@ -15,6 +15,7 @@ export type { NodeEvent, NodeEventOf } from './events.js';
 export { NodeError } from './errors.js';
 export { OnChainWallet, WalletError, type WalletUtxo, type WalletBalance, type RemoteOutputToSweep } from './wallet.js';
 export { PersistedOutbox, type ManagerWriter } from './outbox.js';
+export { HeldWatch } from './held-watch.js';
 export { NotifyingStore, SEED_KEY, MANAGER_KEY, WALLET_KEY, GRAPH_KEY, CLOSE_WATCH_KEY, SCORER_KEY, PAYMENTS_NAMESPACE, PEERS_NAMESPACE } from './store.js';
 export { channelView, describeClosure, type NodeChannel } from './views.js';
 export { snapshotMonitorForTests, broadcastStaleCommitmentForTests } from './test-hooks.js';

@@ -331,7 +331,7 @@ export class Router {
    * the answer (about 97% of mainnet queries). Otherwise a limit binds, and a cheap path that
    * breaks it could hide a dearer one that fits: the same search pruning by every limit gives a
    * route within them (not always the cheapest), and the constrained label search
-   * ({@link LabelSearch}), bounded by that route's cost, finds the cheapest within them.
+   * (`LabelSearch`, internal; limits {@link MAX_LABELS} and {@link MAX_LABELS_PER_NODE}), bounded by that route's cost, finds the cheapest within them.
    */
   findRoute(p: RouteParams): Route {
     if (p.amountMsat <= 0n) throw new RouteError('invalid_params', 'amount must be positive');
