@@ -200,7 +200,7 @@ export class ChannelManager extends ChannelManagerChain {
       cm.channels.push(ch);
     }
     // Now that every channel and the payments state are loaded, resume what waited on the updates the monitors have.
-    for (const [ch, done] of durable) ch.monitorUpdateCompleted(done);
+    for (const [ch, done] of durable) cm.guard(ch, () => ch.monitorUpdateCompleted(done));
     for (const ch of stale) cm.closeWith(ch, { type: 'ProcessingError', message: 'the channel monitor is ahead of this ChannelManager (restored from an older state)' }, true);
     cm.payments.restored();
     return cm;

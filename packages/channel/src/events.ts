@@ -59,6 +59,24 @@ export type ChannelEvent =
       readonly reason: ClosureReason;
       readonly channelCapacitySat?: bigint;
     }
+  /**
+   * The `Watch` refused (`UnrecoverableError`) the `ChannelForceClosed` update of a channel we
+   * closed (BOLT 5 "Failing a Channel"): the channel is closed here (`ChannelClosed` came first),
+   * but its monitor did NOT take the close, so our latest commitment may not be broadcast. Close
+   * it from the monitor's own (newest) state, e.g. `@ln/monitor`'s
+   * `ChainMonitor.forceCloseFromMonitor(channelId, { shouldBroadcast })`. Typical cause: a stale
+   * `ChannelManager` restored without `RestoreOptions.monitors` (its update ids are behind).
+   */
+  | {
+      readonly type: 'ForceCloseRefused';
+      readonly channelId: Uint8Array;
+      readonly counterpartyNodeId: Uint8Array;
+      readonly userChannelId: bigint;
+      /** The id of the refused update. */
+      readonly monitorUpdateId: bigint;
+      /** Whether the close asked the monitor to broadcast our commitment (false after `DataLossDetected`). */
+      readonly shouldBroadcast: boolean;
+    }
   /** The funding transaction of a channel that closed before it was broadcast may be spent elsewhere. */
   | { readonly type: 'DiscardFunding'; readonly channelId: Uint8Array; readonly fundingTx: Uint8Array }
   // ---------------------------------------------------------------- payments (BOLT 4)

@@ -316,17 +316,20 @@ export abstract class ChannelManagerCore implements ChannelMessageHandler, Liste
 
   /** Closes a channel for `reason`; `broadcast` asks the monitor to publish our latest commitment. */
   protected closeWith(ch: Channel, reason: ClosureReason, broadcast: boolean): void {
-    const wasFunded = ch.s.phase === 'Funded';
-    if (wasFunded) ch.forceClose(broadcast);
-    else {
-      ch.s.phase = 'Closed';
-      if (ch.s.fundingTx && !ch.s.fundingBroadcast) this.events.push({ type: 'DiscardFunding', channelId: ch.channelId, fundingTx: ch.s.fundingTx });
-    }
+    const refused = ch.forceClose(broadcast);
+    // Never broadcast (the funder's monitor was not durable yet): the funding inputs may be spent elsewhere.
+    if (ch.s.fundingTx && !ch.s.fundingBroadcast) this.events.push({ type: 'DiscardFunding', channelId: ch.channelId, fundingTx: ch.s.fundingTx });
     this.remove(ch);
     this.events.push({
       type: 'ChannelClosed', channelId: ch.channelId, counterpartyNodeId: ch.peer, userChannelId: ch.s.userChannelId, reason, channelCapacitySat: ch.s.channelValueSat,
     });
     this.log.info(`channel ${bytesToHex(ch.channelId)} closed: ${reason.type}${'message' in reason ? `: ${reason.message}` : ''}`);
+    if (refused !== undefined) {
+      // The channel is closed here all the same (a stale manager must not keep using it); the monitor's side is
+      // closed by recovery from the monitor's own state (`@ln/monitor`'s `ChainMonitor.forceCloseFromMonitor`).
+      this.log.error(`the monitor refused the force-close (update ${refused}) of channel ${bytesToHex(ch.channelId)}: close it from the monitor`, { channelId: ch.channelId });
+      this.events.push({ type: 'ForceCloseRefused', channelId: ch.channelId, counterpartyNodeId: ch.peer, userChannelId: ch.s.userChannelId, monitorUpdateId: refused, shouldBroadcast: broadcast });
+    }
   }
 
   /** Runs `f` on a channel; a {@link ChannelError} is turned into the protocol's reaction. */

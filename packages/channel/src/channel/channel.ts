@@ -438,13 +438,23 @@ export class Channel {
 
   /**
    * Fails the channel (BOLT 5 "Failing a Channel"): tells the monitor to broadcast our latest
-   * commitment — unless `broadcast` is false (the peer proved our state is stale).
+   * commitment — unless `broadcast` is false (the peer proved our state is stale). The channel
+   * is `Closed` whatever the monitor answers (a closed channel never steps forward again, so
+   * nothing waits on this update); returns the refused update's id if the `Watch` answered
+   * `UnrecoverableError` (the monitor did NOT close: the caller surfaces it), else `undefined`.
+   * Never throws for a refusal: closing runs inside message handling and error paths.
    */
-  forceClose(broadcast: boolean): void {
+  forceClose(broadcast: boolean): bigint | undefined {
+    let refused: bigint | undefined;
     if (this.s.phase === 'Funded' && this.s.monitorCreated) {
-      this.updateMonitor([{ type: 'ChannelForceClosed', shouldBroadcast: broadcast }]);
+      // The id is consumed even if refused: an id is never reused for different steps.
+      const updateId = ++this.s.latestMonitorUpdateId;
+      const status = this.ctx.watch.updateChannel({ channelId: this.s.channelId, updateId, steps: [{ type: 'ChannelForceClosed', shouldBroadcast: broadcast }] });
+      if (status === 'UnrecoverableError') refused = updateId;
     }
     this.s.phase = 'Closed';
+    this.held = [];
+    return refused;
   }
 
   // ---------------------------------------------------------------- reconnection

@@ -31,6 +31,8 @@ export class TestWatch implements Watch {
   /** `InProgress` mode: updates complete only when {@link TestWatch.completeAll} is called. */
   async = false;
   failNext = false;
+  /** Updates this returns true for are refused (`UnrecoverableError`, not applied), as a monitor refusing a stale id does. */
+  refuse: ((update: ChannelMonitorUpdate) => boolean) | undefined;
   private pending: MonitorEvent[] = [];
   private inProgress: { channelId: Uint8Array; updateId: bigint }[] = [];
 
@@ -44,7 +46,7 @@ export class TestWatch implements Watch {
   updateChannel(update: ChannelMonitorUpdate): ChannelMonitorUpdateStatus {
     const k = bytesToHex(update.channelId);
     const list = this.updates.get(k);
-    if (!list) return 'UnrecoverableError';
+    if (!list || this.refuse?.(update)) return 'UnrecoverableError';
     const last = list.length ? list[list.length - 1]!.updateId : 0n;
     if (update.updateId !== last + 1n) throw new Error(`TestWatch: update ${update.updateId} after ${last} (out of order)`);
     list.push(update);
