@@ -12,6 +12,8 @@ import {
   type RawTransaction, type TransactionData, type Txid, type TxOut, type UtxoLookup, type UtxoResult, type WatchedOutput,
 } from '@ln/chain-interfaces';
 import { REGTEST_GENESIS_HEADER_HEX, buildHeader, headerFromRaw, merkleRoot } from './block.js';
+import { parseTx as parseTransaction } from '@ln/transactions';
+import { finalityError, sequenceLockError, verifyInputScript, type LockContext } from './script-verify.js';
 import { buildLegacyTx, parseTx, type ParsedTx } from './tx.js';
 
 /** A subscriber: a full-block `Listen`, a per-transaction `Confirm`, or both. */
@@ -75,6 +77,13 @@ export interface MemoryChainOptions {
   /** Timestamp of block 1; each block adds `blockIntervalSeconds`. Default 1_700_000_000. */
   readonly startTime?: number;
   readonly blockIntervalSeconds?: number;
+  /**
+   * Verify what bitcoind would before accepting a transaction (default `true`): every
+   * segwit v0 input's witness (P2WPKH, P2WSH with the BOLT 3 scripts, BIP 143 signatures,
+   * strict DER, low S), nLockTime finality for the next block, BIP 65/68/112 lock times.
+   * Refusals read `script: <what failed> (input i)`, `non-final: ...` or `non-BIP68-final: ...`.
+   */
+  readonly verifyScripts?: boolean;
 }
 
 /** The in-memory chain. */
@@ -90,6 +99,7 @@ export class MemoryChain implements UtxoLookup {
   private readonly listeners: ChainListener[] = [];
   private readonly startTime: number;
   private readonly interval: number;
+  private readonly verifyScripts: boolean;
   private faucetCounter = 0;
   /** Bumped on every reorg so replacement blocks differ from the ones they replace. */
   private branch = 0;
@@ -97,6 +107,7 @@ export class MemoryChain implements UtxoLookup {
   constructor(opts: MemoryChainOptions = {}) {
     this.startTime = opts.startTime ?? 1_700_000_000;
     this.interval = opts.blockIntervalSeconds ?? 600;
+    this.verifyScripts = opts.verifyScripts ?? verifyScriptsDefault();
     this.blocks.push({ header: headerFromRaw(hexToBytes(REGTEST_GENESIS_HEADER_HEX)), height: 0, txs: [] });
     this.broadcaster = new RecordingBroadcaster(this);
   }
@@ -182,17 +193,28 @@ export class MemoryChain implements UtxoLookup {
     for (const m of this.mempool.values()) m.outputs.forEach((o, vout) => mempoolOutputs.set(outPointToString({ txid: m.txid, vout }), o));
     let inValue = 0n;
     const conflicts = new Set<string>();
+    const spent: (TxOut | undefined)[] = [];
+    const coinHeights: (number | undefined)[] = [];
     for (const input of tx.inputs) {
       const key = outPointToString(input);
+      spent.push(undefined);
+      coinHeights.push(undefined);
       if (this.faucetOutpoints.has(key)) continue;
-      const out = this.utxos.get(key) ?? mempoolOutputs.get(key);
+      const confirmed = this.utxos.get(key);
+      const out = confirmed ?? mempoolOutputs.get(key);
       if (!out) return { ok: false, txid: tx.txid, reason: `input ${key} does not exist or is already spent on chain` };
+      spent[spent.length - 1] = out;
+      if (confirmed) coinHeights[coinHeights.length - 1] = this.confirmedAt.get(hexKey(input.txid));
       inValue += out.valueSat;
       for (const m of this.mempool.values()) if (m.inputs.some((i) => outPointToString(i) === key)) conflicts.add(hexKey(m.txid));
     }
     const outValue = tx.outputs.reduce((a, o) => a + o.valueSat, 0n);
     const isFaucet = tx.inputs.every((i) => this.faucetOutpoints.has(outPointToString(i)));
     if (!isFaucet && outValue > inValue) return { ok: false, txid: tx.txid, reason: `outputs (${outValue} sat) exceed inputs (${inValue} sat)` };
+    if (this.verifyScripts && !isFaucet) {
+      const why = this.verificationError(raw, spent, coinHeights);
+      if (why) return { ok: false, txid: tx.txid, reason: why };
+    }
     if (conflicts.size) {
       const fee = inValue - outValue;
       for (const c of conflicts) {
@@ -203,6 +225,34 @@ export class MemoryChain implements UtxoLookup {
     }
     this.mempool.set(k, tx);
     return { ok: true, txid: tx.txid };
+  }
+
+  /** What bitcoind would refuse `raw` for in the next block (see {@link MemoryChainOptions.verifyScripts}), or `undefined`. */
+  private verificationError(raw: RawTransaction, spent: readonly (TxOut | undefined)[], coinHeights: readonly (number | undefined)[]): string | undefined {
+    const tx = parseTransaction(raw);
+    const ctx: LockContext = {
+      nextHeight: this.tipHeight + 1,
+      tipMedianTimePast: this.medianTimePast(this.tipHeight),
+      medianTimePast: (h) => this.medianTimePast(h),
+    };
+    const nonFinal = finalityError(tx, ctx);
+    if (nonFinal) return `non-final: ${nonFinal}`;
+    for (let i = 0; i < tx.inputs.length; i++) {
+      const out = spent[i];
+      if (!out) continue; // a faucet coin
+      const why = verifyInputScript(tx, i, out);
+      if (why) return `script: ${why} (input ${i})`;
+    }
+    const bip68 = sequenceLockError(tx, coinHeights, ctx);
+    return bip68 && `non-BIP68-final: ${bip68}`;
+  }
+
+  /** BIP 113 median time past of the block at `height`: the median of it and its 10 predecessors' timestamps. */
+  medianTimePast(height: number): number {
+    const times: number[] = [];
+    for (let h = Math.max(0, height - 10); h <= height; h++) times.push(this.blocks[h]!.header.time);
+    times.sort((a, b) => a - b);
+    return times[Math.floor(times.length / 2)]!;
   }
 
   private feeOf(tx: ParsedTx, mempoolOutputs: Map<string, TxOut>): bigint {
@@ -361,6 +411,12 @@ export class MemoryChain implements UtxoLookup {
     const index = this.blocks[h]!.txs.findIndex((t) => hexKey(t.txid) === hexKey(outpoint.txid));
     return (BigInt(h) << 40n) | (BigInt(index) << 16n) | BigInt(outpoint.vout);
   }
+}
+
+/** The default of {@link MemoryChainOptions.verifyScripts}: the environment variable `LN_VERIFY_SCRIPTS` (`1` on, `0` off). */
+function verifyScriptsDefault(): boolean {
+  const env = (globalThis as { process?: { env?: Record<string, string | undefined> } }).process?.env?.LN_VERIFY_SCRIPTS;
+  return env === '1';
 }
 
 /** Coinbase scriptSig: the BIP 34 height push, then an extra-nonce push of the branch number. */
