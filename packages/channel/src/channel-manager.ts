@@ -33,7 +33,9 @@ export class ChannelManager extends ChannelManagerChain {
    * Pays along caller-supplied paths (e.g. from `@ln/router`'s `findRoute`, with absolute
    * `cltvExpiry`). The first hop of each path is our channel with that `shortChannelId`.
    * `paymentId` (32 bytes) makes it idempotent: a second call with an id in use throws
-   * `PaymentSendError('duplicate_payment')`. Nothing is sent if any path is unusable.
+   * `PaymentSendError('duplicate_payment')`. Nothing is sent, and nothing registered, if any path
+   * is unusable or malformed (`invalid_path`: hop fields outside their BOLT 2/BOLT 4 wire types,
+   * e.g. a negative `cltvExpiry`, or an onion that cannot be built).
    * Results: `PaymentSent` + `PaymentPathSuccessful`, or `PaymentPathFailed` per failed part
    * (retry with {@link ChannelManager.sendPaymentAlongPaths} or {@link ChannelManager.abandonPayment}),
    * then `PaymentFailed`.

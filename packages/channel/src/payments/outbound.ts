@@ -20,7 +20,7 @@ import { computeHopSecrets } from '../onion/keys.js';
 import { createOnion } from '../onion/sphinx.js';
 import { encodeMeta, hex, type PaymentsHost } from './host.js';
 import {
-  IDEMPOTENCY_TIMEOUT_TICKS, PaymentSendError, RETRY_TIMEOUT_TICKS, type PaymentFailureReason, type PaymentPath, type RecipientOnionFields,
+  IDEMPOTENCY_TIMEOUT_TICKS, PaymentSendError, RETRY_TIMEOUT_TICKS, type PaymentFailureReason, type PaymentHop, type PaymentPath, type RecipientOnionFields,
 } from './types.js';
 
 /** One part (path) of an outbound payment. */
@@ -51,6 +51,25 @@ export interface OutboundPayment {
   ticks: number;
 }
 
+/** A path with its onion built, ready to go to its first channel. */
+interface PreparedPart {
+  readonly path: PaymentPath;
+  readonly packet: Uint8Array;
+  readonly sessionKey: Uint8Array;
+}
+
+const U64_MAX = (1n << 64n) - 1n;
+const U32_MAX = 2 ** 32 - 1;
+
+/** One hop's fields within their wire types (see `checkPaths`). @throws PaymentSendError */
+function checkHop(h: PaymentHop, i: number): void {
+  const bad = (what: string) => new PaymentSendError('invalid_path', `hop ${i}: ${what}`);
+  if (!(h.nodeId instanceof Uint8Array) || h.nodeId.length !== 33 || (h.nodeId[0] !== 2 && h.nodeId[0] !== 3)) throw bad('node id is not a 33-byte compressed public key');
+  if (typeof h.shortChannelId !== 'bigint' || h.shortChannelId < 0n || h.shortChannelId > U64_MAX) throw bad(`short_channel_id ${h.shortChannelId} is not a u64`);
+  if (typeof h.amountMsat !== 'bigint' || h.amountMsat <= 0n || h.amountMsat > U64_MAX) throw bad(`amount ${h.amountMsat} msat is not in 1..2^64-1`);
+  if (!Number.isInteger(h.cltvExpiry) || h.cltvExpiry < 0 || h.cltvExpiry > U32_MAX) throw bad(`cltv_expiry ${h.cltvExpiry} is not a u32`);
+}
+
 const failureByCode = new Map<number, string>(FAILURES.map((f) => [f.code, f.name]));
 
 /** The outbound half of the payments layer. */
@@ -68,12 +87,20 @@ export class OutboundPayments {
     return ch;
   }
 
-  /** Checks every path's first hop and the amounts on it before anything is sent. */
+  /**
+   * Checks every path before anything is registered or sent: each hop's fields within the wire
+   * types they travel in (BOLT 2 `update_add_htlc`: `amount_msat` u64 and non-zero, `cltv_expiry`
+   * u32; BOLT 4 hop payloads: `amt_to_forward` tu64, `outgoing_cltv_value` tu32,
+   * `short_channel_id` u64; a 33-byte compressed node id), amounts and expiries non-increasing
+   * along the path, then the first hop's channel and the amounts on it.
+   * @throws PaymentSendError
+   */
   private checkPaths(paths: readonly PaymentPath[]): void {
     if (paths.length === 0) throw new PaymentSendError('invalid_path', 'no paths');
     const use = new Map<Channel, { count: number; totalMsat: bigint }>();
     for (const p of paths) {
       if (p.hops.length === 0 || p.hops.length > 27) throw new PaymentSendError('invalid_path', `a path has ${p.hops.length} hops (1..27)`);
+      p.hops.forEach(checkHop);
       for (let i = 1; i < p.hops.length; i++) {
         if (p.hops[i]!.amountMsat > p.hops[i - 1]!.amountMsat) throw new PaymentSendError('invalid_path', `hop ${i} receives more than hop ${i - 1}`);
         if (p.hops[i]!.cltvExpiry > p.hops[i - 1]!.cltvExpiry) throw new PaymentSendError('invalid_path', `hop ${i} has a later cltv_expiry than hop ${i - 1}`);
@@ -91,36 +118,38 @@ export class OutboundPayments {
   send(paths: readonly PaymentPath[], paymentHash: Uint8Array, fields: RecipientOnionFields, paymentId: Uint8Array, keysendPreimage?: Uint8Array): void {
     if (paymentId.length !== 32) throw new PaymentSendError('invalid_path', 'payment id must be 32 bytes');
     if (this.payments.has(hex(paymentId))) throw new PaymentSendError('duplicate_payment', `payment id ${hex(paymentId)} is already in use`);
+    if (paymentHash.length !== 32) throw new PaymentSendError('invalid_path', 'payment hash must be 32 bytes');
     this.checkPaths(paths);
     const totalMsat = fields.totalMsat ?? paths.reduce((a, p) => a + p.hops[p.hops.length - 1]!.amountMsat, 0n);
+    if (typeof totalMsat !== 'bigint' || totalMsat <= 0n || totalMsat > U64_MAX) throw new PaymentSendError('invalid_path', `total_msat ${totalMsat} is not in 1..2^64-1`);
     const p: OutboundPayment = {
       paymentId, paymentHash, totalMsat, parts: [], nextPart: 0, ticks: 0,
       ...(fields.paymentSecret ? { paymentSecret: fields.paymentSecret } : {}),
       ...(fields.paymentMetadata ? { paymentMetadata: fields.paymentMetadata } : {}),
       ...(keysendPreimage ? { keysendPreimage } : {}),
     };
+    // Every onion is built before the payment is registered: a path that cannot be encoded leaves nothing behind.
+    const onions = paths.map((path, i) => this.buildOnion(p, path, i));
     this.payments.set(hex(paymentId), p);
-    for (const path of paths) this.sendPart(p, path);
+    this.dispatch(p, onions, true);
   }
 
-  /** `sendPaymentAlongPaths`: more parts for a pending payment (a retry after `PaymentPathFailed`). */
-  retry(paymentId: Uint8Array, paths: readonly PaymentPath[]): void {
-    const p = this.payments.get(hex(paymentId));
-    if (!p || p.finished || p.abandoned || p.preimage) throw new PaymentSendError('unknown_payment', `no pending payment ${hex(paymentId)}`);
-    this.checkPaths(paths);
-    p.ticks = 0;
-    for (const path of paths) this.sendPart(p, path);
+  /** Hands the prepared parts to their channels; if something unexpected throws before any part left, the payment is unregistered. */
+  private dispatch(p: OutboundPayment, onions: readonly PreparedPart[], fresh: boolean): void {
+    let handed = 0;
+    try {
+      for (const o of onions) {
+        this.sendPart(p, o);
+        handed++;
+      }
+    } catch (e) {
+      if (fresh && handed === 0) this.payments.delete(hex(p.paymentId));
+      throw e;
+    }
   }
 
-  /** `abandonPayment`: no more retries; `PaymentFailed` once no part is in flight. */
-  abandon(paymentId: Uint8Array): void {
-    const p = this.payments.get(hex(paymentId));
-    if (!p || p.finished || p.preimage) return;
-    p.abandoned ??= 'UserAbandoned';
-    this.maybeFinish(p);
-  }
-
-  private sendPart(p: OutboundPayment, path: PaymentPath): void {
+  /** The hop payloads and onion of one path (BOLT 4 "Packet Construction"). @throws PaymentSendError ('invalid_path') if it cannot be encoded. */
+  private buildOnion(p: OutboundPayment, path: PaymentPath, index: number): PreparedPart {
     const hops = path.hops;
     const payloads: HopPayload[] = hops.map((h, i) => {
       const next = hops[i + 1];
@@ -133,7 +162,35 @@ export class OutboundPayments {
       };
     });
     const sessionKey = this.host.random();
-    const { packet } = createOnion(this.host.onion, sessionKey, hops.map((h, i) => ({ pubkey: h.nodeId, payload: encodeHopPayload(payloads[i]!) })), p.paymentHash);
+    try {
+      const { packet } = createOnion(this.host.onion, sessionKey, hops.map((h, i) => ({ pubkey: h.nodeId, payload: encodeHopPayload(payloads[i]!) })), p.paymentHash);
+      return { path, packet, sessionKey };
+    } catch (e) {
+      if (!(e instanceof Error)) throw e;
+      throw new PaymentSendError('invalid_path', `path ${index}: the onion cannot be built: ${e.message}`);
+    }
+  }
+
+  /** `sendPaymentAlongPaths`: more parts for a pending payment (a retry after `PaymentPathFailed`). */
+  retry(paymentId: Uint8Array, paths: readonly PaymentPath[]): void {
+    const p = this.payments.get(hex(paymentId));
+    if (!p || p.finished || p.abandoned || p.preimage) throw new PaymentSendError('unknown_payment', `no pending payment ${hex(paymentId)}`);
+    this.checkPaths(paths);
+    const onions = paths.map((path, i) => this.buildOnion(p, path, i));
+    p.ticks = 0;
+    this.dispatch(p, onions, false);
+  }
+
+  /** `abandonPayment`: no more retries; `PaymentFailed` once no part is in flight. */
+  abandon(paymentId: Uint8Array): void {
+    const p = this.payments.get(hex(paymentId));
+    if (!p || p.finished || p.preimage) return;
+    p.abandoned ??= 'UserAbandoned';
+    this.maybeFinish(p);
+  }
+
+  private sendPart(p: OutboundPayment, { path, packet, sessionKey }: PreparedPart): void {
+    const hops = path.hops;
     const part: OutboundPart = { part: p.nextPart++, path: clonePath(path), sessionKey, status: 'inflight' };
     p.parts.push(part);
     const ch = this.firstHopChannel(path);
