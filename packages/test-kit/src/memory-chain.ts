@@ -213,7 +213,10 @@ export class MemoryChain implements UtxoLookup {
     if (!isFaucet && outValue > inValue) return { ok: false, txid: tx.txid, reason: `outputs (${outValue} sat) exceed inputs (${inValue} sat)` };
     if (this.verifyScripts && !isFaucet) {
       const why = this.verificationError(raw, spent, coinHeights);
-      if (why) return { ok: false, txid: tx.txid, reason: why };
+      if (why) {
+        if (envFlag('LN_VERIFY_SCRIPTS_TRACE') === '1') console.warn(`MemoryChain refused ${hexKey(tx.txid)}: ${why}\n  ${hexKey(raw)}`);
+        return { ok: false, txid: tx.txid, reason: why };
+      }
     }
     if (conflicts.size) {
       const fee = inValue - outValue;
@@ -415,9 +418,9 @@ export class MemoryChain implements UtxoLookup {
 
 /** The default of {@link MemoryChainOptions.verifyScripts}: the environment variable `LN_VERIFY_SCRIPTS` (`1` on, `0` off). */
 function verifyScriptsDefault(): boolean {
-  const env = (globalThis as { process?: { env?: Record<string, string | undefined> } }).process?.env?.LN_VERIFY_SCRIPTS;
-  return env === '1';
+  return envFlag('LN_VERIFY_SCRIPTS') === '1';
 }
+const envFlag = (name: string): string | undefined => (globalThis as { process?: { env?: Record<string, string | undefined> } }).process?.env?.[name];
 
 /** Coinbase scriptSig: the BIP 34 height push, then an extra-nonce push of the branch number. */
 function bip34Height(height: number, branch: number): Uint8Array {

@@ -18,7 +18,11 @@ const SEQUENCE_MASK = 0x0000ffff;
 const LOCKTIME_THRESHOLD = 500_000_000;
 const FINAL = 0xffffffff;
 
-/** The scriptSig of test-kit's own test spends (`buildLegacyTx(..., scriptSig: OP_TRUE)`), accepted unchecked. */
+/**
+ * The scriptSig that marks a test's hand-made spend (`buildLegacyTx([{ outpoint, scriptSig: OP_TRUE }], ...)`),
+ * accepted unchecked, with or without a witness. Bitcoin refuses any non-empty scriptSig on a
+ * segwit spend, and no Lightning transaction has one, so a library transaction never carries it.
+ */
 export const TEST_SPEND_SCRIPT_SIG = Uint8Array.of(0x51);
 
 /**
@@ -87,15 +91,14 @@ function requireCleanStack(stack: Uint8Array[]): void {
 
 /**
  * Verifies input `index` of `tx` spending `spent`. Returns what failed, or `undefined` when
- * the input is valid. P2WPKH and P2WSH inputs are fully checked; a non-witness input whose
- * scriptSig is exactly {@link TEST_SPEND_SCRIPT_SIG} with no witness is a test-kit test spend
- * and passes; other witness versions, P2SH and signature-checking legacy scripts are refused
+ * the input is valid. P2WPKH and P2WSH inputs are fully checked; an input whose scriptSig is
+ * exactly {@link TEST_SPEND_SCRIPT_SIG} is a test's hand-made spend and passes; other witness versions, P2SH and signature-checking legacy scripts are refused
  * as unsupported.
  */
 export function verifyInputScript(tx: Transaction, index: number, spent: TxOut, secp: Secp256k1 = defaultSecp256k1()): string | undefined {
   const input = tx.inputs[index];
   if (!input) return `no input ${index}`;
-  if (input.witness.length === 0 && equalBytes(input.scriptSig, TEST_SPEND_SCRIPT_SIG)) return undefined;
+  if (equalBytes(input.scriptSig, TEST_SPEND_SCRIPT_SIG)) return undefined;
   try {
     const wp = witnessProgram(spent.scriptPubkey);
     if (wp) {
