@@ -7,8 +7,9 @@
  * drains {@link ChannelManager.getAndClearPendingMsgEvents} (for `PeerManager`) and
  * {@link ChannelManager.getAndClearPendingEvents} (for the user).
  */
-import type { BestBlock } from '@ln/chain-interfaces';
+import type { BestBlock, Confirm, Listen } from '@ln/chain-interfaces';
 import { bytesToHex, equalBytes } from '@ln/crypto';
+import type { ChannelMessageHandler } from '@ln/wire';
 import { Channel } from './channel/channel.js';
 import type { ChannelState } from './channel/state.js';
 import { forgetUncommitted, sendUpdateFee } from './channel/updates.js';
@@ -26,7 +27,7 @@ export type { ChannelManagerOptions, ChannelDetails, RestoreOptions } from './ma
 const SERIAL_VERSION = 2;
 
 /** The seed's `ChannelManager`: channels, payments, forwarding, persistence. */
-export class ChannelManager extends ChannelManagerChain {
+export class ChannelManager extends ChannelManagerChain implements ChannelMessageHandler, Listen, Confirm {
   // ================================================================ payments (BOLT 4)
 
   /**

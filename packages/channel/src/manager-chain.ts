@@ -8,10 +8,10 @@ import { bytesToHex, equalBytes } from '@ln/crypto';
 import { parseTx, txidOf } from '@ln/transactions';
 import { Features, type Init } from '@ln/wire';
 import { forgetUncommitted } from './channel/updates.js';
-import { ChannelManagerCore } from './manager-core.js';
+import { ChannelManagerOpen } from './manager-open.js';
 
 /** The peer and chain layer of `ChannelManager`. */
-export abstract class ChannelManagerChain extends ChannelManagerCore {
+export abstract class ChannelManagerChain extends ChannelManagerOpen {
   peerConnected(theirNodeId: Uint8Array, init: Init, _inbound: boolean): boolean {
     const features = Features.fromBytes(init.features);
     this.peers.set(bytesToHex(theirNodeId), features);
