@@ -204,24 +204,18 @@ export class NetworkGraph implements ReadOnlyNetworkGraph {
    * The router's view: every channel with both policies; a direction that is disabled or
    * has no update is `undefined` (BOLT 7 `channel_update` `disable` bit). Channels with an
    * unknown even feature bit are left out (BOLT 7: "MUST NOT attempt to route messages through
-   * the channel"), and so are the channels of a node whose `node_announcement` has one ("MUST
-   * NOT route a payment _through_ the node"; this also keeps it from being a destination, which
-   * BOLT 7 allows only when paying an invoice that sets the same bits).
+   * the channel"). The channels of a node whose `node_announcement` has an unknown even bit are
+   * kept: BOLT 7 says "MUST NOT route a payment _through_ the node" and "Unless paying a BOLT #11
+   * invoice which does not have the same bit(s) set, MUST NOT attempt to send payments _to_ the
+   * node", so the router needs them to pay such a node with an invoice lacking the bits. It
+   * applies both rules itself from {@link NetworkGraph.nodeFeatures} (see
+   * {@link NetworkGraph.isNodeRoutable}).
    */
   forEachChannel(f: (channel: ChannelView) => void): void {
     const c = this.cols;
     const ids = this.nodeIdViews();
-    let badNode: Uint8Array | undefined;
-    if (this.unroutableNodes.size) {
-      badNode = new Uint8Array(c.nodeCount);
-      for (const k of this.unroutableNodes) {
-        const n = this.nodeRow(fromHexId(k));
-        if (n >= 0) badNode[n] = 1;
-      }
-    }
     for (let r = 0; r < c.chanCount; r++) {
       if (c.chanFlags[r]! & CHAN_UNROUTABLE) continue;
-      if (badNode && (badNode[c.node1[r]!] || badNode[c.node2[r]!])) continue;
       const cap = c.capacity[r]!;
       f({
         scid: joinU64(c.scidHi[r]!, c.scidLo[r]!),
@@ -653,12 +647,6 @@ function hexOf(b: Uint8Array): string {
   let s = '';
   for (const x of b) s += x.toString(16).padStart(2, '0');
   return s;
-}
-
-function fromHexId(h: string): Uint8Array {
-  const out = new Uint8Array(h.length / 2);
-  for (let i = 0; i < out.length; i++) out[i] = parseInt(h.slice(2 * i, 2 * i + 2), 16);
-  return out;
 }
 
 /**

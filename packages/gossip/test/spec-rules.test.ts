@@ -37,23 +37,26 @@ const routed = (g: NetworkGraph) => {
   return out.sort();
 };
 
-test('a node_announcement with an unknown even feature bit is stored, but no route goes through the node (BOLT 7 MUST NOT)', () => {
+test('a node_announcement with an unknown even feature bit: channels stay in the router view, features exposed (BOLT 7: router must not route through, may pay it)', () => {
   const s = mk();
   assert.equal(routed(s.graph), [ab.scid, bc.scid]);
   assert.ok(s.handleNodeAnnouncement(undefined, nodeAnn(B, 1_700_000_001, Features.fromBits([100]).toBytes())));
   assert.not.ok(s.graph.isNodeRoutable(B.nodeId));
   assert.ok(s.graph.isNodeRoutable(A.nodeId));
-  assert.equal(routed(s.graph), []);
-  // An unknown *odd* bit is fine; the flag also survives a snapshot.
+  // Kept: the router needs B's channels to pay B with an invoice lacking bit 100, and reads the bit itself.
+  assert.equal(routed(s.graph), [ab.scid, bc.scid]);
+  assert.equal(Features.fromBytes(s.graph.nodeFeatures(B.nodeId)!).unknownRequiredBits(), [100]);
+  // An unknown *odd* bit is fine; the flag and the features survive a snapshot.
   assert.ok(s.handleNodeAnnouncement(undefined, nodeAnn(C, 1_700_000_001, Features.fromBits([101]).toBytes())));
   const again = loadGraphSnapshot(saveGraphSnapshot(s.graph));
   assert.not.ok(again.isNodeRoutable(B.nodeId));
   assert.ok(again.isNodeRoutable(C.nodeId));
-  assert.equal(routed(again), []);
+  assert.equal(routed(again), [ab.scid, bc.scid]);
+  assert.equal(Features.fromBytes(again.nodeFeatures(B.nodeId)!).unknownRequiredBits(), [100]);
   // A newer announcement without the bit makes it routable again.
   assert.ok(s.handleNodeAnnouncement(undefined, nodeAnn(B, 1_700_000_002, Features.fromBits([101]).toBytes())));
   assert.ok(s.graph.isNodeRoutable(B.nodeId));
-  assert.equal(routed(s.graph), [ab.scid, bc.scid]);
+  assert.equal(Features.fromBytes(s.graph.nodeFeatures(B.nodeId)!).unknownRequiredBits(), []);
 });
 
 test('a channel_announcement with an unknown even feature bit is stored and relayed, but not routed through (BOLT 7 MUST NOT)', () => {
