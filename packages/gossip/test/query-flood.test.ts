@@ -72,6 +72,40 @@ test('replies are made only while the PeerManager says the peer has room', () =>
   assert.ok(s.getAndClearPendingMsgEvents(() => true).length > 0);
 });
 
+test('backfill: a fast peer gets all of it while a slow peer (no room) gets nothing more and stalls nobody', () => {
+  const big = syntheticSync(2_100);
+  const FAST = Uint8Array.from({ length: 33 }, (_, i) => (i === 0 ? 2 : 7));
+  const SLOW = Uint8Array.from({ length: 33 }, (_, i) => (i === 0 ? 2 : 9));
+  const s = new (big.constructor as typeof import('../src/index.js').P2PGossipSync)({ graph: big.graph, now: () => 1_700_000_100, initialSync: 'none' });
+  const filter = makeMessage('gossip_timestamp_filter', { chainHash: MAINNET, firstTimestamp: 0, timestampRange: 0xffffffff });
+  for (const p of [FAST, SLOW]) {
+    s.peerConnected(p, makeMessage('init', { globalfeatures: new Uint8Array(0), features: s.providedInitFeatures(p).toBytes() }), true);
+  }
+  s.getAndClearPendingMsgEvents();
+  for (const p of [FAST, SLOW]) s.handleGossipTimestampFilter(p, filter);
+  const key = (b: Uint8Array) => b.join(',');
+  const got = new Map<string, number>([[key(FAST), 0], [key(SLOW), 0]]);
+  const slowHasRoom = { v: true };
+  const hasRoom = (id: Uint8Array) => key(id) === key(FAST) || slowHasRoom.v;
+  for (let k = 0; k < 1_000; k++) {
+    const ev = s.getAndClearPendingMsgEvents(hasRoom);
+    slowHasRoom.v = false; // the slow peer's socket took one release, then nothing
+    if (!ev.length) break;
+    for (const e of ev) if (e.type === 'SendMessage') got.set(key(e.nodeId), got.get(key(e.nodeId))! + 1);
+  }
+  // 2,100 announcements and 4,200 updates (no node_announcements in the synthetic graph).
+  assert.is(got.get(key(FAST)), 3 * 2_100);
+  assert.ok(got.get(key(SLOW))! > 0 && got.get(key(SLOW))! <= 500 + 4, `slow peer got ${got.get(key(SLOW))}`);
+  // Once it has room again, the rest follows, lazily, without anything lost.
+  for (let k = 0; k < 1_000; k++) {
+    const ev = s.getAndClearPendingMsgEvents(() => true);
+    if (!ev.length) break;
+    for (const e of ev) if (e.type === 'SendMessage') got.set(key(e.nodeId), got.get(key(e.nodeId))! + 1);
+  }
+  assert.is(got.get(key(SLOW)), 3 * 2_100);
+  assert.is(got.get(key(FAST)), 3 * 2_100);
+});
+
 test('the outbox is capped: past maxOutbox the peer is disconnected', () => {
   const s = fresh({ maxOutbox: 3 });
   const p = (s as unknown as { peers: Map<string, { send(m: KnownMessage): void }> }).peers.values().next().value!;
