@@ -52,6 +52,13 @@ export class OurNode {
   private listener: { port: number; close: () => Promise<void> } | undefined;
   private dialled: { disconnectSocket(): void }[] = [];
   private persisting = false;
+  /**
+   * While set, the manager is not persisted, so the monitor updates it generates stay held by
+   * the harness `Watch` (`InProgress`) and the channel sends nothing that waits for them (its
+   * `revoke_and_ack`/`commitment_signed`); monitor events are still processed. A test uses it
+   * to hold our answer to Electrum's `commitment_signed` back on purpose.
+   */
+  holdUpdates = false;
 
   constructor(
     readonly chain: MemoryChain,
@@ -152,8 +159,9 @@ export class OurNode {
       else if (e.type === 'PaymentClaimable' && e.purpose.type === 'InvoicePayment' && e.purpose.paymentPreimage) this.cm.claimFunds(e.purpose.paymentPreimage);
     }
     this.monitorEvents.push(...this.node.monitorEvents.splice(0));
+    if (this.holdUpdates) this.cm.processMonitorEvents();
     this.pm.processEvents();
-    if (!this.persisting) {
+    if (!this.persisting && !this.holdUpdates) {
       this.persisting = true;
       void this.node.persistManager().finally(() => (this.persisting = false));
     }

@@ -21,7 +21,11 @@
  *  7. Electrum closes its channel cooperatively; amounts checked on chain.
  *  8. We close ours cooperatively; amounts checked on chain.
  *  9. Force closes both ways on two more channels: to_remote outputs to the satoshi, to_local
- *     swept by each side after the other's to_self_delay.
+ *     swept by each side after the other's to_self_delay (Electrum's force close only once its
+ *     update_fee dance is over).
+ * 10. Electrum force-closes during that dance on purpose (our answer held back), then revokes the
+ *     commitment it broadcast (Electrum 4.3.4 takes commitment_signed while FORCE_CLOSING): our
+ *     monitor takes its to_local with a justice transaction.
  *
  * python3-electrum missing is a failure, not a skip (`.ci/run` installs it).
  */
@@ -464,6 +468,27 @@ async function findSpend(W: World, op: OutPoint, what: string): Promise<ParsedTx
   return spenderOf(W.chain, op)?.tx ?? inMempool()!;
 }
 
+/** Electrum's view of channel `id` (lnchannel: latest ctns, feerate). */
+async function electrumChannel(W: World, id: string): Promise<{ local_ctn: number; remote_ctn: number; feerate_local: number; state: string }> {
+  return (await W.electrum.call('channels')).find((x: any) => x.channel_id === id);
+}
+
+/**
+ * Waits until Electrum's update_fee dance on a channel it funded is over (its own and our
+ * commitments at number 1 or more, i.e. it received our signature and revoked its commitment 0)
+ * and our node holds no monitor update back.
+ */
+async function quiescent(W: World, id: string): Promise<void> {
+  const end = Date.now() + 20_000;
+  for (;;) {
+    const c = await electrumChannel(W, id);
+    W.ours.step();
+    if (c.local_ctn >= 1 && c.remote_ctn >= 1 && W.ours.node.queuedUpdates === 0) return;
+    if (Date.now() > end) throw new Error(`channel ${id.slice(0, 8)} not quiescent after 20 s: Electrum ${JSON.stringify(c)}, our held monitor updates ${W.ours.node.queuedUpdates}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
 /** Mines `n` blocks one at a time (so Electrum and our node see every height), syncing Electrum at the end. */
 async function mineSlowly(W: World, n: number): Promise<void> {
   for (let i = 0; i < n; i++) {
@@ -496,6 +521,15 @@ step('Electrum force-closes its channel: its commitment confirms, our manager cl
   const { electrum, ours, chain } = W;
   const before = ours.cm.listChannels().find((c) => bytesToHex(c.channelId) === chan3)!;
   assert.is(before.balanceMsat, FC_PUSH_SAT * 1000n);
+  // Electrum, the funder, sends update_fee on an open channel whose remote ctn is 0 at its next
+  // on-chain event (lnworker.handle_onchain_state → lnpeer.maybe_update_fee, "updating fee to
+  // bump remote ctn": a block, a fee or wallet event, so at a time that depends on load). Asked to
+  // force-close while that dance is in flight, Electrum 4.3.4 broadcasts its commitment 0, then,
+  // still taking our commitment_signed while FORCE_CLOSING (lnpeer.on_commitment_signed checks
+  // no channel state), revokes it: our monitor rightly punishes it (the last step does it on
+  // purpose). So the dance is started by a block and awaited before the force close.
+  await mine(W, 1);
+  await quiescent(W, chan3);
   const r = await electrum.call('force_close', { channel_id: chan3 });
   chan3Commitment = r.commitment_txid;
   await until(() => chain.mempoolTxids().some((t) => txidToHex(t) === chan3Commitment), 10_000, 'Electrum\'s commitment in the mempool', W);
@@ -549,6 +583,60 @@ step('we force-close our channel: our commitment confirms; Electrum\'s wallet ow
   await mine(W, 1, [txidToHex(eSweep.txid)]);
   const eSweepTx = await electrum.call('tx', { txid: txidToHex(eSweep.txid) });
   assert.ok(eSweepTx.outputs.every((o: any) => o.is_mine), `Electrum swept to its own wallet: ${JSON.stringify(eSweepTx)}; its commitment's outputs ${JSON.stringify(eCommitment.outputs, (_k, x) => (typeof x === 'bigint' ? String(x) : x instanceof Uint8Array ? bytesToHex(x) : x))}, to_local #${eToLocal}`);
+});
+
+step('Electrum force-closes while its update_fee dance is in flight (our answer held back), then revokes the commitment it broadcast: our monitor sweeps its to_local with a justice transaction, and Electrum gets nothing', async () => {
+  const W = world();
+  const { electrum, ours, ourPort, chain } = W;
+  // Our monitor updates stay held (the manager is not persisted), so the channel sends no
+  // revoke_and_ack/commitment_signed in answer to Electrum's update_fee + commitment_signed.
+  ours.holdUpdates = true;
+  let chan5 = '';
+  let commitment = '';
+  try {
+    const r = await electrum.call('open_channel', { node_id: ours.nodeIdHex, host: '127.0.0.1', port: ourPort, amount_sat: Number(FC_FUND_SAT), push_sat: Number(FC_PUSH_SAT) });
+    chan5 = r.channel_id;
+    await mine(W, 3, [r.funding_txid]);
+    await electrum.call('wait_channel', { channel_id: chan5, state: 'OPEN', timeout: 20 });
+    // A block makes Electrum start its update_fee dance (see the force-close step above).
+    await mine(W, 1);
+    // Electrum's update_fee and commitment_signed reached us: the monitor update is held.
+    await until(() => ours.node.queuedUpdates > 0, 20_000, 'Electrum\'s commitment_signed (update_fee) taken, our monitor update held', W);
+    const c = await electrumChannel(W, chan5);
+    assert.is(c.local_ctn, 0, `Electrum has no signature for its commitment 1 yet: ${JSON.stringify(c)}`);
+    assert.is(c.remote_ctn, 1, 'Electrum signed our commitment 1 (the update_fee)');
+    commitment = (await electrum.call('force_close', { channel_id: chan5 })).commitment_txid;
+  } finally {
+    ours.holdUpdates = false;
+  }
+  // Our revoke_and_ack and commitment_signed go out now; Electrum, FORCE_CLOSING, takes the
+  // signature and revokes the commitment 0 it has just broadcast.
+  const end = Date.now() + 20_000;
+  while ((await electrumChannel(W, chan5)).local_ctn < 1) {
+    if (Date.now() > end) throw new Error(`Electrum did not take our commitment_signed: ${W.electrum.logTail(3000)}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  await until(() => chain.mempoolTxids().some((t) => txidToHex(t) === commitment), 10_000, 'Electrum\'s commitment 0 in the mempool', W);
+  const revokedLines = W.electrum.fullLog().split('\n').filter((l) => /send_revoke_and_ack|force.clos/i.test(l));
+  console.log(`  Electrum's log:\n${revokedLines.slice(-6).map((l) => `    ${l.slice(0, 200)}`).join('\n')}`);
+  // Let our node take Electrum's revoke_and_ack (the secret of its commitment 0) to the monitor.
+  for (let i = 0; i < 25; i++) {
+    ours.step();
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  await until(() => ours.node.queuedUpdates === 0, 10_000, 'our monitor updates handed over', W);
+  await mine(W, 1, [commitment]);
+  const ctx = parseTx(chain.getTransaction(txidFromHex(commitment))!);
+  const toLocal = ctx.outputs.findIndex((o) => o.valueSat !== FC_PUSH_SAT);
+  const justice = await findSpend(W, { txid: ctx.txid, vout: toLocal }, 'our justice transaction on Electrum\'s to_local');
+  assert.is(justice.outputs.length, 1);
+  assert.is(bytesToHex(justice.outputs[0]!.scriptPubkey), bytesToHex(ours.keys.getDestinationScript(new Uint8Array(32))), 'Electrum\'s to_local swept to our destination script');
+  const fee = ctx.outputs[toLocal]!.valueSat - justice.outputs[0]!.valueSat;
+  assert.ok(fee > 0n && fee < 5_000n, `justice fee ${fee} sat`);
+  await mineSlowly(W, 7);
+  const outs = ours.monitorEvents.flatMap((e) => (e.type === 'SpendableOutputs' && bytesToHex(e.channelId) === chan5 ? e.outputs : []));
+  assert.equal(outs.map((o) => o.type).sort(), ['StaticOutput', 'StaticPaymentOutput'], 'our to_remote and the justice claim');
+  assert.is(outs.reduce((a, o) => a + o.output.valueSat, 0n), ctx.outputs.reduce((a, o) => a + o.valueSat, 0n) - fee, 'everything but the commitment and justice fees is ours');
 });
 
 test.run();

@@ -148,7 +148,9 @@ export class ChannelMonitor implements Listen, Confirm {
     const fx = applyUpdate(this.ctx.secp, this.st, update);
     this.viewCache = undefined;
     if (fx.broadcastHolder) this.broadcastHolderCommitment();
-    if (fx.preimageAdded && this.view().fundingSpend) this.refresh();
+    // A preimage, or the secret of a counterparty commitment already confirmed (its update was
+    // in flight when it confirmed), changes what there is to claim: act now, not a block later.
+    if ((fx.preimageAdded || fx.secretAdded) && this.view().fundingSpend) this.refresh();
   }
 
   /**

@@ -16,7 +16,9 @@ export type MonitorErrorCode =
   /** Restart: a stored monitor cannot be read. */
   | 'load_failed'
   /** Restart: a channel of the manager has no monitor, or its monitor lacks updates the manager made. */
-  | 'restart_mismatch';
+  | 'restart_mismatch'
+  /** A justice input's signature does not verify against the revocation key its script commits to (never broadcast). */
+  | 'invalid_justice_key';
 
 /** Thrown by `ChannelMonitor` and `ChainMonitor` for refused updates and misuse. */
 export class MonitorError extends Error {

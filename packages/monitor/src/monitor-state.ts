@@ -91,6 +91,8 @@ export function secretOf(st: MonitorState, n: bigint): Uint8Array | undefined {
 export interface ApplyEffects {
   broadcastHolder: boolean;
   preimageAdded: boolean;
+  /** A per-commitment secret was stored (a commitment already on chain may now be known revoked). */
+  secretAdded: boolean;
 }
 
 type Draft = Pick<MonitorState, 'channel' | 'holderCurrent' | 'holderPrevious' | 'counterparty' | 'revoked' | 'secrets' | 'preimages' | 'forceClosed' | 'broadcastHolder'>;
@@ -138,6 +140,7 @@ function applyStep(secp: Secp256k1, d: Draft, step: ChannelMonitorUpdateStep, fx
         throw e;
       }
       d.secrets = store;
+      fx.secretAdded = true;
       const revokedNow = d.counterparty.filter((x) => x.commitmentNumber <= n);
       d.counterparty = d.counterparty.filter((x) => x.commitmentNumber > n);
       for (const r of revokedNow) {
@@ -185,7 +188,7 @@ export function applyUpdate(secp: Secp256k1, st: MonitorState, update: ChannelMo
     channel: st.channel, holderCurrent: st.holderCurrent, holderPrevious: st.holderPrevious, counterparty: st.counterparty, revoked: st.revoked,
     secrets: st.secrets, preimages: new Map(st.preimages), forceClosed: st.forceClosed, broadcastHolder: st.broadcastHolder,
   };
-  const fx: ApplyEffects = { broadcastHolder: false, preimageAdded: false };
+  const fx: ApplyEffects = { broadcastHolder: false, preimageAdded: false, secretAdded: false };
   for (const step of update.steps) applyStep(secp, d, step, fx);
   prunePreimages(d);
   Object.assign(st, d);

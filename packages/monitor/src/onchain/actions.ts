@@ -106,7 +106,7 @@ export function broadcastClaims(ctx: ActionContext, view: OnchainView, tip: numb
     }
     let signed: SignedClaim | undefined;
     try {
-      signed = presigned ? buildHolderHtlcTx(st.channel, p[0]!, holderKeys(ctx.secp, st.channel, presigned.keysPoint), ctx.signer()) : buildClaim(p, st.channel.destinationScript, feerate, ctx.signer());
+      signed = presigned ? buildHolderHtlcTx(st.channel, p[0]!, holderKeys(ctx.secp, st.channel, presigned.keysPoint), ctx.signer()) : buildClaim(p, st.channel.destinationScript, feerate, ctx.signer(), ctx.secp);
     } catch (e) {
       ctx.log('error', `cannot sign the claim of ${key}: ${(e as Error).message}`);
       continue;

@@ -9,12 +9,14 @@
  * is thus never below the target.
  */
 import type { HolderCommitmentData } from '@ln/chain-interfaces';
+import { equalBytes, hash160, type Secp256k1 } from '@ln/crypto';
 import {
   SIGHASH_ALL, SIGHASH_SINGLE_ANYONECANPAY, bitcoinSignature, buildHtlcTransaction, fundingWitness, htlcTxWitness, serializeTx, txidOf,
-  weightOf, withWitness, type BuiltCommitment, type CommitmentKeys, type EcdsaChannelSigner, type Transaction,
+  verifyInput, weightOf, withWitness, type BuiltCommitment, type CommitmentKeys, type EcdsaChannelSigner, type Transaction,
 } from '@ln/transactions';
 import { channelFundingScript, hasAnchors, secretIndexOf, type ChannelStatic } from '../commitments.js';
 import { CLAIM_DUST_LIMIT_SAT } from '../constants.js';
+import { MonitorError } from '../errors.js';
 import type { Claimable } from './types.js';
 
 /** A signed transaction ready to broadcast. */
@@ -67,6 +69,28 @@ function signInputOf(signer: EcdsaChannelSigner, tx: Transaction, i: number, c: 
   }
 }
 
+/** Whether a claimable is taken with the revocation key (a justice input, BOLT 5 "Revoked Transaction Close Handling"). */
+export function isJusticeInput(c: Claimable): boolean {
+  return c.kind === 'revoked_to_local' || c.kind === 'revoked_second_stage' || c.kind === 'revoked_htlc';
+}
+
+/**
+ * The revocation public key a justice input's witness script commits to (BOLT 3): the key
+ * pushed after `OP_IF` in a `to_local`-style script, or, for an HTLC output, the claim's
+ * `revocationPubkey` if its HASH160 is the one after `OP_DUP OP_HASH160`. `undefined` if the
+ * script commits to no such key.
+ */
+export function justiceKeyOf(c: Claimable): Uint8Array | undefined {
+  const s = c.witnessScript;
+  if (c.kind === 'revoked_htlc') {
+    const k = c.revocationPubkey;
+    if (!k || k.length !== 33 || s.length < 23 || s[0] !== 0x76 || s[1] !== 0xa9 || s[2] !== 0x14) return undefined;
+    return equalBytes(s.subarray(3, 23), hash160(k)) ? k : undefined;
+  }
+  if (s.length < 35 || s[0] !== 0x63 || s[1] !== 0x21) return undefined;
+  return s.slice(2, 35);
+}
+
 /** The transaction claiming `inputs` to `destinationScript`, unsigned, with placeholder witnesses. */
 function unsignedClaim(inputs: readonly Claimable[], destinationScript: Uint8Array, valueSat: bigint): Transaction {
   return {
@@ -90,14 +114,27 @@ export function feeFor(feeratePerKw: number, weight: number): bigint {
 /**
  * Builds and signs one claim transaction spending `inputs` to `destinationScript` at
  * `feeratePerKw`; `undefined` when what is left after the fee is below the dust limit.
+ *
+ * Every justice input's signature is verified against the revocation key its witness script
+ * commits to ({@link justiceKeyOf}) before anything is returned: a secret that does not belong
+ * to the commitment (or a signer deriving another key) throws `MonitorError`
+ * `invalid_justice_key` instead of producing a transaction that could never confirm.
  */
-export function buildClaim(inputs: readonly Claimable[], destinationScript: Uint8Array, feeratePerKw: number, signer: EcdsaChannelSigner): SignedClaim | undefined {
+export function buildClaim(inputs: readonly Claimable[], destinationScript: Uint8Array, feeratePerKw: number, signer: EcdsaChannelSigner, secp: Secp256k1): SignedClaim | undefined {
   const weight = claimWeight(inputs, destinationScript);
   const feeSat = feeFor(feeratePerKw, weight);
   const total = inputs.reduce((a, c) => a + c.valueSat, 0n);
   if (total - feeSat < CLAIM_DUST_LIMIT_SAT) return undefined;
   let tx = unsignedClaim(inputs, destinationScript, total - feeSat);
-  const sigs = inputs.map((c, i) => bitcoinSignature(signInputOf(signer, tx, i, c), SIGHASH_ALL));
+  const compact = inputs.map((c, i) => signInputOf(signer, tx, i, c));
+  inputs.forEach((c, i) => {
+    if (!isJusticeInput(c)) return;
+    const key = justiceKeyOf(c);
+    if (!key || !verifyInput(secp, tx, i, c.witnessScript, c.valueSat, compact[i]!, key)) {
+      throw new MonitorError('invalid_justice_key', `justice input ${i} (${c.kind}): the revocation key derived from the secret is not the one its script commits to`);
+    }
+  });
+  const sigs = compact.map((sig) => bitcoinSignature(sig, SIGHASH_ALL));
   inputs.forEach((c, i) => (tx = withWitness(tx, i, witnessFor(c, sigs[i]!))));
   return { tx, raw: serializeTx(tx), feeSat, weight, feeratePerKw };
 }
