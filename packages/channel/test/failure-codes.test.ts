@@ -7,7 +7,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { equalBytes, sha256 } from '@ln/crypto';
 import { encodeTlvs } from '@ln/wire';
-import { createOnion, decodeFailureMessage, decodeFailureOnion, encodeHopPayload, HOP_PAYLOAD_TLVS, sendAddHtlc } from '../src/index.js';
+import { createOnion, decodeFailureMessage, decodeFailureOnion, decodeHopPayload, encodeHopPayload, HOP_PAYLOAD_TLVS, InvalidOnionPayload, sendAddHtlc } from '../src/index.js';
 import { Harness, secp, sym, type TestNode } from './support/harness.js';
 import { channelBetween, claimAll, eventsOf, pay, pid, route, settle, take } from './support/pay.js';
 
@@ -62,6 +62,36 @@ test('invalid_onion_payload: a payload without amt_to_forward names TLV type 2',
   assert.is(r.hop, 0);
   assert.is(r.msg?.name, 'invalid_onion_payload');
   assert.equal(r.msg?.fields, { type: 2n, offset: 0 });
+});
+
+test('invalid_onion_payload: an unknown even TLV record is named by its type', () => {
+  const { h, nodes: [a, b] } = line();
+  const payload = Uint8Array.of(...fin(h), 0x14, 0x00); // type 20: even, unknown
+  const r = raw(h, a, [{ pubkey: b.nodeId, payload }]);
+  assert.is(r.msg?.name, 'invalid_onion_payload');
+  assert.equal(r.msg?.fields, { type: 20n, offset: 0 });
+});
+
+test('invalid_onion_payload: the record a payload fails to decode on is named (order, duplicate, length, value, unknown even)', () => {
+  const typeOf = (bytes: number[]): bigint => {
+    try {
+      decodeHopPayload(Uint8Array.from(bytes), true);
+    } catch (e) {
+      if (e instanceof InvalidOnionPayload) return e.tlvType;
+      throw e;
+    }
+    throw new Error('decoded');
+  };
+  const amt = [0x02, 0x01, 0x64], cltv = [0x04, 0x01, 0x64];
+  assert.is(typeOf([...amt, ...cltv, 0x14, 0x00]), 20n, 'unknown even');
+  assert.is(typeOf([...cltv, ...amt]), 2n, 'out of order');
+  assert.is(typeOf([...amt, ...amt, ...cltv]), 2n, 'duplicate');
+  assert.is(typeOf([...amt, 0x04, 0x05, 0x01]), 4n, 'length past the end');
+  assert.is(typeOf([0x02, 0x02, 0x00, 0x01, ...cltv]), 2n, 'non-minimal tu64 value');
+  assert.is(typeOf([...amt, ...cltv, 0x08, 0x01, 0x00]), 8n, 'payment_data too short');
+  assert.is(typeOf([0xfd]), 0n, 'truncated first type: nothing to name');
+  // An unknown odd record is skipped (BOLT 1 "it's OK to be odd").
+  assert.is(decodeHopPayload(Uint8Array.from([...amt, ...cltv, 0x15, 0x00]), true).amtToForward, 100n);
 });
 
 test('invalid_onion_blinding: route blinding data at a forwarding node (blinded routes are not supported)', () => {

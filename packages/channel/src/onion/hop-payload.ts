@@ -2,7 +2,7 @@
  * BOLT 4 `payload` TLV stream: what each hop of a payment onion reads (amount to forward,
  * outgoing CLTV, next channel, and for the final hop the payment secret and total).
  */
-import { DecodeError, bytes, decodeTlvs, encodeTlvs, point, restBytes, shortChannelId, struct, tlv, tu32, tu64, type TlvValues } from '@ln/wire';
+import { DecodeError, Reader, bigsize, bytes, decodeTlvs, encodeTlvs, point, restBytes, shortChannelId, struct, tlv, tu32, tu64, type TlvValues } from '@ln/wire';
 import { OnionError } from './errors.js';
 
 /** The TLV type carrying a keysend preimage in the final hop's payload (bLIP 3, an even type). */
@@ -86,7 +86,7 @@ export function decodeHopPayload(payload: Uint8Array, isFinal: boolean): HopPayl
   try {
     t = decodeTlvs(payload, HOP_PAYLOAD_TLVS);
   } catch (e) {
-    if (e instanceof DecodeError) throw new InvalidOnionPayload(`hop payload: ${e.message}`, 0n);
+    if (e instanceof DecodeError) throw new InvalidOnionPayload(`hop payload: ${e.message}`, offendingTlvType(payload));
     throw e;
   }
   if (t.amtToForward === undefined) throw new InvalidOnionPayload('missing amt_to_forward', 2n);
@@ -109,4 +109,47 @@ export function decodeHopPayload(payload: Uint8Array, isFinal: boolean): HopPayl
     ...(t.paymentMetadata ? { paymentMetadata: t.paymentMetadata } : {}),
     ...(t.keysendPreimage ? { keysendPreimage: t.keysendPreimage } : {}),
   };
+}
+
+const KNOWN_TYPES = new Set(Object.values(HOP_PAYLOAD_TLVS).map((d) => d.type));
+
+/**
+ * The TLV type a payload that does not decode fails on, for `invalid_onion_payload`'s `type`
+ * (BOLT 4: "if the failure can be narrowed down to a specific tlv type"): the first record out
+ * of order or repeated, whose length runs past the end, of an unknown even type (BOLT 1 "it's
+ * OK to be odd"), or known but with a value that does not decode. 0 if no record can be named
+ * (e.g. the first type itself is truncated).
+ */
+export function offendingTlvType(payload: Uint8Array): bigint {
+  const r = new Reader(payload);
+  let last = -1n;
+  while (r.remaining > 0) {
+    let type: bigint;
+    try {
+      type = bigsize.decode(r);
+    } catch {
+      return 0n;
+    }
+    if (type <= last) return type;
+    let value: Uint8Array;
+    try {
+      const len = bigsize.decode(r);
+      if (len > BigInt(r.remaining)) return type;
+      value = r.bytes(Number(len));
+    } catch {
+      return type;
+    }
+    if (KNOWN_TYPES.has(type)) {
+      const def = Object.values(HOP_PAYLOAD_TLVS).find((d) => d.type === type)!;
+      try {
+        const inner = new Reader(value);
+        def.codec.decode(inner);
+        if (inner.remaining !== 0) return type;
+      } catch {
+        return type;
+      }
+    } else if (type % 2n === 0n) return type;
+    last = type;
+  }
+  return 0n;
 }
