@@ -28,7 +28,13 @@ export type RejectionCode =
   /** The channel's funding output was spent; only `disable` updates are accepted. */
   | 'channel_closed'
   /** The peer sent more gossip than its allowance. */
-  | 'rate_limited';
+  | 'rate_limited'
+  /** The funding output has fewer than 6 confirmations at the chain height we know (BOLT 7 "SHOULD ignore the message"). */
+  | 'too_recent'
+  /** A valid `channel_announcement` for a known channel with other node ids: both pairs are blacklisted (BOLT 7). */
+  | 'conflicting'
+  /** A `channel_announcement` naming a blacklisted node or short channel id (BOLT 7 "SHOULD ignore the message"). */
+  | 'blacklisted';
 
 /**
  * A rejected gossip message. Extends `LightningError`, so `PeerManager` applies its `action`:

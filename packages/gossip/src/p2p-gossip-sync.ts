@@ -19,7 +19,8 @@ import {
   type NodeAnnouncement, type QueryChannelRange, type QueryShortChannelIds, type ReplyChannelRange, type ReplyShortChannelIdsEnd,
   type RoutingMessageHandler,
 } from '@ln/wire';
-import { bytesEqual, concatBytes, toHex } from './bytes.js';
+import { bytesEqual, concatBytes, scidBlock, toHex } from './bytes.js';
+import { Blacklist } from './blacklist.js';
 import { ChannelCloseWatcher } from './chain-watch.js';
 import { GossipRejection, type RejectionCode } from './errors.js';
 import { fundingScriptPubkey } from './funding.js';
@@ -57,6 +58,12 @@ export interface P2PGossipSyncConfig {
   readonly relayViaEvents?: boolean;
   /** Per-peer limits (rate limit, pacing). */
   readonly limits?: Partial<PeerLimits & SyncLimits>;
+  /**
+   * The chain height, when the caller knows it, for the 6-confirmation rule of
+   * `channel_announcement`; otherwise the height {@link P2PGossipSync.chainWatcher} was fed
+   * (0 = unknown: the rule is not applied).
+   */
+  readonly chainHeight?: () => number;
 }
 
 /** Limits of the validation pipeline. */
@@ -73,9 +80,16 @@ export interface SyncLimits {
   readonly queryBatchSize: number;
   /** Timer ticks without a reply from a peer after which our query sync with it is given up (default 3). */
   readonly syncTimeoutTicks: number;
+  /**
+   * Confirmations a `channel_announcement`'s funding output needs at the known chain height
+   * (default 6, BOLT 7: "if the `short_channel_id`'s output does NOT have at least 6
+   * confirmations: MAY accept the message if the output is close to 6 confirmations ...
+   * otherwise: SHOULD ignore the message"). Lower it if the chain source lags.
+   */
+  readonly minFundingConfirmations: number;
 }
 
-const DEFAULT_SYNC_LIMITS: SyncLimits = { queueHigh: 20_000, maxHeldUpdates: 4096, heldUpdateTicks: 2, maxFutureSeconds: 86_400, queryBatchSize: 1000, syncTimeoutTicks: DEFAULT_SYNC_TIMEOUT_TICKS };
+const DEFAULT_SYNC_LIMITS: SyncLimits = { queueHigh: 20_000, maxHeldUpdates: 4096, heldUpdateTicks: 2, maxFutureSeconds: 86_400, queryBatchSize: 1000, syncTimeoutTicks: DEFAULT_SYNC_TIMEOUT_TICKS, minFundingConfirmations: 6 };
 
 const enum Kind {
   ChannelAnnouncement,
@@ -154,6 +168,8 @@ export class P2PGossipSync implements RoutingMessageHandler {
   private readonly notRelayedAsIs = new WeakSet<object>();
   /** Channels whose funding is spent: never listed in replies or backfill (BOLT 7). */
   private readonly isSpent = (scid: bigint): boolean => this.chainWatcher.isSpent(scid);
+  /** Nodes and short channel ids of conflicting channel_announcements (BOLT 7 blacklist). */
+  readonly blacklist = new Blacklist();
 
   constructor(private readonly config: P2PGossipSyncConfig) {
     this.graph = config.graph;
@@ -173,8 +189,17 @@ export class P2PGossipSync implements RoutingMessageHandler {
     this.admit(theirNodeId, 'channel_announcement', msg.shortChannelId);
     if (!sameChain(msg.chainHash, this.graph.chainHash)) throw this.reject('wrong_chain', `channel_announcement ${msg.shortChannelId} is for chain ${toHex(msg.chainHash)}`);
     if (compare(msg.nodeId1, msg.nodeId2) >= 0) throw this.reject('node_order', `channel_announcement ${msg.shortChannelId}: node_id_1 is not less than node_id_2`);
+    const scid = msg.shortChannelId;
+    if (this.blacklist.hasScid(scid) || this.blacklist.hasNode(msg.nodeId1) || this.blacklist.hasNode(msg.nodeId2)) {
+      throw this.reject('blacklisted', `channel_announcement ${scid}: its short_channel_id or a node of it is blacklisted`);
+    }
+    const height = this.config.chainHeight?.() ?? this.chainWatcher.height;
+    if (height > 0 && height - scidBlock(scid) + 1 < this.limits.minFundingConfirmations) {
+      throw this.reject('too_recent', `channel_announcement ${scid}: funding output has ${Math.max(0, height - scidBlock(scid) + 1)} confirmations at height ${height}, fewer than ${this.limits.minFundingConfirmations}`);
+    }
     // Only the graph decides "already known": one still in the pipeline may yet be rejected (checked again when applied).
-    if (this.graph.hasChannel(msg.shortChannelId)) throw this.reject('duplicate', `channel_announcement ${msg.shortChannelId} already known`);
+    // One with other node ids is checked in full: if valid, it is a conflict (blacklisted when applied).
+    if (this.sameChannelKnown(msg)) throw this.reject('duplicate', `channel_announcement ${scid} already known`);
     const signed = signedBytesOf(msg) ?? encodeMessage(msg).subarray(2 + 4 * 64);
     const entry: Entry = {
       kind: Kind.ChannelAnnouncement,
@@ -363,7 +388,7 @@ export class P2PGossipSync implements RoutingMessageHandler {
 
   private settleDeferred(e: Entry, result: true | false | GossipRejection): void {
     if (result === true && !e.relayed) this.events.push({ type: 'BroadcastGossip', msg: e.msg, exceptNodeId: e.peer });
-    else if (result instanceof GossipRejection && e.peer && result.action.type === 'SendWarningMessage') {
+    else if (result instanceof GossipRejection && e.peer && (result.action.type === 'SendWarningMessage' || result.action.type === 'DisconnectPeerWithWarning')) {
       this.events.push({ type: 'HandleError', nodeId: e.peer, action: result.action });
     }
   }
@@ -384,7 +409,10 @@ export class P2PGossipSync implements RoutingMessageHandler {
     const pending = this.pendingAnnouncements.get(scid);
     if (pending && --pending.count === 0) this.pendingAnnouncements.delete(scid);
     try {
-      if (this.graph.hasChannel(scid)) throw this.reject('duplicate', `channel_announcement ${scid} already known`);
+      if (this.sameChannelKnown(msg)) throw this.reject('duplicate', `channel_announcement ${scid} already known`);
+      if (this.blacklist.hasScid(scid) || this.blacklist.hasNode(msg.nodeId1) || this.blacklist.hasNode(msg.nodeId2)) {
+        throw this.reject('blacklisted', `channel_announcement ${scid}: its short_channel_id or a node of it is blacklisted`);
+      }
       if (e.sig !== -1) throw this.reject('bad_signature', `channel_announcement ${scid}: ${e.sig >= 0 ? `${CA_SIG_NAMES[e.sig]} does not verify` : 'signature check failed'}`);
       let capacitySat: bigint | undefined;
       let outpoint: OutPoint | undefined;
@@ -395,6 +423,11 @@ export class P2PGossipSync implements RoutingMessageHandler {
         if (!bytesEqual(u.output.scriptPubkey, script)) throw this.reject('funding_mismatch', `channel_announcement ${scid}: funding output is not the P2WSH 2-of-2 of the bitcoin keys`);
         capacitySat = u.output.valueSat;
         if (u.outpoint) outpoint = u.outpoint;
+      }
+      if (this.graph.hasChannel(scid)) {
+        // "For the same transaction" is known only when the funding output was checked; otherwise
+        // anyone could get honest nodes blacklisted with an announcement of their own keys.
+        throw u && u !== 'pending' ? this.conflict(msg) : this.reject('duplicate', `channel_announcement ${scid} already known (other node ids, funding not checked)`);
       }
       const signed = e.check.message;
       const fixed = 2 + msg.features.length + 32 + 8 + 4 * 33;
@@ -446,6 +479,32 @@ export class P2PGossipSync implements RoutingMessageHandler {
     }
   }
 
+  /** The graph has `msg`'s channel with the same node ids. */
+  private sameChannelKnown(msg: ChannelAnnouncement): boolean {
+    const info = this.graph.channel(msg.shortChannelId);
+    return !!info && bytesEqual(info.node1, msg.nodeId1) && bytesEqual(info.node2, msg.nodeId2);
+  }
+
+  /**
+   * A valid `channel_announcement` for a known short channel id (same funding output) with
+   * other node ids. BOLT 7: "SHOULD blacklist the previous message's `node_id_1` and
+   * `node_id_2`, as well as this `node_id_1` and `node_id_2` AND forget any channels connected
+   * to them". The short channel id is remembered too, so it stays ignored.
+   */
+  private conflict(msg: ChannelAnnouncement): GossipRejection {
+    const scid = msg.shortChannelId;
+    const prev = this.graph.channel(scid)!;
+    const nodes = [prev.node1, prev.node2, msg.nodeId1, msg.nodeId2].map((n) => n.slice());
+    this.blacklist.addScid(scid);
+    const forget = new Set<bigint>();
+    for (const n of nodes) {
+      this.blacklist.addNode(n);
+      this.graph.forEachNodeChannel(n, (s) => void forget.add(s));
+    }
+    for (const s of forget) this.graph.removeChannel(s);
+    return this.reject('conflicting', `channel_announcement ${scid} conflicts with the known one (other node ids): nodes blacklisted, ${forget.size} channels forgotten`);
+  }
+
   private applyNodeAnnouncement(e: Entry, msg: NodeAnnouncement): boolean {
     if (e.sig !== -1) throw this.reject('bad_signature', `node_announcement of ${toHex(msg.nodeId)}: signature does not verify`);
     if (!this.graph.hasNode(msg.nodeId)) throw this.reject('unknown_node', `node_announcement of ${toHex(msg.nodeId)}, which has no channel`);
@@ -488,7 +547,9 @@ export class P2PGossipSync implements RoutingMessageHandler {
       const other = g.nodeIdAt(dir ? c.node1[r]! : c.node2[r]!);
       // Telling "signed by the other end" from "bad" costs a verify on this thread: only a bounded number a tick.
       const byOther = e.sig >= 0 && this.diagnoseBudget-- > 0 && runCheck(this.diagnose, sha256d, { message: e.check.message, signatures: [msg.signature], publicKeys: [other] }) === -1;
-      throw this.reject(byOther ? 'wrong_signer' : 'bad_signature', `channel_update ${scid} direction ${dir}: ${byOther ? 'signed by the other end of the channel' : 'signature does not verify'}`);
+      // BOLT 7 channel_update: "if `signature` is not a valid signature ...: SHOULD send a `warning` and close the connection".
+      const text = `channel_update ${scid} direction ${dir}: ${byOther ? 'signed by the other end of the channel' : 'signature does not verify'}`;
+      throw this.reject(byOther ? 'wrong_signer' : 'bad_signature', text, { type: 'DisconnectPeerWithWarning', msg: warning(text) });
     }
     if (this.chainWatcher.isSpent(scid) && !(msg.channelFlags & 2)) throw this.reject('channel_closed', `channel_update for closed channel ${scid}`);
     const d = 2 * r + dir;

@@ -111,4 +111,94 @@ test('replayed and stale channel_updates and node_announcements are refused befo
   assert.is(codes.length, 200);
 });
 
+const rejectionOf = (f: () => unknown): GossipRejection => {
+  try {
+    f();
+  } catch (e) {
+    if (e instanceof GossipRejection) return e;
+    throw e;
+  }
+  throw new Error('not rejected');
+};
+
+test('a channel_announcement with fewer than 6 confirmations at the known height is ignored (BOLT 7 SHOULD); unknown height: accepted', () => {
+  const lookup: UtxoLookup = { getUtxo: () => ({ ok: true, output: fundingOf(ab) }) };
+  let height = 700_004; // ab's block 700,000 has 5 confirmations
+  const s = new P2PGossipSync({ graph: new NetworkGraph(), utxoLookup: lookup, now: () => NOW, chainHeight: () => height });
+  const e = rejectionOf(() => s.handleChannelAnnouncement(A.nodeId, announcement(ab)));
+  assert.is(e.code, 'too_recent');
+  assert.is(e.action.type, 'IgnoreAndLog');
+  assert.not.ok(s.graph.hasChannel(ab.scid));
+  height = 700_005; // 6 confirmations
+  assert.ok(s.handleChannelAnnouncement(A.nodeId, announcement(ab)));
+  // The height the chain watcher was fed counts when no chainHeight is given; lowering the limit accepts "close to 6".
+  const w = new P2PGossipSync({ graph: new NetworkGraph(), utxoLookup: lookup, now: () => NOW });
+  w.chainWatcher.bestBlockUpdated(undefined as never, 700_003);
+  assert.is(rejectionOf(() => w.handleChannelAnnouncement(A.nodeId, announcement(ab))).code, 'too_recent');
+  const lax = new P2PGossipSync({ graph: new NetworkGraph(), utxoLookup: lookup, now: () => NOW, limits: { minFundingConfirmations: 4 } });
+  lax.chainWatcher.bestBlockUpdated(undefined as never, 700_003);
+  assert.ok(lax.handleChannelAnnouncement(A.nodeId, announcement(ab)));
+  // Height unknown (0): no rule.
+  assert.ok(new P2PGossipSync({ graph: new NetworkGraph(), utxoLookup: lookup, now: () => NOW }).handleChannelAnnouncement(A.nodeId, announcement(ab)));
+});
+
+test('a valid conflicting channel_announcement (same funding output, other node ids) blacklists both pairs, forgets their channels, and the scid stays ignored (BOLT 7 SHOULD)', () => {
+  const s = mk();
+  const D = node('sr-d');
+  const E = node('sr-e');
+  const de = testChannel(D, E, (700_003n << 40n) | 1n);
+  const t = new P2PGossipSync({
+    graph: s.graph, now: () => NOW,
+    utxoLookup: { getUtxo: (_c, scid) => ({ ok: true, output: fundingOf(scid === de.scid ? de : scid === bc.scid ? bc : ab) }) },
+  });
+  assert.ok(t.handleChannelAnnouncement(undefined, announcement(de)));
+  // Same scid and bitcoin keys as A–B (so the same funding output), but between A and C.
+  const conflicting = testChannel(A, C, ab.scid);
+  const e = rejectionOf(() => t.handleChannelAnnouncement(D.nodeId, announcement(conflicting)));
+  assert.is(e.code, 'conflicting');
+  // A, B and C are blacklisted: every channel of theirs is forgotten; D–E stays.
+  assert.not.ok(s.graph.hasChannel(ab.scid));
+  assert.not.ok(s.graph.hasChannel(bc.scid));
+  assert.ok(s.graph.hasChannel(de.scid));
+  assert.equal(t.blacklist.size, { nodes: 3, scids: 1 });
+  // The original announcement again, or any channel of a blacklisted node: ignored.
+  assert.is(rejectionOf(() => t.handleChannelAnnouncement(undefined, announcement(ab))).code, 'blacklisted');
+  assert.is(rejectionOf(() => t.handleChannelAnnouncement(undefined, announcement(bc))).code, 'blacklisted');
+  assert.is(rejectionOf(() => t.handleChannelAnnouncement(undefined, announcement(testChannel(D, E, ab.scid)))).code, 'blacklisted');
+  assert.equal(routed(s.graph), [de.scid]);
+});
+
+test('conflicts are only blacklisted once the funding output was checked; a forged second announcement is a plain duplicate', () => {
+  // Without a UtxoLookup, "the same transaction" cannot be known: anyone could announce the scid with their own keys.
+  const s = new P2PGossipSync({ graph: new NetworkGraph(), now: () => NOW });
+  assert.ok(s.handleChannelAnnouncement(undefined, announcement(ab)));
+  const forged = testChannel(A, C, ab.scid);
+  assert.is(rejectionOf(() => s.handleChannelAnnouncement(undefined, announcement(forged))).code, 'duplicate');
+  assert.ok(s.graph.hasChannel(ab.scid));
+  assert.equal(s.blacklist.size, { nodes: 0, scids: 0 });
+  // With a lookup, an announcement whose bitcoin keys do not make the funding output is not a conflict either.
+  const t = mk();
+  const other = { ...testChannel(A, C, ab.scid), b1: node('sr-x1'), b2: node('sr-x2') };
+  assert.is(rejectionOf(() => t.handleChannelAnnouncement(undefined, announcement(other))).code, 'funding_mismatch');
+  assert.ok(t.graph.hasChannel(ab.scid));
+});
+
+test('a channel_update with a bad signature: warning and disconnect (BOLT 7 SHOULD), also when checked later by an async verifier', async () => {
+  const s = mk();
+  const e = rejectionOf(() => s.handleChannelUpdate(C.nodeId, update(ab, 0, { timestamp: 1_700_000_060, signer: C.secretKey })));
+  assert.is(e.code, 'bad_signature');
+  assert.is(e.action.type, 'DisconnectPeerWithWarning');
+  const inline = new InlineVerifier();
+  const later: SignatureVerifier = { name: 'later', batchSize: 8, verify: (c) => new Promise((r) => setImmediate(() => r(inline.verify(c)))) };
+  const t = mk();
+  const u = new P2PGossipSync({ graph: t.graph, now: () => NOW, verifier: later });
+  u.peerConnected(C.nodeId, makeMessage('init', { globalfeatures: new Uint8Array(0), features: u.providedInitFeatures(C.nodeId).toBytes() }), true);
+  u.getAndClearPendingMsgEvents();
+  assert.is(u.handleChannelUpdate(C.nodeId, update(ab, 0, { timestamp: 1_700_000_060, signer: C.secretKey })), false);
+  await u.drain();
+  const ev = u.getAndClearPendingMsgEvents().filter((x) => x.type === 'HandleError');
+  assert.is(ev.length, 1);
+  assert.is(ev[0]!.type === 'HandleError' && ev[0]!.action.type, 'DisconnectPeerWithWarning');
+});
+
 test.run();

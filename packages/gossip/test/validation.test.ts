@@ -150,8 +150,12 @@ t('a channel_update signed by the other end of the channel is rejected', () => {
   s.handleChannelAnnouncement(undefined, announcement(ch));
   const e = rejection(() => s.handleChannelUpdate(A.nodeId, update(ch, 0, { signer: ch.n2.secretKey })));
   assert.is(e.code, 'wrong_signer');
-  assert.is(e.action.type, 'SendWarningMessage');
-  assert.is(rejection(() => s.handleChannelUpdate(A.nodeId, update(ch, 1, { signer: C.secretKey }))).code, 'bad_signature');
+  // BOLT 7 channel_update: an invalid signature "SHOULD send a `warning` and close the connection".
+  assert.is(e.action.type, 'DisconnectPeerWithWarning');
+  const bad = rejection(() => s.handleChannelUpdate(A.nodeId, update(ch, 1, { signer: C.secretKey })));
+  assert.is(bad.code, 'bad_signature');
+  assert.is(bad.action.type, 'DisconnectPeerWithWarning');
+  assert.is(bad.action.type === 'DisconnectPeerWithWarning' && bad.action.msg.type, 'warning');
 });
 
 t('insane values: htlc_maximum below minimum or above capacity, timestamps far in the future', () => {
