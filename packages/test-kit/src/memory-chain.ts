@@ -395,7 +395,7 @@ export class MemoryChain implements UtxoLookup {
     for (let n = 0; n < newBlocks; n++) this.connect(opts.includeMempool === false ? [] : this.orderedMempool());
   }
 
-  /** `UtxoLookup`: the unspent output at `block x tx x output` of a short channel id. */
+  /** `UtxoLookup`: the unspent output at `block x tx x output` of a short channel id, with its outpoint. */
   getUtxo(chainHash: Uint8Array, shortChannelId: bigint): UtxoResult {
     if (hexKey(chainHash) !== hexKey(this.chainHash)) return { ok: false, error: 'UnknownChain' };
     const height = Number(shortChannelId >> 40n);
@@ -403,8 +403,9 @@ export class MemoryChain implements UtxoLookup {
     const vout = Number(shortChannelId & 0xffffn);
     const tx = this.blocks[height]?.txs[txIndex];
     if (!tx) return { ok: false, error: 'UnknownTx' };
-    const out = this.utxos.get(outPointToString({ txid: tx.txid, vout }));
-    return out ? { ok: true, output: out } : { ok: false, error: 'UnknownTx' };
+    const outpoint = { txid: tx.txid, vout };
+    const out = this.utxos.get(outPointToString(outpoint));
+    return out ? { ok: true, output: out, outpoint } : { ok: false, error: 'UnknownTx' };
   }
 
   /** The short channel id of a confirmed output (BOLT 7: block height, tx index, output index). */

@@ -65,6 +65,7 @@ test('UTXO set: spends, double spends refused, fee-bumping replacement, lookups 
   assert.is(scid >> 40n, 2n);
   const r = chain.getUtxo(chain.chainHash, scid);
   assert.ok(r.ok && r.output.valueSat === 98_000n && bytesToHex(r.output.scriptPubkey) === bytesToHex(script(4)));
+  assert.ok(r.ok && r.outpoint && bytesToHex(r.outpoint.txid) === bytesToHex(newOut.txid) && r.outpoint.vout === 0, 'getUtxo gives the outpoint');
   assert.equal(chain.getUtxo(new Uint8Array(32), scid), { ok: false, error: 'UnknownChain' });
   assert.equal(chain.getUtxo(chain.chainHash, scid + 1n), { ok: false, error: 'UnknownTx' });
   assert.is(chain.confirmations(newOut.txid), 1);
