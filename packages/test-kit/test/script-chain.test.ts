@@ -182,6 +182,34 @@ test('received HTLC: the counterparty times out via CLTV (too early refused), nL
   accepted(chain, raw);
 });
 
+test('time-based locks: BIP 68/112 in 512-second units against the median time past, BIP 65/113 time lock times', () => {
+  const chain = new MemoryChain({ verifyScripts: true }); // blocks 600 s apart
+  const seq = 0x00400000 | 3; // 1536 s
+  const ws = Uint8Array.of(0x03, 0x03, 0x00, 0x40, 0xb2); // <seq> OP_CHECKSEQUENCEVERIFY (leaves the number: true)
+  const prev = coin(chain, p2wsh(ws));
+  const h = chain.tipHeight;
+  const needed = chain.medianTimePast(h - 1) + 1536;
+  refused(chain, withW(spendTx(prev, { sequence: 3 }), [ws]), /^script: OP_CHECKSEQUENCEVERIFY lock type differs from nSequence \(input 0\)$/);
+  refused(chain, withW(spendTx(prev, { sequence: 0x00400000 | 2 }), [ws]), /OP_CHECKSEQUENCEVERIFY 3 > nSequence 2/);
+  const raw = withW(spendTx(prev, { sequence: seq }), [ws]);
+  while (chain.medianTimePast(chain.tipHeight) <= needed - 1) {
+    refused(chain, raw, /^non-BIP68-final: relative lock of 1536 s not met/);
+    chain.mine(1);
+  }
+  accepted(chain, raw);
+  // nLockTime as a time: final once the tip's median time past passes it.
+  const chain2 = new MemoryChain({ verifyScripts: true });
+  const cl = Uint8Array.of(0x04, ...[0, 0, 0, 0].map((_, i) => ((1_700_003_000 >>> (8 * i)) & 0xff)), 0xb1); // <t> OP_CHECKLOCKTIMEVERIFY
+  const prev2 = coin(chain2, p2wsh(cl));
+  const timed = withW(spendTx(prev2, { locktime: 1_700_003_000 }), [cl]);
+  refused(chain2, withW(spendTx(prev2, { locktime: 1 }), [cl]), /lock time type differs from nLockTime/);
+  while (chain2.medianTimePast(chain2.tipHeight) <= 1_700_003_000) {
+    refused(chain2, timed, /^non-final: nLockTime 1700003000 not below the median time past/);
+    chain2.mine(1);
+  }
+  accepted(chain2, timed);
+});
+
 test('faucet coins and test-kit test spends (scriptSig OP_TRUE, no witness) are accepted; verifyScripts:false accepts anything', () => {
   const chain = new MemoryChain({ verifyScripts: true });
   const { outpoint } = chain.fund(p2wpkh(alice!.nodeId), VALUE);
