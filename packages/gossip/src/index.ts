@@ -23,3 +23,4 @@ export { saveGraphSnapshot, loadGraphSnapshot, SnapshotFormatError } from './sna
 export { graphFromModel, type GraphModel, type ModelPolicy } from './snapshot-model.js';
 export { readGossipStore, GossipStoreError, GOSSIP_STORE_DELETED, type GossipStoreRecord } from './gossip-store.js';
 export { compareBytes, toHex, fromHex } from './bytes.js';
+export { Blacklist, MAX_BLACKLIST } from './blacklist.js';

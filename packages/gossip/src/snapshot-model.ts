@@ -1,9 +1,10 @@
 /**
  * Building a {@link NetworkGraph} from a plain graph model — the shape `@ln/graph-snapshots`
  * decodes real mainnet snapshots into (declared here structurally; this package does not
- * depend on it). Policies become directions as if from `channel_update`s; aliases become
- * unsigned node records (no `node_announcement` is invented: their timestamp stays 0, so they
- * are never relayed or sent in answers).
+ * depend on it). Policies become directions as if from `channel_update`s. Nodes are created by
+ * their channels only; a model's `alias` is not stored (the graph keeps node data only as a
+ * signed `node_announcement`, and none is invented), so `node(id).alias` is `undefined` and
+ * nothing of a model node is relayed or sent in answers.
  */
 import { compareBytes } from './bytes.js';
 import { NetworkGraph, type NetworkGraphOptions } from './network-graph.js';
@@ -32,9 +33,11 @@ export interface GraphModel {
 
 /**
  * Loads a model into a new graph (signatures not kept unless asked). `policies[0]` must be
- * the policy published by the lesser node id (BOLT 7 direction 0) — `@ln/graph-snapshots`
- * orients the Core Lightning snapshot that way (see the direction caveat in the data README).
- * `timestamp` stands in for update times the model lacks.
+ * the policy published by the model's `node1` (`@ln/graph-snapshots` orients the Core
+ * Lightning snapshot that way: see the direction caveat in the data README); when `node1` is
+ * the greater node id the two are swapped here, so the graph's direction 0 is always the
+ * lesser node id's (BOLT 7 `channel_flags` bit 0). `timestamp` stands in for update times the
+ * model lacks. Aliases are not kept (see above).
  */
 export function graphFromModel(model: GraphModel, opts: NetworkGraphOptions & { timestamp?: number } = {}): NetworkGraph {
   const g = new NetworkGraph({ keepSignatures: false, expectedChannels: model.channels.length, expectedNodes: model.nodes.length, ...opts });
