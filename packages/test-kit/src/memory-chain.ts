@@ -250,6 +250,28 @@ export class MemoryChain implements UtxoLookup {
     return bip68 && `non-BIP68-final: ${bip68}`;
   }
 
+  /** Why a transaction returned by a reorg may not re-enter the mempool at the new tip, or `undefined`. */
+  private revalidationError(t: ParsedTx): string | undefined {
+    const spent: (TxOut | undefined)[] = [];
+    const coinHeights: (number | undefined)[] = [];
+    for (const input of t.inputs) {
+      const key = outPointToString(input);
+      if (this.faucetOutpoints.has(key)) {
+        spent.push(undefined);
+        coinHeights.push(undefined);
+        continue;
+      }
+      const confirmed = this.utxos.get(key);
+      const parent = confirmed ? undefined : this.mempool.get(hexKey(input.txid));
+      const out = confirmed ?? parent?.outputs[input.vout];
+      if (!out) return `input ${key} no longer exists`;
+      spent.push(out);
+      coinHeights.push(confirmed ? this.confirmedAt.get(hexKey(input.txid)) : undefined);
+    }
+    if (t.inputs.every((i) => this.faucetOutpoints.has(outPointToString(i)))) return undefined;
+    return this.verificationError(t.raw, spent, coinHeights);
+  }
+
   /** BIP 113 median time past of the block at `height`: the median of it and its 10 predecessors' timestamps. */
   medianTimePast(height: number): number {
     const times: number[] = [];
@@ -389,7 +411,12 @@ export class MemoryChain implements UtxoLookup {
         l.blockDisconnected?.(b.header, b.height);
       }
     }
-    for (const t of returned) if (!drop.has(hexKey(t.txid))) this.mempool.set(hexKey(t.txid), t);
+    for (const t of returned) {
+      if (drop.has(hexKey(t.txid))) continue;
+      // As bitcoind after a reorg: what is no longer final at the new tip (BIP 68 locks on outputs now unconfirmed) is dropped.
+      if (this.verifyScripts && this.revalidationError(t)) continue;
+      this.mempool.set(hexKey(t.txid), t);
+    }
     for (const l of [...this.listeners]) l.bestBlockUpdated?.(this.tip, this.tipHeight);
     const newBlocks = opts.newBlocks ?? depth + 1;
     for (let n = 0; n < newBlocks; n++) this.connect(opts.includeMempool === false ? [] : this.orderedMempool());

@@ -111,6 +111,25 @@ test('to_remote (anchors) needs one confirmation: refused while its parent is in
   accepted(chain, raw);
 });
 
+test('a reorg drops what is no longer final at the new tip: a CSV-1 child of a commitment sent back to the mempool', () => {
+  const chain = new MemoryChain({ verifyScripts: true });
+  const ws = toRemoteAnchorScript(alice!.nodeId);
+  const parent = chain.fund(p2wsh(ws), VALUE);
+  chain.mine(1);
+  const tx = spendTx(parent.outpoint, { sequence: 1 });
+  const child = withW(tx, [sign(tx, ws, alice!.secretKey), ws]);
+  const childTxid = accepted(chain, child);
+  chain.mine(1);
+  assert.is(chain.confirmations(childTxid), 1);
+  chain.reorg(2, { newBlocks: 0 }); // the faucet parent and the child go back to the mempool; the child is not final any more
+  assert.equal(chain.mempoolTxids().map((t) => t.join()), [parent.outpoint.txid.join()]);
+  chain.mine(1);
+  assert.is(chain.confirmations(childTxid), 0);
+  accepted(chain, child); // rebroadcast after its parent confirmed
+  chain.mine(1);
+  assert.is(chain.confirmations(childTxid), 1);
+});
+
 test('anchor output: the funding key at once (SIGHASH_ALL), anyone after 16 blocks with an empty signature', () => {
   const chain = new MemoryChain({ verifyScripts: true });
   const ws = anchorScript(alice!.nodeId);
