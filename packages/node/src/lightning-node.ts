@@ -47,6 +47,9 @@ import { RouterCache } from './router-cache.js';
 import { handleChannelEvent, handleMonitorEvent, type EventHost } from './node-events.js';
 import { ReplayPoint } from './close-watch.js';
 
+/** How often the event loop runs while the gossip queue is high (PeerManager resumes paused peers in processEvents). */
+const GOSSIP_POLL_MS = 50;
+
 /** The composed node (see the module comment). */
 export class LightningNode {
   readonly secp: Secp256k1;
@@ -59,6 +62,8 @@ export class LightningNode {
   private chainListeners: Listen[] = [];
   private running = false;
   private pumpScheduled = false;
+  /** A re-run of the loop scheduled because the gossip queue was high (see {@link pump}). */
+  private gossipPoll: ReturnType<typeof setTimeout> | undefined;
   private forwardTimer: ReturnType<typeof setTimeout> | undefined;
   private walletDirty = false;
   private scorerDirty = false;
@@ -350,6 +355,15 @@ export class LightningNode {
   private pump(): void {
     this.drainEvents();
     this.pm.processEvents();
+    // The PeerManager stops reading peers while the gossip queue is high and resumes them only
+    // in processEvents(); the queue drains asynchronously (funding lookups, signature checks),
+    // with nothing else to kick the loop: look again every GOSSIP_POLL_MS while it is high.
+    if (!this.gossipPoll && this.gossip.processingQueueHigh()) {
+      this.gossipPoll = setTimeout(() => {
+        this.gossipPoll = undefined;
+        this.kick();
+      }, GOSSIP_POLL_MS);
+    }
     this.maybeAnnounceNode();
     void this.outbox.persist();
     if (this.scorerDirty) {
