@@ -7,6 +7,7 @@
  * @packageDocumentation
  */
 export { MemoryChain, MemoryChainFilter, RecordingBroadcaster, type ChainListener, type MemoryChainOptions, type RejectedBroadcast } from './memory-chain.js';
+export { TestWallet } from './test-wallet.js';
 export { verifyInputScript, finalityError, sequenceLockError, signatureEncodingError, witnessProgram, TEST_SPEND_SCRIPT_SIG, type LockContext } from './script-verify.js';
 export { executeScript, parseScript, decodeScriptNum, encodeScriptNum, castToBool, ScriptError, OPCODES, type ScriptContext, type ScriptOp } from './script-interpreter.js';
 export { buildHeader, headerFromRaw, merkleRoot, REGTEST_GENESIS_HEADER_HEX } from './block.js';

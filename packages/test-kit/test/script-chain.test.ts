@@ -11,7 +11,7 @@ import {
   SIGHASH_ALL, SIGHASH_SINGLE_ANYONECANPAY, anchorScript, bitcoinSignature, fundingScript, fundingWitness, offeredHtlcScript, p2pkh, p2wpkh, p2wsh,
   receivedHtlcScript, serializeTx, signInput, toLocalScript, toRemoteAnchorScript, type Transaction,
 } from '@ln/transactions';
-import { MemoryChain, buildLegacyTx, testNodeKey } from '@ln/test-kit';
+import { MemoryChain, TestWallet, buildLegacyTx, testNodeKey } from '@ln/test-kit';
 
 const secp = defaultSecp256k1();
 const key = (label: string) => testNodeKey(`script-chain ${label}`);
@@ -239,6 +239,17 @@ test('faucet coins and test-kit test spends (scriptSig OP_TRUE, no witness) are 
   const off = new MemoryChain({ verifyScripts: false });
   const c = off.fund(p2wpkh(alice!.nodeId), VALUE);
   accepted(off, serializeTx({ ...spendTx(c.outpoint), inputs: [{ ...spendTx(c.outpoint).inputs[0]!, witness: [new Uint8Array(71), alice!.nodeId] }] }));
+});
+
+test('TestWallet: its funding transaction verifies and confirms; the change returns to the chosen script', () => {
+  const chain = new MemoryChain({ verifyScripts: true });
+  const wallet = new TestWallet(chain, 'harness');
+  const target = p2wsh(fundingScript(alice!.nodeId, bob!.nodeId));
+  const raw = wallet.fundingTx(target, 500_000n, { changeScript: dest });
+  const txid = accepted(chain, raw);
+  chain.mine(1);
+  assert.is(chain.confirmations(txid), 1);
+  assert.ok(chain.isUnspent({ txid, vout: 0 }) && chain.isUnspent({ txid, vout: 1 }));
 });
 
 test.run();
