@@ -10,7 +10,7 @@ import {
 import { bytesToHex, equalBytes, type Secp256k1, type SymmetricCrypto } from '@ln/crypto';
 import { loadBestSecp256k1, nodeSymmetric } from '@ln/crypto/node';
 import { KeysManager, p2wpkh, serializeTx, type Transaction } from '@ln/transactions';
-import { DeterministicEntropySource, MemoryChain, ScriptedFeeEstimator, testSeed } from '@ln/test-kit';
+import { DeterministicEntropySource, MemoryChain, TestWallet, ScriptedFeeEstimator, testSeed } from '@ln/test-kit';
 import { decodeMessage, encodeMessage, makeMessage, type ChannelAnnouncement, type ChannelUpdate, type NodeAnnouncement, type KnownMessage, type MessageSendEvent } from '@ln/wire';
 import { ChannelManager, type ChannelEvent, type RestoreOptions, type UserConfigOverrides } from '../../src/index.js';
 
@@ -226,15 +226,8 @@ export class Harness {
 
   /** Builds a segwit-spending funding transaction paying `valueSat` to `script` (wallet coins from the faucet). */
   fundingTx(payer: TestNode, script: Uint8Array, valueSat: bigint): Uint8Array {
-    const walletScript = p2wpkh(payer.keys.getNodeId());
-    const coin = this.chain.fund(walletScript, valueSat + 100_000n);
-    this.chain.mine(1);
-    const tx: Transaction = {
-      version: 2, locktime: 0,
-      inputs: [{ prevout: coin.outpoint, scriptSig: new Uint8Array(0), sequence: 0xfffffffd, witness: [new Uint8Array(71), payer.keys.getNodeId()] }],
-      outputs: [{ valueSat, scriptPubkey: script }, { valueSat: 99_000n, scriptPubkey: walletScript }],
-    };
-    return serializeTx(tx);
+    // A really signed spend of a wallet coin (MemoryChain verifies scripts); change to the payer's script.
+    return new TestWallet(this.chain, payer.name).fundingTx(script, valueSat, { changeScript: p2wpkh(payer.keys.getNodeId()) });
   }
 
   /** Mines `n` blocks (including the mempool), then pumps messages. */

@@ -19,7 +19,7 @@ import type { ChannelEvent, UserConfigOverrides } from '@ln/channel';
 import { bytesToHex, equalBytes, type Secp256k1 } from '@ln/crypto';
 import { loadBestSecp256k1 } from '@ln/crypto/node';
 import type { MonitorUserEvent } from '@ln/monitor';
-import { MemoryChain, ScriptedFeeEstimator } from '@ln/test-kit';
+import { MemoryChain, TestWallet, ScriptedFeeEstimator } from '@ln/test-kit';
 import { p2wpkh, serializeTx, txidOf, parseTx, type Transaction } from '@ln/transactions';
 import { decodeMessage, encodeMessage, LightningError, makeMessage, type KnownMessage, type MessageSendEvent } from '@ln/wire';
 import { CrashableStore } from './crash-store.js';
@@ -344,15 +344,8 @@ export class Network {
    * BOLT 2 requires) with change back to the wallet.
    */
   fundingTx(payer: HarnessNode, script: Uint8Array, valueSat: bigint): Uint8Array {
-    const walletScript = p2wpkh(payer.nodeId);
-    const coin = this.chain.fund(walletScript, valueSat + 100_000n);
-    this.chain.mine(1);
-    const tx: Transaction = {
-      version: 2, locktime: 0,
-      inputs: [{ prevout: coin.outpoint, scriptSig: new Uint8Array(0), sequence: 0xfffffffd, witness: [new Uint8Array(71), payer.nodeId] }],
-      outputs: [{ valueSat, scriptPubkey: script }, { valueSat: 99_000n, scriptPubkey: walletScript }],
-    };
-    return serializeTx(tx);
+    // A really signed spend of a wallet coin (MemoryChain verifies scripts); change to the payer's script.
+    return new TestWallet(this.chain, payer.spec.name).fundingTx(script, valueSat, { changeScript: p2wpkh(payer.nodeId) });
   }
 
   /**
