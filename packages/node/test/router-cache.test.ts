@@ -10,7 +10,7 @@ import { fileURLToPath } from 'node:url';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { graphFromModel, type GraphModel } from '@ln/gossip';
-import { loadGraphFile } from '@ln/router-service';
+import { loadGraphFile } from '@ln/router-service/node';
 import { RouterCache } from '../src/router-cache.js';
 
 const here = dirname(fileURLToPath(import.meta.url));

@@ -13,7 +13,8 @@ import { fileURLToPath } from 'node:url';
 import { graphFromModel } from '@ln/gossip';
 import { loadClnGossmap2026 } from '@ln/graph-snapshots/node';
 import { RouteError, findMultiPathRoute } from '@ln/router';
-import { ApiError, RouterService } from '@ln/router-service';
+import { ApiError } from '@ln/router-service';
+import { RouterService } from '@ln/router-service/node';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 8);
 const CONCURRENCY = [1, 8, 32];

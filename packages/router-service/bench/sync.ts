@@ -13,7 +13,7 @@ import { PeerManager, staticKeyFromSecret } from '@ln/noise-peer';
 import { listen } from '@ln/noise-peer/node';
 import { ErroringMessageHandler, decodeMessage, type ChannelAnnouncement, type ChannelUpdate, type NodeAnnouncement } from '@ln/wire';
 import { cachedGossipStream, streamUtxoLookup, testSecret, type GossipStream } from '../../../tooling/gossip-gen/index.js';
-import { PeerSync, RouterService } from '@ln/router-service';
+import { PeerSync, RouterService } from '@ln/router-service/node';
 
 const { backend: secp, name: backend } = loadBestSecp256k1();
 const topology = loadClnGossmap2026();

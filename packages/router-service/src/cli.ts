@@ -17,10 +17,11 @@ import { existsSync, mkdirSync, statSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { parseArgs } from 'node:util';
 import { WorkerVerifier } from '@ln/gossip/node';
-import { graphSnapshotBytes, loadGraphFile } from './graph-files.js';
-import { PeerSync, parsePeerAddress } from './peer-sync.js';
-import { FileScorerStore } from './scorer-store.js';
-import { RouterService, type RouterServiceOptions } from './service.js';
+import { graphSnapshotBytes } from './graph-files.js';
+import { loadGraphFile } from './node/graph-file.js';
+import { PeerSync, parsePeerAddress } from './node/peer-sync.js';
+import { FileScorerStore } from './node/file-scorer-store.js';
+import { RouterService, type RouterServiceOptions } from './node/service.js';
 
 const USAGE = `usage:
   ln-router serve --graph FILE [--node-map FILE] --port P [--host H] [--scorer FILE]

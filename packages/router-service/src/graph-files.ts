@@ -1,25 +1,17 @@
 /**
- * Loading a graph from a file, whatever it holds: an `@ln/gossip` `NetworkGraph` snapshot
- * (`saveGraphSnapshot`, magic `LNGRAPH2`, or `LNGRAPH1` of older versions), a Core Lightning gossmap-compress file (gzip, with
- * its node map next to it or given), or a Core Lightning `listchannels` JSON (plain or gzip).
- * The last two are decoded by `@ln/graph-snapshots` and loaded with `graphFromModel`. Bad
- * files throw `GraphFileError`, `SnapshotFormatError` (`@ln/gossip`) or `SnapshotDecodeError`
- * (`@ln/graph-snapshots`), nothing else.
+ * Decoding a graph from bytes, whatever they hold: an `@ln/gossip` `NetworkGraph` snapshot
+ * (`saveGraphSnapshot`, magic `LNGRAPH2`, or `LNGRAPH1` of older versions), a Core Lightning
+ * gossmap-compress file (with its node map), or a Core Lightning `listchannels` JSON. The last
+ * two are decoded by `@ln/graph-snapshots` and loaded with `graphFromModel`. Bad bytes throw
+ * `GraphFileError`, `SnapshotFormatError` (`@ln/gossip`) or `SnapshotDecodeError`
+ * (`@ln/graph-snapshots`), nothing else. Reading files (and gunzipping them) is
+ * `loadGraphFile` in the Node-only entry `@ln/router-service/node`.
  */
-import { existsSync, readFileSync } from 'node:fs';
-import { gunzipSync } from 'node:zlib';
 import { NetworkGraph, graphFromModel, loadGraphSnapshot, saveGraphSnapshot } from '@ln/gossip';
 import { SnapshotDecodeError, decodeGossmapCompressed, gossmapToSnapshot, parseListChannels, parseNodeMap } from '@ln/graph-snapshots';
-import { readXz } from '@ln/graph-snapshots/node';
 
 /** Which kind of file a graph came from. */
 export type GraphFileFormat = 'ln-graph-snapshot' | 'cln-gossmap-compressed' | 'cln-listchannels';
-
-/** Options of {@link loadGraphFile}. */
-export interface LoadGraphFileOptions {
-  /** The node map of a gossmap-compress file (default: `NAME-node-map.xz` next to `NAME.compressed`). */
-  readonly nodeMap?: string;
-}
 
 /** A graph file that cannot be read. */
 export class GraphFileError extends Error {
@@ -28,41 +20,38 @@ export class GraphFileError extends Error {
 
 const startsWith = (b: Uint8Array, text: string) => b.length >= text.length && [...text].every((c, i) => b[i] === c.charCodeAt(0));
 
-/** Reads a graph file of any {@link GraphFileFormat}. */
-export function loadGraphFile(path: string, opts: LoadGraphFileOptions = {}): { graph: NetworkGraph; format: GraphFileFormat } {
-  if (!existsSync(path)) throw new GraphFileError(`no such file: ${path}`);
-  let bytes: Uint8Array = new Uint8Array(readFileSync(path));
+/** Whether `bytes` start with the gzip magic (`1f 8b`): they must be decompressed before {@link decodeGraphBytes}. */
+export const isGzip = (bytes: Uint8Array): boolean => bytes[0] === 0x1f && bytes[1] === 0x8b;
+
+/**
+ * Decodes a graph of any {@link GraphFileFormat} from (decompressed) bytes. `name` labels errors;
+ * `nodeMapText` gives the node map a gossmap-compress file needs (asked for only then).
+ */
+export function decodeGraphBytes(bytes: Uint8Array, name: string, nodeMapText?: () => string): { graph: NetworkGraph; format: GraphFileFormat } {
   if (startsWith(bytes, 'LNGRAPH2') || startsWith(bytes, 'LNGRAPH1')) return { graph: loadGraphSnapshot(bytes), format: 'ln-graph-snapshot' }; // throws only SnapshotFormatError
-  if (bytes[0] === 0x1f && bytes[1] === 0x8b) {
-    try {
-      bytes = new Uint8Array(gunzipSync(bytes, { maxOutputLength: 1 << 30 }));
-    } catch (e) {
-      throw new GraphFileError(`${path}: bad gzip data: ${(e as Error).message}`);
-    }
-  }
+  if (isGzip(bytes)) throw new GraphFileError(`${name}: gzip data, decompress it first`);
   if (startsWith(bytes, 'GOSSMAP_COMPRESSv1')) {
-    const nodeMap = opts.nodeMap ?? path.replace(/\.compressed$/, '') + '-node-map.xz';
-    if (!existsSync(nodeMap)) throw new GraphFileError(`${path} is a gossmap-compress file: its node map ${nodeMap} is missing (pass --node-map)`);
-    const text = new TextDecoder().decode(nodeMap.endsWith('.xz') ? readXz(nodeMap) : new Uint8Array(readFileSync(nodeMap)));
-    const snap = decoded(path, () => gossmapToSnapshot(decodeGossmapCompressed(bytes), parseNodeMap(text), path));
+    if (!nodeMapText) throw new GraphFileError(`${name} is a gossmap-compress file: its node map is needed`);
+    const text = nodeMapText();
+    const snap = decoded(name, () => gossmapToSnapshot(decodeGossmapCompressed(bytes), parseNodeMap(text), name));
     return { graph: graphFromModel(snap), format: 'cln-gossmap-compressed' };
   }
   let json: unknown;
   try {
     json = JSON.parse(new TextDecoder().decode(bytes));
   } catch {
-    throw new GraphFileError(`${path}: not a graph snapshot, a gossmap-compress file or listchannels JSON`);
+    throw new GraphFileError(`${name}: not a graph snapshot, a gossmap-compress file or listchannels JSON`);
   }
-  return { graph: graphFromModel(decoded(path, () => parseListChannels(json, path))), format: 'cln-listchannels' };
+  return { graph: graphFromModel(decoded(name, () => parseListChannels(json, name))), format: 'cln-listchannels' };
 }
 
 /** Runs a decoder of untrusted data; anything but its own typed error becomes a {@link GraphFileError}. */
-function decoded<T>(path: string, f: () => T): T {
+function decoded<T>(name: string, f: () => T): T {
   try {
     return f();
   } catch (e) {
     if (e instanceof SnapshotDecodeError) throw e;
-    throw new GraphFileError(`${path}: ${(e as Error).message}`);
+    throw new GraphFileError(`${name}: ${(e as Error).message}`);
   }
 }
 

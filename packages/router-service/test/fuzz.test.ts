@@ -12,7 +12,8 @@ import * as assert from 'uvu/assert';
 import { SnapshotFormatError, graphFromModel } from '@ln/gossip';
 import { SnapshotDecodeError } from '@ln/graph-snapshots';
 import { scidFromParts, scidToString } from '@ln/wire';
-import { ApiError, GraphFileError, RouterService, loadGraphFile, parseRouteRequest, parseScidField } from '../src/index.js';
+import { ApiError, GraphFileError, parseRouteRequest, parseScidField } from '../src/index.js';
+import { RouterService, loadGraphFile } from '../src/node.js';
 
 const FIELDS = ['payer', 'payee', 'amount_msat', 'final_cltv_expiry_delta', 'max_total_cltv_expiry_delta', 'max_path_length', 'max_fee_msat', 'current_block_height', 'route_hints', 'excluded_channels', 'excluded_nodes', 'mpp', 'max_parts', 'use_scorer', 'payee_features'];
 const nodeHex = fc.tuple(fc.constantFrom('02', '03'), fc.uint8Array({ minLength: 32, maxLength: 32 })).map(([p, b]) => p + Array.from(b, (x) => x.toString(16).padStart(2, '0')).join(''));

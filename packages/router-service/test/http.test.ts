@@ -4,7 +4,7 @@ import * as assert from 'uvu/assert';
 import { graphFromModel, type GraphModel, type ModelPolicy, type NetworkGraph } from '@ln/gossip';
 import { loadClnGossmap2026 } from '@ln/graph-snapshots/node';
 import { scidToString } from '@ln/wire';
-import { RouterService } from '../src/index.js';
+import { RouterService } from '../src/node.js';
 import { call, checkJsonAnswer, checkJsonPath, hex } from './helpers.js';
 
 // A small graph with known answers. Node ids: 02 00..00 <label>; every channel has policies both ways.

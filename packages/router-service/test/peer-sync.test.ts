@@ -13,7 +13,7 @@ import { loadClnGossmap2026 } from '@ln/graph-snapshots/node';
 import { Router, RoutingGraph } from '@ln/router';
 import { decodeMessage, encodeMessage, makeMessage, parseScid, type ChannelUpdate } from '@ln/wire';
 import { testSecret } from '../../../tooling/gossip-gen/index.js';
-import { PeerSync, RouterService } from '../src/index.js';
+import { PeerSync, RouterService } from '../src/node.js';
 import { gossipPeer, secp } from './gossip-peer.js';
 import { call, checkJsonAnswer, checkJsonPath, cli, hex, until } from './helpers.js';
 

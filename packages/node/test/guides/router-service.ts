@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 // #region imports
 import { NetworkGraph } from '@ln/gossip';
-import { PeerSync, RouterService, parsePeerAddress } from '@ln/router-service';
+import { PeerSync, RouterService, parsePeerAddress } from '@ln/router-service/node';
 import { FixedFeeEstimator, MemoryChain } from '@ln/test-kit';
 import { LightningNode, memoryChainSource } from '@ln/node';
 // #endregion

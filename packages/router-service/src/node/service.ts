@@ -13,10 +13,10 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { NetworkGraph } from '@ln/gossip';
 import { ProbabilisticScorer, RouteError, findMultiPathRoute, type MultiPathRoute } from '@ln/router';
-import { ApiError, multiPathToJson, parseOutcomeRequest, parseRouteRequest } from './api.js';
+import { ApiError, multiPathToJson, parseOutcomeRequest, parseRouteRequest } from '../api.js';
 import type { PeerSync, SyncProgress } from './peer-sync.js';
-import type { ScorerStore } from './scorer-store.js';
-import { RoutingView } from './routing-view.js';
+import type { ScorerStore } from '../scorer-store.js';
+import { RoutingView } from '../routing-view.js';
 
 /** Where the graph comes from. */
 export type GraphSource =
