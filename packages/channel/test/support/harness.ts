@@ -9,7 +9,7 @@ import {
 } from '@ln/chain-interfaces';
 import { bytesToHex, equalBytes, type Secp256k1, type SymmetricCrypto } from '@ln/crypto';
 import { loadBestSecp256k1, nodeSymmetric } from '@ln/crypto/node';
-import { KeysManager, p2wpkh, serializeTx, type Transaction } from '@ln/transactions';
+import { KeysManager, p2wpkh } from '@ln/transactions';
 import { DeterministicEntropySource, MemoryChain, TestWallet, ScriptedFeeEstimator, testSeed } from '@ln/test-kit';
 import { decodeMessage, encodeMessage, makeMessage, type ChannelAnnouncement, type ChannelUpdate, type NodeAnnouncement, type KnownMessage, type MessageSendEvent } from '@ln/wire';
 import { ChannelManager, type ChannelEvent, type RestoreOptions, type UserConfigOverrides } from '../../src/index.js';

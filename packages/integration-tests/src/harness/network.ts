@@ -20,7 +20,7 @@ import { bytesToHex, equalBytes, type Secp256k1 } from '@ln/crypto';
 import { loadBestSecp256k1 } from '@ln/crypto/node';
 import type { MonitorUserEvent } from '@ln/monitor';
 import { MemoryChain, TestWallet, ScriptedFeeEstimator } from '@ln/test-kit';
-import { p2wpkh, serializeTx, txidOf, parseTx, type Transaction } from '@ln/transactions';
+import { p2wpkh, txidOf, parseTx } from '@ln/transactions';
 import { decodeMessage, encodeMessage, LightningError, makeMessage, type KnownMessage, type MessageSendEvent } from '@ln/wire';
 import { CrashableStore } from './crash-store.js';
 import { HarnessNode, handlerName, type NodeStore, type RestartReport } from './node.js';
